@@ -1,0 +1,184 @@
+"""Login: flask-login sessions, CSRF protection, throttled attempts, the login form."""
+
+from __future__ import annotations
+
+import time
+from html import escape
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, jsonify, redirect, render_template_string, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from app.i18n import t
+from app.runtime import runtime
+from db.repositories import users as users_repo
+
+MAX_FAILURES = 5
+LOCK_SECONDS = 300
+PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/lang/", "/_favicon.ico", "/favicon.ico")
+CSRF_COOKIE = "gslts_csrf"
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+class SessionUser(UserMixin):
+    def __init__(self, user_id: int, username: str, is_admin: bool):
+        self.id = user_id
+        self.username = username
+        self.is_admin = is_admin
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> SessionUser | None:
+    row = users_repo.get_user_by_id(runtime().engine, int(user_id))
+    return SessionUser(row.id, row.username, row.is_admin) if row else None
+
+
+class LoginThrottle:
+    """At most MAX_FAILURES failed logins per client address per LOCK_SECONDS window.
+
+    Counters live in Redis in full mode (shared by every web worker) and in-process otherwise.
+    """
+
+    def __init__(self, redis_url: str | None = None, prefix: str = "gslts:login-fail:") -> None:
+        self._fails: dict[str, tuple[int, float]] = {}
+        self._prefix = prefix
+        self._redis = None
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(redis_url, socket_timeout=2)
+
+    def locked_for(self, key: str) -> int:
+        """Seconds until ``key`` may try again (0 = not locked)."""
+        if self._redis is not None:
+            k = self._prefix + key
+            count = int(self._redis.get(k) or 0)
+            return max(int(self._redis.ttl(k)), 1) if count >= MAX_FAILURES else 0
+        count, since = self._fails.get(key, (0, 0.0))
+        left = LOCK_SECONDS - (time.monotonic() - since)
+        if left <= 0:
+            self._fails.pop(key, None)
+            return 0
+        return int(left) + 1 if count >= MAX_FAILURES else 0
+
+    def fail(self, key: str) -> None:
+        if self._redis is not None:
+            k = self._prefix + key
+            pipe = self._redis.pipeline()
+            pipe.incr(k)
+            pipe.expire(k, LOCK_SECONDS, nx=True)
+            pipe.execute()
+            return
+        count, since = self._fails.get(key, (0, time.monotonic()))
+        self._fails[key] = (count + 1, since)
+
+    def reset(self, key: str) -> None:
+        if self._redis is not None:
+            self._redis.delete(self._prefix + key)
+        self._fails.pop(key, None)
+
+
+LOGIN_HTML = """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>GSLTS · {{ title }}</title>
+<link rel="stylesheet" href="/assets/00-bootstrap.min.css"><link rel="stylesheet" href="/assets/gslts.css">
+<script src="/assets/theme.js"></script></head>
+<body class="d-flex align-items-center min-vh-100 bg-body-tertiary">
+<main class="container" style="max-width:380px">
+  <h1 class="h4 mb-1">GSLTS</h1><p class="text-body-secondary small mb-4">{{ app_title }}</p>
+  {% if error %}<div id="login-error" class="alert alert-danger py-2" role="alert">{{ error }}</div>{% endif %}
+  <form method="post" action="/login" id="login-form">
+    <input type="hidden" name="csrf_token" value="{{ csrf }}">
+    <input type="hidden" name="next" value="{{ next }}">
+    <div class="mb-3"><label class="form-label" for="username">{{ l_user }}</label>
+      <input class="form-control" id="username" name="username" autocomplete="username" required autofocus></div>
+    <div class="mb-3"><label class="form-label" for="password">{{ l_pw }}</label>
+      <input class="form-control" id="password" name="password" type="password" autocomplete="current-password" required></div>
+    <button class="btn btn-primary w-100" id="login-submit" type="submit">{{ submit }}</button>
+  </form>
+  <p class="mt-3 small"><a href="/lang/ko?next=/login">한국어</a> · <a href="/lang/en?next=/login">English</a></p>
+</main></body></html>"""
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _login_page(error: str | None = None, status: int = 200) -> Response:
+    html = render_template_string(
+        LOGIN_HTML,
+        lang=request.cookies.get("lang", "ko"),
+        title=t("login.title"),
+        app_title=t("app.title"),
+        error=error,
+        csrf=generate_csrf(),
+        next=escape(_safe_next(request.values.get("next"))),
+        l_user=t("login.username"),
+        l_pw=t("login.password"),
+        submit=t("login.submit"),
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def init_auth(server: Flask) -> None:
+    """Install login, CSRF, the login/logout routes and the login requirement on every other path."""
+    login_manager.init_app(server)
+    throttle = LoginThrottle(runtime().settings.redis_url)
+    server.extensions["gslts_login_throttle"] = throttle
+
+    @server.before_request
+    def _require_login():  # noqa: ANN202
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES) or current_user.is_authenticated:
+            return None
+        if path.startswith("/_dash-") or path.startswith("/_reload-hash"):
+            return jsonify(error="login required"), 401
+        return redirect(url_for("login", next=request.full_path.rstrip("?")))
+
+    csrf.init_app(server)  # after the login check, so anonymous calls get 401 rather than 400
+
+    @server.after_request
+    def _security_headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user.is_authenticated and resp.mimetype == "text/html":
+            # Readable by assets/csrf.js, which sends it as X-CSRFToken on Dash POSTs.
+            resp.set_cookie(CSRF_COOKIE, generate_csrf(), samesite="Lax", httponly=False)
+        return resp
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():  # noqa: ANN202
+        if request.method == "GET":
+            return _login_page()
+        key = request.remote_addr or "?"
+        wait = throttle.locked_for(key)
+        if wait:
+            return _login_page(t("login.locked", minutes=max(1, wait // 60)), 429)
+        username = (request.form.get("username") or "").strip()
+        user = users_repo.verify(runtime().engine, username, request.form.get("password") or "")
+        if user is None:
+            throttle.fail(key)
+            users_repo.audit(runtime().engine, username or None, "login.failed", {"ip": key})
+            return _login_page(t("login.failed"), 401)
+        throttle.reset(key)
+        login_user(SessionUser(user.id, user.username, user.is_admin))
+        users_repo.audit(runtime().engine, user.username, "login", {"ip": key})
+        return redirect(_safe_next(request.form.get("next")))
+
+    @server.route("/logout", methods=["POST"])
+    def logout():  # noqa: ANN202
+        logout_user()
+        resp = redirect("/login")
+        resp.delete_cookie(CSRF_COOKIE)
+        return resp

@@ -1,0 +1,38 @@
+"""The ``gslts`` command line. Data commands take ``--json``; errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app.cli.common import CliError
+from app.cli.db_cmds import db
+from app.cli.run_cmd import run
+from app.cli.user_cmds import user
+from trading.config import ConfigError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """GSLTS — Global Sector Linked Trading System."""
+
+
+cli.add_command(db)
+cli.add_command(user)
+cli.add_command(run)
+
+
+def main() -> None:
+    """Entry point: one clear line on any expected error."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as err:
+        click.echo(f"error: {err.format_message()}", err=True)
+        sys.exit(err.exit_code or 2)
+    except (CliError, ConfigError) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)

@@ -1,0 +1,39 @@
+"""``gslts run``: the embedded default — migrate, seed, create the first admin, serve on 127.0.0.1."""
+
+from __future__ import annotations
+
+import click
+
+from app.runtime import runtime
+
+
+def prepare_database() -> None:
+    """Migrate and seed; on the very first start create ``admin`` and print its password once."""
+    from db.migrate import upgrade
+    from db.repositories.users import ensure_admin
+    from db.seed import seed
+
+    rt = runtime()
+    upgrade(rt.settings.database_url)
+    seed(rt.engine)
+    password = ensure_admin(
+        rt.engine, rt.settings.admin_password.get_secret_value() if rt.settings.admin_password else None
+    )
+    if password and not rt.settings.admin_password:
+        click.echo("=" * 60)
+        click.echo("First start: created user 'admin' with password:")
+        click.echo(f"    {password}")
+        click.echo("It is shown only this once. Change it with: gslts user passwd admin")
+        click.echo("=" * 60)
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default from PORT, 8050).")
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
+def run(port: int | None, host: str | None) -> None:
+    """Start the app on the embedded default (SQLite, in-process market and tasks)."""
+    from app.serve import serve
+
+    prepare_database()
+    settings = runtime().settings
+    serve(host or settings.host, port or settings.port)

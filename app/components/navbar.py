@@ -1,0 +1,108 @@
+"""The navbar: pages with real content, PAPER/LIVE badge, language and theme switches, logout."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from flask import has_request_context
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from app.i18n import current_lang, t
+from app.runtime import runtime
+
+
+def mode_badge() -> dbc.Badge:
+    """PAPER unless a real-money broker with LIVE_TRADING is configured; always visible."""
+    s = runtime().settings
+    live = s.broker != "paper" and s.broker_env == "real" and s.live_trading
+    return dbc.Badge(
+        t("mode.live") if live else t("mode.paper"),
+        color="danger" if live else "success",
+        id="mode-badge",
+        className="ms-2",
+    )
+
+
+def nav_links() -> list[dbc.NavItem]:
+    """One link per registered page that asks to be in the navbar (``nav_label`` set)."""
+    items = []
+    for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
+        label_key = page.get("nav_label")
+        if not label_key:
+            continue
+        items.append(
+            dbc.NavItem(
+                dbc.NavLink(
+                    t(label_key), href=page["path"], active="exact", id=f"nav-{page['module'].split('.')[-1]}"
+                )
+            )
+        )
+    return items
+
+
+def navbar() -> dbc.Navbar:
+    lang = current_lang()
+    user = current_user.username if has_request_context() and current_user.is_authenticated else ""
+    right = [
+        html.A(
+            "한국어",
+            href="/lang/ko",
+            id="lang-ko",
+            className="nav-link px-1" + (" fw-bold" if lang == "ko" else ""),
+        ),
+        html.Span("·", className="text-body-secondary"),
+        html.A(
+            "English",
+            href="/lang/en",
+            id="lang-en",
+            className="nav-link px-1" + (" fw-bold" if lang == "en" else ""),
+        ),
+        html.Button(
+            "◐", id="theme-toggle", title=t("nav.theme"), className="btn btn-sm btn-outline-secondary ms-2"
+        ),
+    ]
+    if user:
+        right += [
+            html.Span(user, className="ms-3 small text-body-secondary", id="nav-user"),
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf_token", value=generate_csrf(), id="logout-csrf"),
+                    html.Button(t("nav.logout"), type="submit", id="logout", className="btn btn-sm btn-link"),
+                ],
+                action="/logout",
+                method="POST",
+                className="d-inline ms-1",
+            ),
+        ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(["GSLTS", mode_badge()], href="/", className="fw-bold"),
+                dbc.NavbarToggler(id="nav-toggler"),
+                dbc.Collapse(
+                    [
+                        dbc.Nav(nav_links(), navbar=True, className="me-auto"),
+                        html.Div(right, className="d-flex align-items-center"),
+                    ],
+                    id="nav-collapse",
+                    navbar=True,
+                    is_open=False,
+                ),
+            ],
+            fluid=True,
+        ),
+        className="border-bottom",
+        sticky="top",
+    )
+
+
+@dash.callback(
+    dash.Output("nav-collapse", "is_open"),
+    dash.Input("nav-toggler", "n_clicks"),
+    dash.State("nav-collapse", "is_open"),
+    prevent_initial_call=True,
+)
+def _toggle_nav(n: int | None, is_open: bool) -> bool:
+    return not is_open

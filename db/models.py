@@ -1,0 +1,270 @@
+"""SQLAlchemy 2 typed models. Prices and amounts are integers in won (BigInteger)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# DATETIME(3) on MariaDB (milliseconds), plain DATETIME elsewhere.
+DateTime3 = DateTime().with_variant(mysql.DATETIME(fsp=3), "mysql", "mariadb")
+Won = BigInteger
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Sector(Base):
+    """A Korean sector as GSLTS groups stocks (one per mapped US ETF key; 반도체 for SOXX)."""
+
+    __tablename__ = "sectors"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_ko: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(60))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Stock(Base):
+    __tablename__ = "stocks"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)  # [0-9A-Z]{6}
+    name_ko: Mapped[str] = mapped_column(String(60), index=True)
+    name_en: Mapped[str | None] = mapped_column(String(100))
+    market: Mapped[str] = mapped_column(String(8), index=True)
+    wics_sector: Mapped[str] = mapped_column(String(30))
+    wics_industry: Mapped[str] = mapped_column(String(40))
+    us_etf: Mapped[str] = mapped_column(String(8))
+    sector_code: Mapped[str] = mapped_column(ForeignKey("sectors.code"), index=True)
+    ksic_industry: Mapped[str | None] = mapped_column(String(80))
+    listed_on: Mapped[date | None] = mapped_column(Date)
+    is_etf: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UsSectorMap(Base):
+    """Editable US ETF → KR sector mapping (seeded from PRD §11.1 plus SOXX/SMH → 반도체)."""
+
+    __tablename__ = "us_sector_map"
+    __table_args__ = (UniqueConstraint("etf", "sector_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    etf: Mapped[str] = mapped_column(String(10), index=True)
+    etf_name: Mapped[str] = mapped_column(String(60))
+    sector_code: Mapped[str] = mapped_column(ForeignKey("sectors.code"))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class DailyBar(Base):
+    __tablename__ = "daily_bars"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    open: Mapped[int] = mapped_column(Won)
+    high: Mapped[int] = mapped_column(Won)
+    low: Mapped[int] = mapped_column(Won)
+    close: Mapped[int] = mapped_column(Won)
+    volume: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[int] = mapped_column(Won)  # 거래대금
+    __table_args__ = (Index("ix_daily_bars_day", "day"),)
+
+
+class MinuteBar(Base):
+    """One-minute bars (bar start time, KST, naive)."""
+
+    __tablename__ = "minute_bars"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    time: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    open: Mapped[int] = mapped_column(Won)
+    high: Mapped[int] = mapped_column(Won)
+    low: Mapped[int] = mapped_column(Won)
+    close: Mapped[int] = mapped_column(Won)
+    volume: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[int] = mapped_column(Won)
+
+
+class TickData(Base):
+    """One executed trade. The primary key makes replays idempotent; on MariaDB the table is
+    RANGE-partitioned by trading day (TO_DAYS(tick_time)), see the initial migration."""
+
+    __tablename__ = "tick_data"
+    stock_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    tick_time: Mapped[datetime] = mapped_column(DateTime3, primary_key=True)  # KST, naive
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    price: Mapped[int] = mapped_column(Integer)
+    volume: Mapped[int] = mapped_column(Integer)
+    cum_volume: Mapped[int] = mapped_column(BigInteger)
+    cum_value: Mapped[int] = mapped_column(Won)
+    strength: Mapped[float] = mapped_column(Float)
+
+
+class TradingValueRank(Base):
+    __tablename__ = "trading_value_rank"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    snapshot_time: Mapped[datetime] = mapped_column(DateTime)
+    rank: Mapped[int] = mapped_column(Integer)
+    stock_code: Mapped[str] = mapped_column(String(6))
+    price: Mapped[int] = mapped_column(Won)
+    prev_close: Mapped[int] = mapped_column(Won)
+    volume: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[int] = mapped_column(Won)
+    __table_args__ = (Index("ix_tvr_time_rank", "snapshot_time", "rank"),)
+
+
+class UsSectorBar(Base):
+    """Daily bars of US sector ETFs and indexes (USD, exact decimals)."""
+
+    __tablename__ = "us_sector_bars"
+    symbol: Mapped[str] = mapped_column(String(12), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the XNYS session date
+    open: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    high: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    low: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    close: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    volume: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))  # yfinance | kis | simulated
+
+
+class SectorReport(Base):
+    __tablename__ = "sector_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_date: Mapped[date] = mapped_column(Date, unique=True)  # the KRX session it is for
+    us_session_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    data_source: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SectorReportPick(Base):
+    __tablename__ = "sector_report_picks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("sector_reports.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    stock_code: Mapped[str] = mapped_column(String(6))
+    sector_code: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    value_rank: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    broker: Mapped[str] = mapped_column(String(10))
+    cash: Mapped[int] = mapped_column(Won)
+    initial_cash: Mapped[int] = mapped_column(Won)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("account_id", "client_order_id"),
+        Index("ix_orders_account_status", "account_id", "status"),
+        Index("ix_orders_account_created", "account_id", "created_at"),
+    )
+    order_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    client_order_id: Mapped[str | None] = mapped_column(String(64))
+    broker_order_id: Mapped[str | None] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(6))
+    side: Mapped[str] = mapped_column(String(4))
+    order_type: Mapped[str] = mapped_column(String(8))
+    price: Mapped[int | None] = mapped_column(Won)
+    qty: Mapped[int] = mapped_column(Integer)
+    filled_qty: Mapped[int] = mapped_column(Integer, default=0)
+    filled_amount: Mapped[int] = mapped_column(Won, default=0)
+    status: Mapped[str] = mapped_column(String(10))
+    queue_ahead: Mapped[int] = mapped_column(BigInteger, default=0)  # paper: simulated queue in front
+    reserved: Mapped[int] = mapped_column(Won, default=0)  # cash held for an open buy
+    reject_code: Mapped[str | None] = mapped_column(String(24))
+    reject_message: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime3)
+    updated_at: Mapped[datetime] = mapped_column(DateTime3)
+
+
+class FillRow(Base):
+    __tablename__ = "fills"
+    fill_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.order_id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    code: Mapped[str] = mapped_column(String(6))
+    side: Mapped[str] = mapped_column(String(4))
+    price: Mapped[int] = mapped_column(Won)
+    qty: Mapped[int] = mapped_column(Integer)
+    commission: Mapped[int] = mapped_column(Won)
+    tax: Mapped[int] = mapped_column(Won)
+    time: Mapped[datetime] = mapped_column(DateTime3)
+    __table_args__ = (Index("ix_fills_account_time", "account_id", "time"),)
+
+
+class PositionRow(Base):
+    __tablename__ = "positions"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    qty: Mapped[int] = mapped_column(Integer)
+    cost: Mapped[int] = mapped_column(Won)  # purchase amount of the shares held
+    realized_pnl: Mapped[int] = mapped_column(Won, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime3)
+
+
+class BacktestRun(Base):
+    __tablename__ = "backtest_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(String(100))
+    strategy: Mapped[str] = mapped_column(String(60))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)  # universe, period, data, costs
+    status: Mapped[str] = mapped_column(String(12))  # queued | running | done | failed | cancelled
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON().with_variant(mysql.JSON(), "mysql"))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Watchlist(Base):
+    __tablename__ = "watchlist_items"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    time: Mapped[datetime] = mapped_column(DateTime3, index=True)
+    username: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,204 @@
+"""Shared fixtures: real SQLite and MariaDB engines, a real Redis, settings.
+
+With CI=true a missing MariaDB, Redis or browser fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from db.engine import make_engine
+from db.models import Base
+
+if shutil.which("chromium"):  # Debian's Chromium; dash_duo drives it through chromedriver
+    os.environ.setdefault("DASH_TEST_CHROMEPATH", shutil.which("chromium"))
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def missing_service(what: str, err: Exception) -> None:
+    """Skip locally, fail in CI: a service the suite needs is not there."""
+    msg = f"{what} is not available: {err}"
+    if IN_CI:
+        pytest.fail(msg + " (CI=true: services are required)", pytrace=False)
+    pytest.skip(msg)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = make_engine(sqlite_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def mariadb_server_url() -> str:
+    """TEST_DATABASE_URL, checked to answer."""
+    try:
+        probe = create_engine(TEST_DATABASE_URL)
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        probe.dispose()
+    except Exception as err:  # noqa: BLE001
+        missing_service("MariaDB (TEST_DATABASE_URL)", err)
+    return TEST_DATABASE_URL
+
+
+@pytest.fixture
+def mariadb_url(mariadb_server_url: str) -> Iterator[str]:
+    """A fresh, empty database on the test server for one test, dropped afterwards.
+
+    A private database per test keeps parallel runs (and partitioned tables) apart.
+    """
+    base = make_url(mariadb_server_url)
+    name = f"{base.database or 'test'}_g{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+
+@pytest.fixture
+def mariadb_engine(mariadb_url: str) -> Iterator[Engine]:
+    engine = make_engine(mariadb_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def db_engine(request) -> Engine:
+    """The same test on SQLite and on MariaDB."""
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(TEST_REDIS_URL)
+        client.ping()
+        client.close()
+    except Exception as err:  # noqa: BLE001
+        missing_service("Redis (TEST_REDIS_URL)", err)
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def redis_client(redis_url: str):
+    """A real Redis client; keys a test writes should use the ``key_prefix`` fixture."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def key_prefix(redis_client) -> Iterator[str]:
+    """A unique Redis key prefix, deleted after the test."""
+    prefix = f"gslts-test:{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    for key in redis_client.scan_iter(match=prefix + "*"):
+        redis_client.delete(key)
+
+
+# --- web app -------------------------------------------------------------------------------
+
+TEST_USER = "trader"
+TEST_PASSWORD = "test-password-1"
+
+
+@pytest.fixture
+def app_settings(tmp_path, monkeypatch):
+    """Settings for an embedded app on a fresh, migrated and seeded SQLite file with one user."""
+    from db.migrate import upgrade
+    from db.repositories.users import add_user
+    from db.seed import seed
+    from trading.config import load_settings
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    settings = load_settings(database_url=url, data_dir=tmp_path / "data", redis_url=None)
+    upgrade(url)
+    engine = make_engine(url)
+    seed(engine)
+    add_user(engine, TEST_USER, TEST_PASSWORD, is_admin=True)
+    engine.dispose()
+    return settings
+
+
+@pytest.fixture
+def dash_app(app_settings):
+    from app.server import create_app
+
+    return create_app(app_settings)
+
+
+@pytest.fixture
+def client(dash_app):
+    dash_app.server.config["TESTING"] = True
+    return dash_app.server.test_client()
+
+
+def login_client(client, username: str = TEST_USER, password: str = TEST_PASSWORD):
+    """Log a Flask test client in through the real form (CSRF token included)."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"}
+    )
+
+
+def open_login(dash_duo, app, path: str = "/login") -> None:
+    """Serve ``app`` and open ``path`` (the login form is a plain page, not a Dash page)."""
+    dash_duo.start_server(app, navigate=False)
+    dash_duo.driver.get(dash_duo.server.url + path)
+
+
+@pytest.fixture
+def browser_login(dash_duo):
+    """Start a Dash app in headless Chromium and log in through the form; returns dash_duo."""
+
+    def _login(app, username: str = TEST_USER, password: str = TEST_PASSWORD):
+        open_login(dash_duo, app)
+        dash_duo.wait_for_element("#username", timeout=10).send_keys(username)
+        dash_duo.find_element("#password").send_keys(password)
+        dash_duo.find_element("#login-submit").click()
+        return dash_duo
+
+    return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    """With CI=true the browser tests must run: a missing Chromium/chromedriver fails them."""
+    if IN_CI or shutil.which("chromedriver"):
+        return
+    skip = pytest.mark.skip(reason="chromedriver not installed (CI installs it)")
+    for item in items:
+        if "dash_duo" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)

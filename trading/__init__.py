@@ -1,0 +1,1 @@
+"""GSLTS trading domain: framework-free (no Dash, Celery or SQLAlchemy sessions)."""

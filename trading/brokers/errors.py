@@ -1,0 +1,98 @@
+"""Typed broker errors. Every error carries a Korean message (UI) and an English one (logs/CLI)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why an order was rejected. Messages are in ``REASON_TEXT``."""
+
+    UNKNOWN_CODE = "UNKNOWN_CODE"
+    BAD_QTY = "BAD_QTY"
+    BAD_PRICE = "BAD_PRICE"
+    OFF_TICK = "OFF_TICK"
+    OUT_OF_LIMITS = "OUT_OF_LIMITS"
+    INSUFFICIENT_CASH = "INSUFFICIENT_CASH"
+    INSUFFICIENT_SHARES = "INSUFFICIENT_SHARES"
+    MARKET_CLOSED = "MARKET_CLOSED"
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    NOT_ACTIVE = "NOT_ACTIVE"
+    NO_CHANGE = "NO_CHANGE"
+    NO_LIQUIDITY = "NO_LIQUIDITY"
+    LIVE_DISABLED = "LIVE_DISABLED"
+    BROKER = "BROKER"  # the broker's own rejection; its message is kept
+
+
+REASON_TEXT: dict[Reason, tuple[str, str]] = {
+    Reason.UNKNOWN_CODE: ("존재하지 않는 종목코드입니다", "unknown stock code"),
+    Reason.BAD_QTY: (
+        "주문수량은 1주 이상의 정수여야 합니다",
+        "quantity must be a whole number of shares >= 1",
+    ),
+    Reason.BAD_PRICE: ("지정가 주문에는 0보다 큰 가격이 필요합니다", "a limit order needs a price > 0"),
+    Reason.OFF_TICK: ("호가단위에 맞지 않는 가격입니다", "price is not on the KRX tick grid"),
+    Reason.OUT_OF_LIMITS: (
+        "가격제한폭(상한가/하한가)을 벗어난 가격입니다",
+        "price is outside the daily limits",
+    ),
+    Reason.INSUFFICIENT_CASH: (
+        "주문가능금액이 부족합니다(수수료 포함)",
+        "insufficient orderable cash (incl. commission)",
+    ),
+    Reason.INSUFFICIENT_SHARES: ("매도가능수량이 부족합니다", "insufficient shares to sell"),
+    Reason.MARKET_CLOSED: ("장 운영시간이 아닙니다", "the market is closed"),
+    Reason.ORDER_NOT_FOUND: ("주문을 찾을 수 없습니다", "order not found"),
+    Reason.NOT_ACTIVE: ("이미 체결되었거나 취소된 주문입니다", "order is already filled or cancelled"),
+    Reason.NO_CHANGE: ("정정할 내용이 없습니다", "modify changes nothing"),
+    Reason.NO_LIQUIDITY: ("체결 가능한 호가가 없습니다", "no liquidity to fill a market order"),
+    Reason.LIVE_DISABLED: (
+        "실거래가 꺼져 있습니다(LIVE_TRADING=false)",
+        "live trading is disabled (LIVE_TRADING=false)",
+    ),
+    Reason.BROKER: ("증권사가 주문을 거부했습니다", "the broker rejected the order"),
+}
+
+
+class BrokerError(Exception):
+    """Base class: ``message_ko`` for the UI, ``message_en`` for logs and the CLI."""
+
+    def __init__(self, message_en: str, message_ko: str | None = None, broker_message: str | None = None):
+        self.message_en = message_en
+        self.message_ko = message_ko or message_en
+        self.broker_message = broker_message
+        detail = f" ({broker_message})" if broker_message else ""
+        super().__init__(message_en + detail)
+
+
+class OrderRejected(BrokerError):
+    """The order (or modify/cancel) was refused; nothing changed."""
+
+    def __init__(self, reason: Reason, detail: str = "", broker_message: str | None = None):
+        self.reason = reason
+        ko, en = REASON_TEXT[reason]
+        suffix = f": {detail}" if detail else ""
+        super().__init__(en + suffix, ko + suffix, broker_message)
+
+
+class MarketClosed(OrderRejected):
+    """The market is not in a session that accepts this order."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__(Reason.MARKET_CLOSED, detail)
+
+
+class BrokerUnavailable(BrokerError):
+    """The broker cannot be reached (network, maintenance, 5xx)."""
+
+
+class RateLimited(BrokerError):
+    """The broker said too many requests; ``retry_after`` seconds is a hint."""
+
+    def __init__(self, message_en: str, retry_after: float = 1.0, broker_message: str | None = None):
+        self.retry_after = retry_after
+        super().__init__(message_en, "요청 한도를 초과했습니다. 잠시 후 다시 시도하세요", broker_message)
+
+
+class AuthError(BrokerError):
+    """Bad, expired or wrong-environment credentials."""

@@ -1,0 +1,129 @@
+"""The one settings object: read from the environment and ``.env``.
+
+``get_settings()`` is the only entry point; it validates every key at once and raises
+``ConfigError`` naming every bad key, so start-up stops with one clear message.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Documented defaults (../shared/reference/kis-api-notes.md §1, kiwoom-api-notes.md §1).
+BROKER_URLS: dict[tuple[str, str], tuple[str, str]] = {
+    ("kis", "real"): ("https://openapi.koreainvestment.com:9443", "ws://ops.koreainvestment.com:21000"),
+    ("kis", "mock"): ("https://openapivts.koreainvestment.com:29443", "ws://ops.koreainvestment.com:31000"),
+    ("kiwoom", "real"): ("https://api.kiwoom.com", "wss://api.kiwoom.com:10000/api/dostk/websocket"),
+    ("kiwoom", "mock"): ("https://mockapi.kiwoom.com", "wss://mockapi.kiwoom.com:10000/api/dostk/websocket"),
+}
+
+
+def _present(secret: SecretStr | None) -> bool:
+    return bool(secret and secret.get_secret_value().strip())
+
+
+class ConfigError(RuntimeError):
+    """Invalid configuration; the message names every bad key."""
+
+
+class Settings(BaseSettings):
+    """All configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'data' / 'gslts.db'}")
+    redis_url: str | None = None  # absent = embedded mode
+    data_dir: Path = PROJECT_ROOT / "data"
+
+    broker: Literal["paper", "kis", "kiwoom"] = "paper"
+    broker_env: Literal["mock", "real"] = "mock"
+    live_trading: bool = False
+
+    kis_app_key: SecretStr | None = None
+    kis_app_secret: SecretStr | None = None
+    kis_account: str | None = None  # "12345678-01"
+    kis_rest_url: str | None = None
+    kis_ws_url: str | None = None
+    kiwoom_app_key: SecretStr | None = None
+    kiwoom_secret_key: SecretStr | None = None
+    kiwoom_account: str | None = None
+    kiwoom_rest_url: str | None = None
+    kiwoom_ws_url: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8050, ge=1, le=65535)
+    secret_key: SecretStr | None = None  # Flask session key; generated into data/ when absent
+    admin_password: SecretStr | None = None  # first-start admin password; random when absent
+
+    # Simulated market (embedded default)
+    market_clock: Literal["demo", "real"] = "demo"
+    market_speed: float = Field(default=1.0, gt=0, le=1000)  # demo clock: simulated seconds per second
+    market_seed: int = 42
+    us_effect_strength: float = Field(default=0.6, ge=0, le=2)  # how strongly KR sectors follow US ETFs
+    paper_initial_cash: int = Field(default=100_000_000, ge=0)
+
+    # Costs (rates per side, as percent). UNCONFIRMED mock fees are configurable.
+    commission_pct: float | None = Field(default=None, ge=0, le=5)  # None = broker default
+
+    # UI
+    ranking_refresh_ms: int = Field(default=2000, ge=250, le=60000)
+    order_confirm_amount: int = Field(default=10_000_000, ge=0)  # confirm paper orders above this
+
+    @model_validator(mode="after")
+    def _check_broker(self) -> Settings:
+        if self.broker == "kis" and not (_present(self.kis_app_key) and _present(self.kis_app_secret)):
+            raise ValueError("BROKER=kis needs KIS_APP_KEY and KIS_APP_SECRET")
+        if self.broker == "kiwoom" and not (
+            _present(self.kiwoom_app_key) and _present(self.kiwoom_secret_key)
+        ):
+            raise ValueError("BROKER=kiwoom needs KIWOOM_APP_KEY and KIWOOM_SECRET_KEY")
+        if self.live_trading and self.broker == "paper":
+            raise ValueError("LIVE_TRADING=true needs BROKER=kis or BROKER=kiwoom")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: tasks and the market run in-process."""
+        return not self.redis_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def broker_urls(self, broker: str | None = None) -> tuple[str, str]:
+        """(REST base, websocket URL) for a broker in the configured environment."""
+        name = broker or self.broker
+        rest, ws = BROKER_URLS[(name, self.broker_env)]
+        if name == "kis":
+            return (self.kis_rest_url or rest).rstrip("/"), self.kis_ws_url or ws
+        return (self.kiwoom_rest_url or rest).rstrip("/"), self.kiwoom_ws_url or ws
+
+
+def _describe(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        key = ".".join(str(x) for x in e["loc"]).upper() or "SETTINGS"
+        parts.append(f"{key}: {e['msg']}")
+    return "invalid configuration: " + "; ".join(parts)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment/.env plus overrides; ``ConfigError`` names every bad key."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        raise ConfigError(_describe(err)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; call ``get_settings.cache_clear()`` in tests)."""
+    return load_settings()
