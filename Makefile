@@ -11,7 +11,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
