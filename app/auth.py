@@ -16,7 +16,16 @@ from db.repositories import users as users_repo
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 300
-PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/lang/", "/_favicon.ico", "/favicon.ico")
+PUBLIC_PREFIXES = (
+    "/login",
+    "/health",
+    "/metrics",
+    "/api/v1/",
+    "/assets/",
+    "/lang/",
+    "/_favicon.ico",
+    "/favicon.ico",
+)
 CSRF_COOKIE = "gslts_csrf"
 
 csrf = CSRFProtect()

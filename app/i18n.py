@@ -9,6 +9,9 @@ DEFAULT_LANG = "ko"
 
 TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("GSLTS 글로벌 섹터 연동 트레이딩", "GSLTS Global Sector Linked Trading"),
+    "nav.ranking": ("랭킹", "Ranking"),
+    "nav.report": ("섹터 리포트", "Sector report"),
+    "nav.account": ("계좌", "Account"),
     "nav.stocks": ("종목", "Stocks"),
     "nav.sectors": ("섹터 매핑", "Sector map"),
     "nav.logout": ("로그아웃", "Log out"),

@@ -7,17 +7,17 @@ import secrets
 from pathlib import Path
 
 import dash
-from flask import Flask, jsonify, make_response, redirect, request
+from flask import Flask, Response, jsonify, make_response, redirect, request
 from sqlalchemy import text
 
-from app.auth import _safe_next, init_auth
+from app.auth import _safe_next, csrf, init_auth
 from app.i18n import LANGS
 from app.runtime import Runtime, init_runtime
-from trading.config import PROJECT_ROOT, Settings
+from trading.config import PROJECT_ROOT, Settings, get_settings
 
 ASSETS = PROJECT_ROOT / "assets"
 PAGES = Path(__file__).resolve().parent / "pages"
-HOME_PATH = "/stocks"  # the home page after login
+HOME_PATH = "/ranking"  # the home page after login
 
 
 def _secret_key(settings: Settings) -> str:
@@ -68,6 +68,27 @@ def create_server(rt: Runtime) -> Flask:
         }
         return jsonify(body), 200 if db_ok else 503
 
+    @server.post("/api/v1/rpc")
+    def rpc():  # noqa: ANN202
+        """Local API for the CLI on the market owner (embedded mode); bearer token from data/api_token."""
+        from app.market_owner import api_token
+        from trading.brokers.rpc import dispatch
+
+        if not rt.owns_market:
+            return jsonify(error="this process does not own the market"), 404
+        sent = request.headers.get("Authorization", "")
+        if not secrets.compare_digest(sent, f"Bearer {api_token(rt.settings)}"):
+            return jsonify(error="bad token"), 401
+        return jsonify(dispatch(rt.broker(), request.get_json(force=True, silent=True) or {}))
+
+    csrf.exempt(rpc)  # token-authenticated, not a browser session
+
+    @server.get("/metrics")
+    def metrics():  # noqa: ANN202
+        from workers.recorder.metrics import render_metrics
+
+        return Response(render_metrics(settings=rt.settings), mimetype="text/plain; version=0.0.4")
+
     @server.get("/lang/<code>")
     def set_lang(code: str):  # noqa: ANN202
         resp = make_response(redirect(_safe_next(request.args.get("next"))))
@@ -78,10 +99,23 @@ def create_server(rt: Runtime) -> Flask:
     return server
 
 
-def create_app(settings: Settings | None = None) -> dash.Dash:
-    """Build the whole web app for ``settings`` (the runtime is initialised here)."""
-    rt = init_runtime(settings)
-    server = create_server(rt)
+def create_app(settings: Settings | None = None, start_background: bool = False) -> dash.Dash:
+    """Build the whole web app for ``settings`` (the runtime is initialised here).
+
+    In embedded mode with the paper broker this process owns the market. ``start_background``
+    (``gslts run``) also starts the market at once and the in-process job scheduler.
+    """
     from app.shell import build_dash
 
-    return build_dash(server, rt)
+    settings = settings or get_settings()
+    rt = init_runtime(settings, owns_market=settings.embedded and settings.broker == "paper")
+    server = create_server(rt)
+    app = build_dash(server, rt)
+    if start_background and settings.embedded:
+        from workers.embedded import EmbeddedScheduler
+
+        rt.broker()
+        scheduler = EmbeddedScheduler(rt.engine, settings)
+        scheduler.start()
+        rt.services["scheduler"] = scheduler
+    return app

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from app.server import create_app
 
-dash_app = create_app()
+dash_app = create_app(start_background=True)
 server = dash_app.server
 application = server

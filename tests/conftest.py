@@ -152,9 +152,24 @@ def app_settings(tmp_path, monkeypatch):
 
 @pytest.fixture
 def dash_app(app_settings):
+    from app.runtime import runtime
     from app.server import create_app
 
-    return create_app(app_settings)
+    app = create_app(app_settings)
+    yield app
+    runtime().close()  # stops a market a page may have started
+
+
+@pytest.fixture
+def paper_dash_app(app_settings):
+    """An embedded app whose paper market (simulator + exchange on the app's database) is running."""
+    from app.runtime import runtime
+    from app.server import create_app
+
+    app = create_app(app_settings)
+    runtime().broker()  # this process owns the market: start it now
+    yield app
+    runtime().close()
 
 
 @pytest.fixture
@@ -177,6 +192,7 @@ def login_client(client, username: str = TEST_USER, password: str = TEST_PASSWOR
 def open_login(dash_duo, app, path: str = "/login") -> None:
     """Serve ``app`` and open ``path`` (the login form is a plain page, not a Dash page)."""
     dash_duo.start_server(app, navigate=False)
+    dash_duo.driver.set_window_size(1400, 900)  # desktop; the mobile test sets 390 px itself
     dash_duo.driver.get(dash_duo.server.url + path)
 
 

@@ -73,7 +73,17 @@ class Settings(BaseSettings):
     # Costs (rates per side, as percent). UNCONFIRMED mock fees are configurable.
     commission_pct: float | None = Field(default=None, ge=0, le=5)  # None = broker default
 
+    # Recorder
+    tick_retention_days: int = Field(default=90, ge=1, le=3650)
+    recorder_top_n: int = Field(default=100, ge=1, le=3000)
+
+    # KIS/Kiwoom adapter options (UNCONFIRMED values are configurable; see the reference notes)
+    kis_hts_id: str | None = None  # needed to decrypt own-fill notices (H0STCNI0/9)
+    kis_max_ws_subscriptions: int = Field(default=40, ge=1, le=200)
+    kiwoom_max_ws_items: int = Field(default=200, ge=1, le=2000)
+
     # UI
+    quote_refresh_ms: int = Field(default=250, ge=100, le=10000)
     ranking_refresh_ms: int = Field(default=2000, ge=250, le=60000)
     order_confirm_amount: int = Field(default=10_000_000, ge=0)  # confirm paper orders above this
 

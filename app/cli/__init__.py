@@ -6,8 +6,23 @@ import sys
 
 import click
 
+from app.cli.backtest_cmd import backtest
 from app.cli.common import CliError
 from app.cli.db_cmds import db
+from app.cli.market_cmds import (
+    book,
+    broker_group,
+    cancel,
+    demo_data,
+    market,
+    modify,
+    order,
+    orders,
+    positions,
+    quote,
+)
+from app.cli.record_cmds import partitions, record, ticks
+from app.cli.report_cmds import report, sectors
 from app.cli.run_cmd import run
 from app.cli.user_cmds import user
 from trading.config import ConfigError
@@ -18,9 +33,28 @@ def cli() -> None:
     """GSLTS — Global Sector Linked Trading System."""
 
 
-cli.add_command(db)
-cli.add_command(user)
-cli.add_command(run)
+db.add_command(partitions)
+for command in (
+    db,
+    user,
+    run,
+    demo_data,
+    quote,
+    book,
+    order,
+    orders,
+    cancel,
+    modify,
+    positions,
+    market,
+    broker_group,
+    report,
+    sectors,
+    record,
+    ticks,
+    backtest,
+):
+    cli.add_command(command)
 
 
 def main() -> None:

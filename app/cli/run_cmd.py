@@ -16,6 +16,10 @@ def prepare_database() -> None:
     rt = runtime()
     upgrade(rt.settings.database_url)
     seed(rt.engine)
+    if rt.settings.broker == "paper":
+        from app.cli.market_cmds import ensure_demo_data
+
+        ensure_demo_data(rt.engine, rt.settings)
     password = ensure_admin(
         rt.engine, rt.settings.admin_password.get_secret_value() if rt.settings.admin_password else None
     )
@@ -32,8 +36,11 @@ def prepare_database() -> None:
 @click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
 def run(port: int | None, host: str | None) -> None:
     """Start the app on the embedded default (SQLite, in-process market and tasks)."""
+    from app.market_owner import announce
     from app.serve import serve
 
     prepare_database()
     settings = runtime().settings
-    serve(host or settings.host, port or settings.port)
+    host, port = host or settings.host, port or settings.port
+    announce(settings, host, port)
+    serve(host, port)

@@ -9,6 +9,8 @@ from flask import has_request_context
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from app.components.search import search_box
+from app.components.status_badge import status_badge
 from app.i18n import current_lang, t
 from app.runtime import runtime
 
@@ -80,11 +82,12 @@ def navbar() -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand(["GSLTS", mode_badge()], href="/", className="fw-bold"),
+                html.Div(search_box("nav"), className="me-2 my-1 flex-grow-1", style={"maxWidth": "18rem"}),
                 dbc.NavbarToggler(id="nav-toggler"),
                 dbc.Collapse(
                     [
                         dbc.Nav(nav_links(), navbar=True, className="me-auto"),
-                        html.Div(right, className="d-flex align-items-center"),
+                        html.Div([status_badge(), *right], className="d-flex align-items-center"),
                     ],
                     id="nav-collapse",
                     navbar=True,
@@ -95,6 +98,7 @@ def navbar() -> dbc.Navbar:
         ),
         className="border-bottom",
         sticky="top",
+        expand="lg",
     )
 
 

@@ -1,4 +1,4 @@
-"""/sectors — the US ETF → Korean sector mapping, with how many stocks each sector holds."""
+"""/sectors — the US ETF → Korean sector mapping; admins can enable/disable, reweight, add and remove rows."""
 
 from __future__ import annotations
 
@@ -6,17 +6,47 @@ from collections import Counter
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import Input, Output, State, callback, dcc, html
+from flask_login import current_user
 
 from app.i18n import current_lang, t
 from app.runtime import runtime
+from db.repositories import reports as report_repo
 from db.repositories import stocks as repo
-from trading.sectors import SECTOR_BY_CODE
+from trading.report.config import US_SYMBOLS
+from trading.sectors import SECTOR_BY_CODE, SECTORS
 
 dash.register_page(__name__, path="/sectors", title="GSLTS · 섹터", order=60, nav_label="nav.sectors")
 
+# Strings for the editing form (Korean, English); kept here so this page owns them.
+TEXT: dict[str, tuple[str, str]] = {
+    "edit": ("매핑 편집 (관리자)", "Edit the mapping (admin)"),
+    "readonly": ("관리자만 매핑을 바꿀 수 있습니다.", "Only admins can change the mapping."),
+    "save": ("저장 (추가·수정)", "Save (add or change)"),
+    "remove": ("삭제", "Remove"),
+    "saved": (
+        "저장했습니다: {etf} → {sector}, 가중치 {w:g}, {state}",
+        "Saved: {etf} → {sector}, weight {w:g}, {state}",
+    ),
+    "removed": ("삭제했습니다: {etf} → {sector}", "Removed: {etf} → {sector}"),
+    "on": ("사용", "enabled"),
+    "off": ("사용 안 함", "disabled"),
+    "denied": ("권한이 없습니다.", "Not allowed."),
+    "need": ("ETF와 섹터를 고르세요.", "Choose an ETF and a sector."),
+}
 
-def layout(**_query: str) -> html.Div:
+
+def _t(key: str, **fmt: object) -> str:
+    ko, en = TEXT[key]
+    text = en if current_lang() == "en" else ko
+    return text.format(**fmt) if fmt else text
+
+
+def _is_admin() -> bool:
+    return bool(getattr(current_user, "is_authenticated", False) and getattr(current_user, "is_admin", False))
+
+
+def _table() -> dbc.Table:
     lang = current_lang()
     engine = runtime().engine
     counts = Counter(s.sector_code for s in repo.all_stocks(engine))
@@ -44,15 +74,105 @@ def layout(**_query: str) -> html.Div:
                     html.Td(f"{counts.get(m.sector_code, 0):,}", className="num"),
                     html.Td(f"{m.weight:.2f}", className="num"),
                     html.Td(t("yes") if m.enabled else t("no")),
-                ]
+                ],
+                className="" if m.enabled else "text-body-secondary",
             )
         )
+    return dbc.Table(
+        [header, html.Tbody(body)], id="sector-map-table", hover=True, size="sm", responsive=True
+    )
+
+
+def _form() -> dbc.Card:
+    lang = current_lang()
+    sector_opts = [
+        {"label": f"{s.name_ko if lang == 'ko' else s.name_en} ({s.code})", "value": s.code} for s in SECTORS
+    ]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2(_t("edit"), className="h6"),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            dcc.Dropdown(id="map-etf", options=list(US_SYMBOLS), placeholder="ETF"), md=2
+                        ),
+                        dbc.Col(
+                            dcc.Dropdown(id="map-sector", options=sector_opts, placeholder=t("col.sector")),
+                            md=3,
+                        ),
+                        dbc.Col(
+                            dbc.Input(id="map-weight", type="number", min=0.05, max=5, step=0.05, value=1.0),
+                            md=2,
+                        ),
+                        dbc.Col(dbc.Checkbox(id="map-enabled", label=t("col.enabled"), value=True), md=2),
+                        dbc.Col(
+                            [
+                                dbc.Button(_t("save"), id="map-save", size="sm", color="primary"),
+                                dbc.Button(
+                                    _t("remove"),
+                                    id="map-remove",
+                                    size="sm",
+                                    color="danger",
+                                    outline=True,
+                                    className="ms-2",
+                                ),
+                            ],
+                            md=3,
+                        ),
+                    ],
+                    className="g-2 align-items-center",
+                ),
+                html.Div(id="map-status", className="small mt-2"),
+            ]
+        ),
+        className="mb-3",
+        id="sector-map-form",
+    )
+
+
+def layout(**_query: str) -> html.Div:
+    admin = _is_admin()
     return html.Div(
         [
             html.H1(t("sectors.title"), className="h4"),
             html.P(t("sectors.intro"), className="text-body-secondary small"),
-            dbc.Table(
-                [header, html.Tbody(body)], id="sector-map-table", hover=True, size="sm", responsive=True
-            ),
+            _form()
+            if admin
+            else html.P(_t("readonly"), className="small text-body-secondary", id="sector-map-readonly"),
+            html.Div(_table(), id="sector-map-wrap"),
         ]
     )
+
+
+@callback(
+    Output("map-status", "children"),
+    Output("sector-map-wrap", "children"),
+    Input("map-save", "n_clicks"),
+    Input("map-remove", "n_clicks"),
+    State("map-etf", "value"),
+    State("map-sector", "value"),
+    State("map-weight", "value"),
+    State("map-enabled", "value"),
+    prevent_initial_call=True,
+)
+def _change(_save: int | None, _remove: int | None, etf: str | None, sector: str | None, weight, enabled):  # noqa: ANN001, ANN202
+    if not _is_admin():
+        return html.Span(_t("denied"), className="text-danger"), _table()
+    if not etf or not sector:
+        return html.Span(_t("need"), className="text-danger"), dash.no_update
+    engine = runtime().engine
+    try:
+        if dash.ctx.triggered_id == "map-remove":
+            report_repo.remove_mapping(engine, etf, sector, user=current_user.username)
+            msg = _t("removed", etf=etf, sector=sector)
+        else:
+            w = float(weight) if weight not in (None, "") else None
+            row = report_repo.set_mapping(
+                engine, etf, sector, weight=w, enabled=bool(enabled), user=current_user.username
+            )
+            state = _t("on") if row["enabled"] else _t("off")
+            msg = _t("saved", etf=row["etf"], sector=row["sector_code"], w=row["weight"], state=state)
+    except (report_repo.MappingError, ValueError) as err:
+        return html.Span(str(err), className="text-danger", id="map-error"), dash.no_update
+    return html.Span(msg, className="text-success", id="map-ok"), _table()

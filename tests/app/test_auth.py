@@ -25,7 +25,7 @@ def test_every_page_requires_login(client):
 def test_login_then_pages_and_logout(client):
     resp = login_client(client)
     assert resp.status_code == 302
-    assert client.get("/").headers["Location"].endswith("/stocks")
+    assert client.get("/").headers["Location"].endswith("/ranking")
     page = client.get("/stocks")
     assert page.status_code == 200
     assert "gslts_csrf" in page.headers.get("Set-Cookie", "")

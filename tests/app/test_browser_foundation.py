@@ -8,7 +8,9 @@ from selenium.webdriver.common.by import By
 
 def test_login_required_then_login_navigation_and_language(dash_app, browser_login, dash_duo):
     duo = browser_login(dash_app)
-    # After login the home page (stock master) shows the grid with the seeded stocks.
+    # After login the home page is the ranking; the stock master is one navbar click away.
+    duo.wait_for_element("#nav-ranking", timeout=15)
+    duo.find_element("#nav-stocks").click()
     duo.wait_for_text_to_equal("h1", "종목 마스터", timeout=15)
     duo.wait_for_element("#stocks-grid .ag-row", timeout=15)
     assert "2,555" in duo.find_element("p").text
@@ -43,6 +45,7 @@ def test_pages_need_login_in_the_browser(dash_app, dash_duo):
 
 def test_stock_filters_run_in_the_browser(dash_app, browser_login):
     duo = browser_login(dash_app)
+    duo.wait_for_element("#nav-stocks", timeout=15).click()
     duo.wait_for_element("#stocks-grid .ag-row", timeout=15)
     duo.select_dcc_dropdown("#stocks-sector", index=1)  # 반도체
     duo.wait_for_text_to_equal("#stocks-count", "반도체", timeout=10)

@@ -59,10 +59,15 @@ def test_user_add_and_passwd(sqlite_url, tmp_path):
 
 def test_errors_are_one_line_and_non_zero(tmp_path):
     bad_db = gslts(
-        "db", "upgrade", env={"DATABASE_URL": "mysql+pymysql://root@127.0.0.1:3306/no_such_db_x", "_CWD": str(tmp_path)}
+        "db",
+        "upgrade",
+        env={"DATABASE_URL": "mysql+pymysql://root@127.0.0.1:3306/no_such_db_x", "_CWD": str(tmp_path)},
     )
     assert bad_db.returncode == 1
-    assert bad_db.stderr.strip().startswith("error: database error:") and len(bad_db.stderr.strip().splitlines()) == 1
+    assert (
+        bad_db.stderr.strip().startswith("error: database error:")
+        and len(bad_db.stderr.strip().splitlines()) == 1
+    )
     bad_cfg = gslts("db", "seed", env={"PORT": "abc", "BROKER": "etrade", "_CWD": str(tmp_path)})
     assert bad_cfg.returncode == 1
     line = bad_cfg.stderr.strip()

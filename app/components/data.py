@@ -1,0 +1,160 @@
+"""What the dashboard pages read: the stock master (cached), the market data, the broker, the mode.
+
+Market data (quotes, books, ranking, intraday bars) comes from ``app.marketdata.market_data()`` only;
+orders and the account from ``runtime().broker()``. The stock master is read once per engine.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+
+from app.runtime import runtime
+from db.engine import session_scope
+from db.models import SectorReport
+from db.repositories import stocks as stocks_repo
+from trading.order_estimate import commission_rate
+from trading.search import SearchIndex, StockEntry
+from trading.sectors import SECTOR_BY_CODE, SECTOR_BY_ETF_KEY
+
+
+@dataclass(frozen=True, slots=True)
+class StockMeta:
+    code: str
+    name_ko: str
+    name_en: str
+    market: str
+    sector_code: str
+    is_etf: bool = False
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_ko
+
+
+_lock = threading.Lock()
+_master: dict[str, tuple[dict[str, StockMeta], SearchIndex]] = {}
+
+
+def _load_master() -> tuple[dict[str, StockMeta], SearchIndex]:
+    engine = runtime().engine
+    key = str(engine.url)
+    hit = _master.get(key)
+    if hit is not None:
+        return hit
+    with _lock:
+        hit = _master.get(key)
+        if hit is None:
+            metas = {
+                s.code: StockMeta(s.code, s.name_ko, s.name_en or "", s.market, s.sector_code, bool(s.is_etf))
+                for s in stocks_repo.all_stocks(engine)
+            }
+            index = SearchIndex(StockEntry(m.code, m.name_ko, m.name_en, m.market) for m in metas.values())
+            hit = _master[key] = (metas, index)
+    return hit
+
+
+def stocks() -> dict[str, StockMeta]:
+    """code → StockMeta for every listed stock."""
+    return _load_master()[0]
+
+
+def stock(code: str) -> StockMeta | None:
+    return stocks().get(code)
+
+
+def search_index() -> SearchIndex:
+    return _load_master()[1]
+
+
+def sector_code_of(key: str) -> str:
+    """A sector code from a RankRow's ``sector`` (a sector code or the master's US ETF key)."""
+    if key in SECTOR_BY_CODE:
+        return key
+    return SECTOR_BY_ETF_KEY.get(key, key)
+
+
+def sector_name(code: str, lang: str) -> str:
+    sd = SECTOR_BY_CODE.get(code)
+    if sd is None:
+        return code
+    return sd.name_en if lang == "en" else sd.name_ko
+
+
+def market_data():  # noqa: ANN201 - the MarketData protocol
+    """The process's market data (quotes, books, ranking, intraday bars)."""
+    from app.marketdata import market_data as _md
+
+    return _md()
+
+
+def broker():  # noqa: ANN201 - the Broker protocol
+    """The configured broker (orders and the account)."""
+    return runtime().broker()
+
+
+def is_live() -> bool:
+    """True when orders move real money (the navbar badge uses the same rule)."""
+    s = runtime().settings
+    return s.broker != "paper" and s.broker_env == "real" and s.live_trading
+
+
+def fee_rate() -> Fraction:
+    s = runtime().settings
+    return commission_rate(s.broker, s.broker_env, s.commission_pct)
+
+
+_liq_cache: tuple[float, dict[str, int]] = (0.0, {})
+
+
+def liquidity(max_age_s: float = 10.0) -> dict[str, int]:
+    """code → today's 거래대금 from the ranking, refreshed at most every ``max_age_s`` (search ties)."""
+    global _liq_cache
+    at, values = _liq_cache
+    if time.monotonic() - at < max_age_s:
+        return values
+    try:
+        rows = market_data().ranking(limit=len(stocks()) or 3000)
+        values = {r.code: r.value for r in rows}
+    except Exception:  # noqa: BLE001 - search still works without liquidity
+        values = {}
+    _liq_cache = (time.monotonic(), values)
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class UpSectors:
+    session_date: date
+    codes: tuple[str, ...]
+
+
+def _up_codes(payload: dict[str, Any]) -> tuple[str, ...]:
+    """Sector codes with direction "up" in a report payload's ``kr_sectors`` (list or mapping)."""
+    items = payload.get("kr_sectors") or []
+    if isinstance(items, dict):
+        items = [{"code": k, **(v if isinstance(v, dict) else {"direction": v})} for k, v in items.items()]
+    out = []
+    for it in items:
+        if not isinstance(it, dict) or str(it.get("direction", "")).lower() != "up":
+            continue
+        code = it.get("code") or it.get("sector_code") or it.get("sector")
+        if code:
+            out.append(sector_code_of(str(code)))
+    return tuple(dict.fromkeys(out))
+
+
+def latest_up_sectors() -> UpSectors | None:
+    """The sectors marked 강세 (up) in the latest morning sector report, or None without a report.
+
+    TODO(lead): move the query into db/repositories (e.g. ``reports.latest_report``).
+    """
+    with session_scope(runtime().engine) as s:
+        row = s.scalars(select(SectorReport).order_by(SectorReport.session_date.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return UpSectors(row.session_date, _up_codes(row.payload or {}))

@@ -1,0 +1,51 @@
+"""Navbar badge: recorder health as green / amber / red with the current lag (refreshes every 5 s)."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from workers.recorder.health import COLORS, assess
+
+
+def _read() -> dict:
+    from app.runtime import runtime
+    from workers.recorder.metrics import load_health
+
+    try:
+        return load_health(runtime().settings)
+    except Exception:  # noqa: BLE001 - Redis away: show red, never break the navbar
+        return {}
+
+
+def badge_content(health: dict | None = None) -> tuple[str, str, str]:
+    """(text, bootstrap colour, tooltip) for the current health."""
+    level, reason, lag = assess(health if health is not None else _read())
+    text = "REC" if lag is None else f"REC {lag:.1f}s"
+    return text, COLORS[level], f"recorder: {reason}"
+
+
+def status_badge() -> html.Span:
+    """The badge plus its refresh interval; links to /admin/status."""
+    text, color, title = badge_content()
+    return html.Span(
+        [
+            html.A(
+                dbc.Badge(text, color=color, id="recorder-badge", title=title, className="ms-2"),
+                href="/admin/status",
+            ),
+            dcc.Interval(id="recorder-badge-interval", interval=5000),
+        ]
+    )
+
+
+@dash.callback(
+    dash.Output("recorder-badge", "children"),
+    dash.Output("recorder-badge", "color"),
+    dash.Output("recorder-badge", "title"),
+    dash.Input("recorder-badge-interval", "n_intervals"),
+    prevent_initial_call=True,
+)
+def _refresh(_n: int | None) -> tuple[str, str, str]:
+    return badge_content()

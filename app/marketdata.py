@@ -1,0 +1,56 @@
+"""Latest market data for the web app: one read path, no per-viewer broker calls.
+
+Embedded mode reads the in-process market (memory); full mode reads the cache the market owner /
+recorder writes into Redis. Pages call ``market_data()`` and never a broker for quotes, books or the
+ranking. Orders and account data go through ``runtime().broker()``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from trading.domain import Bar, OrderBook, Quote, RankRow
+
+
+class MarketData(Protocol):
+    def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]: ...
+    def quote(self, code: str) -> Quote: ...
+    def book(self, code: str) -> OrderBook: ...
+    def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]: ...
+    def last_tick_age(self, code: str) -> float | None: ...  # seconds since the last trade print
+
+
+class ServiceMarketData:
+    """Embedded mode: memory reads of the in-process market, under its lock."""
+
+    def __init__(self, service):  # noqa: ANN001 - trading.market.service.MarketService
+        self.service = service
+
+    def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]:
+        with self.service.lock:
+            return self.service.sim.ranking(limit, market)
+
+    def quote(self, code: str) -> Quote:
+        with self.service.lock:
+            return self.service.sim.quote(code)
+
+    def book(self, code: str) -> OrderBook:
+        with self.service.lock:
+            return self.service.sim.order_book(code)
+
+    def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]:
+        with self.service.lock:
+            return self.service.sim.minute_bars(code, interval)
+
+    def last_tick_age(self, code: str) -> float | None:
+        with self.service.lock:
+            q = self.service.sim.quote(code)
+            now = self.service.clock.now()
+        return max(0.0, (now - q.time).total_seconds()) if q.volume else None
+
+
+def market_data() -> MarketData:
+    """The market data reader for this process (see the module docstring)."""
+    from app.runtime import runtime
+
+    return runtime().market_data()

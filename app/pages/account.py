@@ -1,0 +1,322 @@
+"""/account — cash, orderable amount, positions, P&L today and total, order history with filters.
+
+Account data comes from ``runtime().broker()`` (balance, orders, fills); previous closes for the
+daily P&L from ``market_data().quote``. Refreshed every 2 s while the page is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from app.components.data import broker, market_data
+from app.components.help import term
+from app.components.orders import name_of, side_text, status_text, type_text
+from app.i18n import current_lang
+from app.text_dashboard import td
+from trading.brokers.errors import BrokerError
+from trading.domain import Balance, Fill, OrderStatus, Side
+from trading.krx import pct, signed, today_kst
+
+dash.register_page(__name__, path="/account", title="GSLTS · 계좌", order=30, nav_label="nav.account")
+
+REFRESH_MS = 2000
+
+
+def pnl_today(bal: Balance, fills: Iterable[Fill], prev_close: Mapping[str, int]) -> int:
+    """Today's mark-to-market P&L in won.
+
+    Shares held since yesterday are marked from the previous close, shares bought today from their fill
+    price, shares sold today from the previous close (or the buy price, when bought today: the
+    bought-then-sold shares are settled by the sell fill against the buy fill), minus today's commission
+    and tax. Equivalent: (value now + cash from today's sells) − (value at yesterday's close + cash paid
+    for today's buys) − fees.
+    """
+    fills = list(fills)
+    bought: dict[str, int] = {}
+    sold: dict[str, int] = {}
+    flow = 0  # sells' proceeds minus buys' cost, before fees
+    fees = 0
+    for f in fills:
+        amount = f.price * f.qty
+        if f.side == Side.BUY:
+            bought[f.code] = bought.get(f.code, 0) + f.qty
+            flow -= amount
+        else:
+            sold[f.code] = sold.get(f.code, 0) + f.qty
+            flow += amount
+        fees += f.commission + f.tax
+    held_now = {p.code: p for p in bal.positions}
+    value_now = sum(p.value for p in bal.positions)
+    value_open = 0
+    for code in set(held_now) | set(bought) | set(sold):
+        qty_now = held_now[code].qty if code in held_now else 0
+        qty_open = qty_now - bought.get(code, 0) + sold.get(code, 0)
+        if qty_open > 0:
+            pc = prev_close.get(code) or (held_now[code].price if code in held_now else 0)
+            value_open += qty_open * pc
+    return value_now + flow - value_open - fees
+
+
+def _card(label, value: str, cls: str = "", id_: str | None = None) -> dbc.Col:  # noqa: ANN001
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(label, className="small text-body-secondary"),
+                    html.Div(value, className=f"fs-5 fw-semibold num text-start {cls}", id=id_),
+                ],
+                className="p-2",
+            )  # fmt: skip
+        ),
+        xs=6,
+        md=4,
+        lg=2,
+    )
+
+
+def _dir(n: int) -> str:
+    return "text-up" if n > 0 else "text-down" if n < 0 else ""
+
+
+def _summary() -> tuple[list, list[dict]]:
+    b = broker()
+    bal = b.balance()
+    fills = b.fills()
+    md = market_data()
+    prev = {}
+    for code in {p.code for p in bal.positions} | {f.code for f in fills}:
+        try:
+            prev[code] = md.quote(code).prev_close
+        except Exception:  # noqa: BLE001 - an unknown code marks at its own price
+            continue
+    today = pnl_today(bal, fills, prev)
+    total = bal.total_pnl
+    cost = sum(p.cost for p in bal.positions)
+    cards = [
+        _card(td("acct.cash"), f"{bal.cash:,}", id_="acct-cash"),
+        _card(term(td("acct.orderable"), "orderable", "acct"), f"{bal.orderable:,}", id_="acct-orderable"),
+        _card(td("acct.stock_value"), f"{bal.stock_value:,}", id_="acct-stock-value"),
+        _card(td("acct.total"), f"{bal.total_value:,}", id_="acct-total"),
+        _card(
+            html.Span(
+                [
+                    td("acct.pnl_today"),
+                    html.Span("ⓘ", id="acct-pnl-today-help", className="gslts-help"),
+                    dbc.Tooltip(td("acct.pnl_today_tip"), target="acct-pnl-today-help"),
+                ]
+            ),
+            signed(today),
+            _dir(today),
+            "acct-pnl-today",
+        ),  # fmt: skip
+        _card(
+            td("acct.pnl_total"),
+            f"{signed(total)} ({pct(total * 100.0 / cost if cost else 0.0)})",
+            _dir(total),
+            "acct-pnl-total",
+        ),
+    ]
+    rows = [
+        {
+            "code": p.code,
+            "name": name_of(p.code),
+            "qty": p.qty,
+            "avg": round(p.avg_price),
+            "price": p.price,
+            "value": p.value,
+            "pnl": p.pnl,
+            "pnl_pct": round(p.pnl_pct, 2),
+        }
+        for p in bal.positions
+        if p.qty
+    ]
+    return cards, rows
+
+
+def _history(day: date | None, code: str | None, side: str | None, status: str | None) -> list[dict]:
+    out = []
+    code = (code or "").strip().upper()
+    for o in broker().orders(day):
+        if code and code not in o.code and code.lower() not in name_of(o.code).lower():
+            continue
+        if side and o.side.value != side:
+            continue
+        if status and o.status.value != status:
+            continue
+        out.append(
+            {
+                "order_id": o.order_id,
+                "time": o.created_at.strftime("%H:%M:%S") if o.created_at else "",
+                "name": f"{name_of(o.code)} ({o.code})",
+                "side": side_text(o.side),
+                "side_raw": o.side.value,
+                "type": type_text(o.order_type),
+                "price": o.price,
+                "qty": o.qty,
+                "filled": o.filled_qty,
+                "avg_fill": round(o.avg_fill_price) if o.filled_qty else None,
+                "status": status_text(o.status.value),
+            }
+        )
+    return sorted(out, key=lambda r: r["order_id"], reverse=True)
+
+
+def layout(**_query: str) -> html.Div:
+    num = {
+        "type": "rightAligned",
+        "cellClass": "num",
+        "valueFormatter": {"function": "GSLTS.int(params.value)"},
+    }
+    updown = {"text-up": "params.value > 0", "text-down": "params.value < 0"}
+    try:
+        cards, rows = _summary()
+        error = None
+    except BrokerError as err:
+        cards, rows, error = [], [], err.message_en if current_lang() == "en" else err.message_ko
+    statuses = [{"label": td("acct.any"), "value": ""}] + [
+        {"label": status_text(s.value), "value": s.value} for s in OrderStatus
+    ]
+    return html.Div(
+        [
+            html.H1(td("acct.title"), className="h4"),
+            dbc.Alert(td("acct.unavailable", err=error), color="warning") if error else None,
+            dbc.Row(cards, className="g-2 mb-3", id="acct-cards"),
+            html.H2(td("acct.positions"), className="h6"),
+            dag.AgGrid(
+                id="acct-positions",
+                rowData=rows,
+                getRowId="params.data.code",
+                columnDefs=[
+                    {"field": "name", "headerName": td("col.name"), "flex": 2, "minWidth": 120},
+                    {"field": "qty", "headerName": td("col.qty"), "width": 90, **num},
+                    {"field": "avg", "headerName": td("col.avg_price"), "width": 110, **num},
+                    {"field": "price", "headerName": td("col.price"), "width": 110, **num},
+                    {"field": "value", "headerName": td("col.eval"), "width": 130, **num},
+                    {
+                        "field": "pnl",
+                        "headerName": td("col.pnl"),
+                        "width": 120,
+                        **num,
+                        "valueFormatter": {"function": "GSLTS.signed(params.value)"},
+                        "cellClassRules": updown,
+                    },
+                    {
+                        "field": "pnl_pct",
+                        "headerName": td("col.pnl_pct"),
+                        "width": 100,
+                        **num,
+                        "valueFormatter": {"function": "GSLTS.pct(params.value)"},
+                        "cellClassRules": updown,
+                    },
+                ],  # fmt: skip
+                defaultColDef={"sortable": True, "resizable": True},
+                dashGridOptions={"animateRows": False, "domLayout": "autoHeight", "suppressCellFocus": True},
+                className="ag-theme-alpine mb-3",
+            ),
+            html.H2(td("acct.history"), className="h6"),
+            html.Div(
+                [
+                    dcc.DatePickerSingle(
+                        id="acct-date", date=today_kst().isoformat(), display_format="YYYY-MM-DD"
+                    ),
+                    dbc.Input(
+                        id="acct-code",
+                        placeholder=td("acct.code"),
+                        size="sm",
+                        style={"maxWidth": "10rem"},
+                        debounce=True,
+                    ),
+                    dcc.Dropdown(
+                        id="acct-side",
+                        options=[
+                            {"label": td("acct.any"), "value": ""},
+                            {"label": td("order.buy"), "value": "buy"},
+                            {"label": td("order.sell"), "value": "sell"},
+                        ],
+                        value="",
+                        clearable=False,
+                        searchable=False,
+                        style={"minWidth": "7rem"},
+                    ),
+                    dcc.Dropdown(
+                        id="acct-status",
+                        options=statuses,
+                        value="",
+                        clearable=False,
+                        searchable=False,
+                        style={"minWidth": "8rem"},
+                    ),
+                    html.Span(
+                        id="acct-history-count", className="small text-body-secondary align-self-center"
+                    ),
+                ],  # fmt: skip
+                className="d-flex flex-wrap gap-2 mb-2 align-items-center",
+            ),
+            dag.AgGrid(
+                id="acct-history",
+                rowData=[],
+                getRowId="params.data.order_id",
+                columnDefs=[
+                    {"field": "time", "headerName": td("col.time"), "width": 95},
+                    {"field": "name", "headerName": td("col.name"), "flex": 2, "minWidth": 140},
+                    {
+                        "field": "side",
+                        "headerName": td("col.side"),
+                        "width": 80,
+                        "cellClassRules": {
+                            "text-up": "params.data.side_raw === 'buy'",
+                            "text-down": "params.data.side_raw === 'sell'",
+                        },
+                    },
+                    {"field": "type", "headerName": td("col.type"), "width": 85},
+                    {"field": "price", "headerName": td("col.order_price"), "width": 105, **num},
+                    {"field": "qty", "headerName": td("col.qty"), "width": 85, **num},
+                    {"field": "filled", "headerName": td("col.filled"), "width": 85, **num},
+                    {"field": "avg_fill", "headerName": td("col.fill_price"), "width": 105, **num},
+                    {"field": "status", "headerName": td("col.status"), "width": 95},
+                    {"field": "order_id", "headerName": td("col.order_id"), "width": 160},
+                ],  # fmt: skip
+                defaultColDef={"sortable": True, "resizable": True},
+                dashGridOptions={
+                    "animateRows": False,
+                    "suppressCellFocus": True,
+                    "pagination": True,
+                    "paginationPageSize": 50,
+                },  # fmt: skip
+                style={"height": "50vh"},
+                className="ag-theme-alpine",
+            ),
+            dcc.Interval(id="acct-refresh", interval=REFRESH_MS),
+        ],
+        id="account-page",
+    )
+
+
+@callback(
+    Output("acct-cards", "children"),
+    Output("acct-positions", "rowData"),
+    Input("acct-refresh", "n_intervals"),
+    prevent_initial_call=True,
+)
+def _refresh(_n: int | None) -> tuple:
+    return _summary()
+
+
+@callback(
+    Output("acct-history", "rowData"),
+    Output("acct-history-count", "children"),
+    Input("acct-date", "date"),
+    Input("acct-code", "value"),
+    Input("acct-side", "value"),
+    Input("acct-status", "value"),
+    Input("acct-refresh", "n_intervals"),
+)
+def _filter_history(day: str | None, code: str | None, side: str | None, status: str | None, _n: int | None):  # noqa: ANN202
+    rows = _history(date.fromisoformat(day[:10]) if day else None, code, side or None, status or None)
+    return rows, td("acct.orders_count", n=len(rows))

@@ -1,0 +1,178 @@
+"""The dashboard in headless Chromium against a running paper market: ranking → trade → orders → search."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from test_dashboard_support import wire_paper_market
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_app(request, monkeypatch):
+    """The lead's ``paper_dash_app`` when conftest has it; else an app with a paper market wired here."""
+    if _has_fixture(request, "paper_dash_app"):
+        return request.getfixturevalue("paper_dash_app")
+    app = request.getfixturevalue("dash_app")
+    service = wire_paper_market(app, monkeypatch)
+    request.addfinalizer(service.stop)
+    return app
+
+
+def _has_fixture(request, name: str) -> bool:
+    """True when some conftest defines fixture ``name``."""
+    try:
+        return bool(request._fixturemanager.getfixturedefs(name, request.node))  # noqa: SLF001
+    except Exception:  # noqa: BLE001 - an older/newer pytest signature: assume absent
+        return False
+
+
+def grid_rows(duo, grid_id: str) -> list[dict]:
+    """Rows the grid displays (after filters/sort), read through the AG Grid API."""
+    return duo.driver.execute_script(
+        """
+        const api = dash_ag_grid.getApi(arguments[0]);
+        const out = [];
+        api.forEachNodeAfterFilterAndSort(n => out.push(n.data));
+        return out;
+        """,
+        grid_id,
+    )
+
+
+def wait_until(fn, timeout: float = 10.0, what: str = "condition"):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = fn()
+            if last:
+                return last
+        except Exception as err:  # noqa: BLE001 - stale elements while Dash re-renders
+            last = err
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def click(duo, selector: str) -> None:
+    """Scroll ``selector`` to the middle of the window and click it (retried while Dash re-renders)."""
+
+    def go():
+        el = duo.find_element(selector)
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+        el.click()
+        return True
+
+    wait_until(go, what=f"click {selector}")
+
+
+def set_input(duo, selector: str, value: str) -> None:
+    el = duo.find_element(selector)
+    el.send_keys("\ue009a")  # Ctrl+A
+    el.send_keys(value)
+    wait_until(lambda: duo.find_element(selector).get_attribute("value") == value, what=f"{selector}={value}")
+
+
+def test_ranking_trade_orders_search_and_mobile(live_app, browser_login, monkeypatch):
+    duo = browser_login(live_app)
+    duo.driver.set_window_size(1400, 1000)
+    duo.wait_for_element("#nav-user", timeout=15)
+    duo.driver.get(duo.server.url + "/ranking")
+
+    # Ranking: TOP 50 rows by 거래대금, ranked.
+    duo.wait_for_text_to_equal("h1", "거래대금 실시간 랭킹", timeout=15)
+    rows = wait_until(lambda: (r := grid_rows(duo, "ranking-grid")) and len(r) == 50 and r, what="50 rows")
+    assert [r["rank"] for r in rows] == list(range(1, 51))
+    values = [r["value"] for r in rows]
+    assert values == sorted(values, reverse=True)
+    # Red up / blue down on the price cells.
+    up = [r for r in rows if r["change"] > 0]
+    if up:
+        cell = duo.find_element(f".ag-row[row-id='{up[0]['code']}'] [col-id='price']")
+        assert "text-up" in cell.get_attribute("class")
+    # The US-linked filter is disabled without a morning report.
+    assert duo.find_element("#ranking-us-up").get_attribute("disabled") is not None
+
+    # Filter by one sector: only that sector remains.
+    duo.select_dcc_dropdown("#ranking-sectors", value="반도체")
+    wait_until(
+        lambda: (r := grid_rows(duo, "ranking-grid")) and {x["sector"] for x in r} == {"반도체"},
+        what="only 반도체 rows",
+    )
+    code = grid_rows(duo, "ranking-grid")[0]["code"]
+
+    # A row click opens its trade page.
+    duo.find_element("h1").click()  # closes the sector menu
+    click(duo, f".ag-row[row-id='{code}'] [col-id='label']")
+    wait_until(lambda: duo.driver.current_url.endswith(f"/trade/{code}"), what="trade page url")
+    duo.wait_for_element("#trade-book .ob-level", timeout=15)
+    assert duo.find_element("#trade-code-label").text.strip() == code
+    assert duo.find_element("#trade-mode").text.startswith("모의")
+
+    # A marketable limit order at the best ask (click level → click 주문) fills; the position appears.
+    set_input(duo, "#order-price", "1")
+    ask0 = int(duo.find_element("#ob-ask-0").get_attribute("data-price"))
+    click(duo, "#ob-ask-0")
+    wait_until(lambda: duo.find_element("#order-price").get_attribute("value") != "1", what="price set")
+    click(duo, "#order-submit")
+    wait_until(lambda: duo.find_elements("#trade-fills .fill-row"), what="a fill")
+    wait_until(lambda: duo.find_element("#pos-qty").text == "1", what="position of 1")
+    wait_until(lambda: duo.find_elements("#trade-toasts .toast"), what="a toast")
+
+    # Sell at a deeper ask level: it rests and appears in open orders; 취소 removes it.
+    click(duo, "label[for='_dbcprivate_radioitems_order-side_input_sell']")
+    set_input(duo, "#order-price", "1")
+    click(duo, "#ob-ask-4")
+    price = wait_until(
+        lambda: (v := duo.find_element("#order-price").get_attribute("value")) != "1" and v, what="price set"
+    )
+    assert int(price) > ask0
+    click(duo, "#order-submit")
+    wait_until(
+        lambda: price in duo.find_element("#trade-open-orders .oo-row").text.replace(",", ""),
+        what="open order",
+    )
+    click(duo, "#trade-open-orders .oo-cancel")
+    wait_until(lambda: duo.find_elements("#oo-empty"), what="open orders empty")
+
+    # Quantity 0: the reason is shown and nothing is created.
+    n_orders = len(live_broker_orders())
+    set_input(duo, "#order-qty", "0")
+    click(duo, "#order-submit")
+    duo.wait_for_contains_text("#order-feedback", "1주 이상", timeout=10)
+    time.sleep(0.5)
+    assert len(live_broker_orders()) == n_orders
+
+    # Above settings.order_confirm_amount (10,000,000 by default) the order asks first; 취소 sends nothing.
+    click(duo, "label[for='_dbcprivate_radioitems_order-side_input_buy']")
+    set_input(duo, "#order-qty", "100")
+    click(duo, "#order-submit")
+    wait_until(lambda: "× 100" in duo.find_element("#order-confirm-text").text, what="confirmation")
+    click(duo, "#order-confirm-cancel")
+    time.sleep(0.5)
+    assert len(live_broker_orders()) == n_orders
+
+    # Search: ㅅㅅㅈㅈ finds 삼성전자; Enter opens its trade page.
+    box = duo.find_element(".stock-search input")
+    box.send_keys("ㅅㅅㅈㅈ")
+    first = wait_until(lambda: duo.find_elements(".stock-search-item"), what="search results")
+    assert "삼성전자" in first[0].text
+    box.send_keys("\ue007")  # Enter
+    wait_until(lambda: duo.driver.current_url.endswith("/trade/005930"), what="삼성전자 trade page")
+    duo.wait_for_text_to_equal("#trade-name", "삼성전자", timeout=10)
+
+    # 390 px: stacked layout, the order panel is visible.
+    duo.driver.set_window_size(390, 844)
+    panel = duo.find_element("#order-panel")
+    duo.driver.execute_script("arguments[0].scrollIntoView()", panel)
+    assert panel.is_displayed()
+    assert panel.size["width"] <= 390
+    assert duo.find_element("#order-submit").is_displayed()
+
+
+def live_broker_orders():
+    from app.runtime import runtime
+
+    return runtime().broker().orders()

@@ -1,0 +1,541 @@
+"""KIS (한국투자증권) Open API adapter implementing the ``Broker`` protocol.
+
+| method | KIS endpoint | TR id (real / mock) |
+|---|---|---|
+| ``quote`` | quotations/inquire-price | FHKST01010100 |
+| ``order_book`` | quotations/inquire-asking-price-exp-ccn | FHKST01010200 |
+| ``daily_bars`` | quotations/inquire-daily-itemchartprice (100 rows/call, paged by end date) | FHKST03010100 |
+| ``minute_bars`` today | quotations/inquire-time-itemchartprice (30 rows/call) | FHKST03010200 |
+| ``minute_bars`` past day | quotations/inquire-time-dailychartprice (120 rows/call) | FHKST03010230 |
+| ``ranking`` | quotations/volume-rank, FID_BLNG_CLS_CODE=3 (거래금액순) | FHPST01710000 |
+| ``place_order`` | trading/order-cash | TTTC0012U buy / TTTC0011U sell (V… mock; legacy 0802U/0801U) |
+| ``modify_order`` / ``cancel_order`` | trading/order-rvsecncl (01 modify / 02 cancel) | TTTC0013U / VTTC0013U |
+| ``orders`` / ``open_orders`` / ``fills`` | trading/inquire-daily-ccld | TTTC0081R / VTTC0081R (>3 months: CTSC9215R) |
+| ``balance`` | trading/inquire-balance + trading/inquire-psbl-order | TTTC8434R + TTTC8908R (V… mock) |
+| ``orderable`` | trading/inquire-psbl-order | TTTC8908R / VTTC8908R |
+| ``subscribe`` | websocket /tryitout | H0STCNT0 ticks, H0STASP0 books, H0STCNI0/H0STCNI9 fills |
+| ``logout`` | /oauth2/revokeP | — |
+
+Orders are never re-sent: a lost answer is reconciled against the day's orders (``reconcile_order``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from trading.brokers.base import Channel
+from trading.brokers.common.bars import aggregate, dedupe_sorted
+from trading.brokers.common.feed import Feed, FeedSubscription, idle_status
+from trading.brokers.common.http import HttpClient, ResponseLost
+from trading.brokers.common.journal import OrderJournal
+from trading.brokers.common.rate_limit import RateLimiter, default_rate_limiter
+from trading.brokers.common.reconcile import OrderOutcomeUnknown, reconcile
+from trading.brokers.common.token_store import TokenStore, default_token_store, token_key
+from trading.brokers.common.tokens import TokenManager
+from trading.brokers.common.validate import check_code, check_request
+from trading.brokers.common.values import kst_at, now_kst, to_int
+from trading.brokers.errors import BrokerUnavailable, OrderRejected, Reason
+from trading.brokers.kis import auth, parse
+from trading.brokers.kis.options import KisOptions
+from trading.brokers.kis.realtime import KisFeedProtocol
+from trading.brokers.kis.rest import KisRest
+from trading.domain import (
+    Balance,
+    Bar,
+    Fill,
+    Order,
+    OrderBook,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Quote,
+    RankRow,
+)
+
+log = logging.getLogger(__name__)
+
+QUOTES = "/uapi/domestic-stock/v1/quotations"
+TRADING = "/uapi/domestic-stock/v1/trading"
+MAX_PAGES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Orderable:
+    """inquire-psbl-order: cash usable for a buy and the shares it buys (without/with 미수)."""
+
+    cash: int
+    max_qty: int
+    max_qty_with_credit: int
+
+
+class KisBroker:
+    """The KIS REST + websocket adapter. Build it with ``KisBroker.from_settings(settings)``."""
+
+    name = "kis"
+
+    def __init__(
+        self,
+        opts: KisOptions,
+        token_store: TokenStore,
+        limiter: RateLimiter,
+        *,
+        http: HttpClient | None = None,
+    ):
+        if not opts.app_key or not opts.app_secret:
+            raise ValueError("KIS needs KIS_APP_KEY and KIS_APP_SECRET")
+        self.opts = opts
+        self.is_live = opts.is_real
+        self.http = http or HttpClient(
+            opts.rest_url, timeout=opts.timeout_s, read_retries=opts.read_retries, label="KIS"
+        )
+        key = token_key("kis", opts.env, opts.app_key)
+        self.tokens = TokenManager(
+            key,
+            token_store,
+            issue=lambda: auth.issue_token(self.http, opts),
+            revoke=lambda token: auth.revoke_token(self.http, opts, token),
+            refresh_margin_s=opts.token_refresh_margin_s,
+            min_issue_interval_s=opts.token_min_interval_s,
+            label=f"KIS {opts.env}",
+        )
+        self.rest = KisRest(opts, self.http, self.tokens, limiter, rule_name=key)
+        self.journal = OrderJournal()
+        self._org_no: dict[str, str] = {}
+        self._feed: Feed | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Any,
+        token_store: TokenStore | None = None,
+        limiter: RateLimiter | None = None,
+        **options: Any,
+    ) -> KisBroker:
+        """The adapter for ``settings.broker_env`` with the shared token cache and rate limiter."""
+        opts = KisOptions.from_settings(settings, **options)
+        return cls(
+            opts, token_store or default_token_store(settings), limiter or default_rate_limiter(settings)
+        )
+
+    # ---- quotations ---------------------------------------------------------------------
+    def _market(self, code: str) -> dict[str, str]:
+        return {"FID_COND_MRKT_DIV_CODE": self.opts.market_div, "FID_INPUT_ISCD": code}
+
+    def quote(self, code: str) -> Quote:
+        check_code(code)
+        out = self.rest.call(
+            "GET", f"{QUOTES}/inquire-price", "FHKST01010100", params=self._market(code)
+        ).body
+        output = out.get("output") or {}
+        if not isinstance(output, dict) or not to_int(output.get("stck_prpr")):
+            raise OrderRejected(Reason.UNKNOWN_CODE, code, broker_message=str(out.get("msg1") or "") or None)
+        return parse.quote(code, output)
+
+    def order_book(self, code: str) -> OrderBook:
+        check_code(code)
+        body = self.rest.call(
+            "GET", f"{QUOTES}/inquire-asking-price-exp-ccn", "FHKST01010200", params=self._market(code)
+        ).body
+        output = body.get("output1") or {}
+        if (
+            not isinstance(output, dict)
+            or not any(to_int(output.get(f"askp{i}")) for i in range(1, 11))
+            and not any(to_int(output.get(f"bidp{i}")) for i in range(1, 11))
+        ):
+            raise OrderRejected(Reason.UNKNOWN_CODE, code)
+        return parse.order_book(code, output)
+
+    def daily_bars(self, code: str, start: date, end: date) -> list[Bar]:
+        check_code(code)
+        bars: list[Bar] = []
+        cursor = end
+        for _ in range(MAX_PAGES):
+            params = {
+                **self._market(code),
+                "FID_INPUT_DATE_1": start.strftime("%Y%m%d"),
+                "FID_INPUT_DATE_2": cursor.strftime("%Y%m%d"),
+                "FID_PERIOD_DIV_CODE": "D",
+                "FID_ORG_ADJ_PRC": "0",
+            }
+            rows = self.rest.call(
+                "GET", f"{QUOTES}/inquire-daily-itemchartprice", "FHKST03010100", params=params
+            )
+            page = parse.daily_bars(code, rows.body.get("output2") or [])
+            bars += page
+            if len(page) < self.opts.daily_rows_per_call:
+                break
+            cursor = min(b.time.date() for b in page) - timedelta(days=1)
+            if cursor < start:
+                break
+        return [b for b in dedupe_sorted(bars) if start <= b.time.date() <= end]
+
+    def minute_bars(self, code: str, day: date, interval: int = 1) -> list[Bar]:
+        check_code(code)
+        today = now_kst().date()
+        if day > today:
+            return []
+        past = day < today
+        tr_id, path, per_call = (
+            ("FHKST03010230", "inquire-time-dailychartprice", 120)
+            if past
+            else ("FHKST03010200", "inquire-time-itemchartprice", self.opts.minute_rows_per_call)
+        )
+        cursor = "153000" if past else min(now_kst().strftime("%H%M%S"), "153000")
+        bars: list[Bar] = []
+        for _ in range(MAX_PAGES):
+            params = {
+                **self._market(code),
+                "FID_INPUT_HOUR_1": cursor,
+                "FID_PW_DATA_INCU_YN": "Y",
+                "FID_ETC_CLS_CODE": "",
+            }
+            if past:
+                params |= {"FID_INPUT_DATE_1": day.strftime("%Y%m%d"), "FID_FAKE_TICK_INCU_YN": ""}
+            rows = self.rest.call("GET", f"{QUOTES}/{path}", tr_id, params=params).body.get("output2") or []
+            page = [b for b in parse.minute_bars(code, rows) if b.time.date() == day]
+            bars += page
+            if len(rows) < per_call or not page:
+                break
+            oldest = min(b.time for b in page) - timedelta(minutes=1)
+            if oldest.strftime("%H%M%S") < "090000":
+                break
+            cursor = oldest.strftime("%H%M%S")
+        return aggregate(dedupe_sorted(bars), interval)
+
+    def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]:
+        iscd = self.opts.ranking_markets.get(market.upper(), "0000") if market else "0000"
+        params = {
+            "FID_COND_MRKT_DIV_CODE": self.opts.market_div,
+            "FID_COND_SCR_DIV_CODE": "20171",
+            "FID_INPUT_ISCD": iscd,
+            "FID_DIV_CLS_CODE": "0",
+            "FID_BLNG_CLS_CODE": "3",  # 거래금액순
+            "FID_TRGT_CLS_CODE": "111111111",
+            "FID_TRGT_EXLS_CLS_CODE": "000000",
+            "FID_INPUT_PRICE_1": "",
+            "FID_INPUT_PRICE_2": "",
+            "FID_VOL_CNT": "",
+            "FID_INPUT_DATE_1": "",
+        }
+        body = self.rest.call("GET", f"{QUOTES}/volume-rank", "FHPST01710000", params=params).body
+        rows = parse.rank_rows(body.get("output") or [], market)
+        rows.sort(key=lambda r: r.value, reverse=True)
+        return [replace(r, rank=i + 1) for i, r in enumerate(rows[:limit])]
+
+    # ---- orders ---------------------------------------------------------------------------
+    def _account(self) -> dict[str, str]:
+        if not self.opts.cano:
+            raise BrokerUnavailable("KIS needs the account number (setting KIS_ACCOUNT, e.g. 12345678-01)")
+        return {"CANO": self.opts.cano, "ACNT_PRDT_CD": self.opts.product_code}
+
+    def place_order(self, req: OrderRequest) -> Order:
+        check_request(req)
+        existing = self.journal.by_client(req.client_order_id)
+        if existing is not None:
+            return existing
+        for key, pending in self.journal.pending(req.client_order_id) if req.client_order_id else ():
+            return self._resolve(key, pending.request, pending.sent_at)  # never re-send: find it
+        market = req.order_type == OrderType.MARKET
+        body = {
+            **self._account(),
+            "PDNO": req.code,
+            "ORD_DVSN": "01" if market else "00",
+            "ORD_QTY": str(req.qty),
+            "ORD_UNPR": "0" if market else str(req.price),
+            "EXCG_ID_DVSN_CD": self.opts.exchange,
+            "SLL_TYPE": "01" if req.side.value == "sell" else "",
+            "CNDT_PRIC": "",
+        }
+        tr_id = self.opts.order_tr("buy" if req.side.value == "buy" else "sell")
+        sent_at = now_kst()
+        try:
+            out = self.rest.call("POST", f"{TRADING}/order-cash", tr_id, body=body, order=True).body
+        except ResponseLost:
+            log.warning("KIS order %s %s x%s: response lost, reconciling", req.side, req.code, req.qty)
+            key = self.journal.mark_pending(req, sent_at)
+            return self._resolve(key, req, sent_at)
+        output = _upper(out.get("output") or {})
+        order_id = str(output.get("ODNO") or "").strip()
+        self._org_no[order_id] = str(output.get("KRX_FWDG_ORD_ORGNO") or "").strip()
+        created = kst_at(sent_at.date(), output.get("ORD_TMD")) if output.get("ORD_TMD") else sent_at
+        order = Order(
+            order_id=order_id,
+            code=req.code,
+            side=req.side,
+            order_type=req.order_type,
+            price=None if market else req.price,
+            qty=req.qty,
+            client_order_id=req.client_order_id,
+            created_at=created,
+            updated_at=created,
+        )
+        return self.journal.record(order, req.client_order_id)
+
+    def _resolve(self, key: str, req: OrderRequest, sent_at: datetime) -> Order:
+        order = self.reconcile_order(req, sent_at)
+        self.journal.resolve(key, order)
+        return order
+
+    def reconcile_order(self, req: OrderRequest, sent_at: datetime, order_id: str | None = None) -> Order:
+        """Find the order ``req`` sent at ``sent_at`` in today's orders; ``OrderOutcomeUnknown`` if absent.
+
+        For a Celery task: call it with what the app stored for an order whose outcome is unknown.
+        """
+        return reconcile(
+            lambda: self.orders(sent_at.date()),
+            req,
+            sent_at,
+            order_id=order_id,
+            exclude=self.journal.known_ids(),
+            attempts=self.opts.reconcile_attempts,
+            delay_s=self.opts.reconcile_delay_s,
+            window_s=self.opts.reconcile_window_s,
+        )
+
+    def reconcile_pending(self) -> list[Order]:
+        """Resolve every send of this process whose outcome is unknown; returns the orders found."""
+        found = []
+        for key, pending in self.journal.pending():
+            try:
+                found.append(self._resolve(key, pending.request, pending.sent_at))
+            except OrderOutcomeUnknown:
+                continue
+        return found
+
+    def _find(self, order_id: str) -> Order:
+        order = next((o for o in self.orders() if o.order_id.lstrip("0") == order_id.lstrip("0")), None)
+        if order is None:
+            raise OrderRejected(Reason.ORDER_NOT_FOUND, order_id)
+        if not order.status.is_active:
+            raise OrderRejected(Reason.NOT_ACTIVE, order_id)
+        return order
+
+    def _revise(self, order: Order, *, cancel: bool, qty: int | None, price: int | None) -> dict[str, Any]:
+        body = {
+            **self._account(),
+            "KRX_FWDG_ORD_ORGNO": self._org_no.get(order.order_id, ""),
+            "ORGN_ODNO": order.order_id,
+            "ORD_DVSN": "00",
+            "RVSE_CNCL_DVSN_CD": "02" if cancel else "01",
+            "ORD_QTY": str(qty or 0),
+            "ORD_UNPR": str(price or 0),
+            "QTY_ALL_ORD_YN": "Y" if qty is None else "N",
+            "EXCG_ID_DVSN_CD": self.opts.exchange,
+            "CNDT_PRIC": "",
+        }
+        try:
+            out = self.rest.call(
+                "POST", f"{TRADING}/order-rvsecncl", self.opts.order_tr("modify"), body=body, order=True
+            )
+        except ResponseLost as err:
+            raise BrokerUnavailable(
+                f"KIS {'cancel' if cancel else 'modify'} of order {order.order_id}: outcome unknown; "
+                "check open orders before trying again"
+            ) from err
+        return _upper(out.body.get("output") or {})
+
+    def cancel_order(self, order_id: str, qty: int | None = None) -> Order:
+        order = self._find(order_id)
+        if qty is not None and (qty < 1 or qty > order.remaining_qty):
+            raise OrderRejected(Reason.BAD_QTY, str(qty))
+        self._revise(order, cancel=True, qty=qty, price=None)
+        now = now_kst()
+        if qty is None or qty == order.remaining_qty:
+            return replace(order, status=OrderStatus.CANCELLED, updated_at=now)
+        return replace(order, qty=order.qty - qty, updated_at=now)
+
+    def modify_order(self, order_id: str, price: int | None = None, qty: int | None = None) -> Order:
+        order = self._find(order_id)
+        if (price is None or price == order.price) and (qty is None or qty == order.qty):
+            raise OrderRejected(Reason.NO_CHANGE, order_id)
+        if qty is not None and qty > order.qty:
+            raise OrderRejected(Reason.BAD_QTY, "KIS cannot raise an order's quantity; place a new order")
+        if qty is not None and qty <= order.filled_qty:
+            raise OrderRejected(Reason.BAD_QTY, f"{qty} <= already filled {order.filled_qty}")
+        if qty is not None and qty < order.qty:
+            order = self.cancel_order(order_id, order.qty - qty)
+        if price is None or price == order.price:
+            return order
+        output = self._revise(order, cancel=False, qty=None, price=price)
+        new_id = str(output.get("ODNO") or order.order_id).strip()
+        self._org_no[new_id] = str(output.get("KRX_FWDG_ORD_ORGNO") or self._org_no.get(order.order_id, ""))
+        now = now_kst()
+        modified = Order(
+            order_id=new_id,
+            code=order.code,
+            side=order.side,
+            order_type=OrderType.LIMIT,
+            price=price,
+            qty=order.remaining_qty,
+            client_order_id=order.client_order_id,
+            created_at=now,
+            updated_at=now,
+        )
+        return self.journal.record(modified)
+
+    # ---- account --------------------------------------------------------------------------
+    def _daily_rows(self, day: date) -> list[dict[str, Any]]:
+        recent = (now_kst().date() - day).days <= 90
+        tr_id = self.opts.tr("TTTC0081R" if recent else "CTSC9215R")
+        rows: list[dict[str, Any]] = []
+        fk = nk = ""
+        tr_cont = ""
+        for _ in range(MAX_PAGES):
+            params = {
+                **self._account(),
+                "INQR_STRT_DT": day.strftime("%Y%m%d"),
+                "INQR_END_DT": day.strftime("%Y%m%d"),
+                "SLL_BUY_DVSN_CD": "00",
+                "PDNO": "",
+                "CCLD_DVSN": "00",
+                "INQR_DVSN": "00",
+                "INQR_DVSN_3": "00",
+                "ORD_GNO_BRNO": "",
+                "ODNO": "",
+                "INQR_DVSN_1": "",
+                "CTX_AREA_FK100": fk,
+                "CTX_AREA_NK100": nk,
+                "EXCG_ID_DVSN_CD": "ALL" if self.opts.is_real else "KRX",
+            }
+            resp = self.rest.call(
+                "GET", f"{TRADING}/inquire-daily-ccld", tr_id, params=params, tr_cont=tr_cont
+            )
+            page = resp.body.get("output1") or []
+            rows += page
+            fk = str(resp.body.get("ctx_area_fk100") or "")
+            nk = str(resp.body.get("ctx_area_nk100") or "")
+            if not resp.has_more or not page or not nk.strip():
+                break
+            tr_cont = "N"
+        return rows
+
+    def orders(self, day: date | None = None) -> list[Order]:
+        the_day = day or now_kst().date()
+        result = []
+        for row in self._daily_rows(the_day):
+            order = parse.order(row, the_day)
+            if order is None:
+                continue
+            org = str(row.get("ord_gno_brno") or "").strip()
+            if org:
+                self._org_no.setdefault(order.order_id, org)
+            order.client_order_id = self.journal.client_id_for(order.order_id)
+            result.append(order)
+        return sorted(result, key=lambda o: (o.created_at or kst_at(the_day, None), o.order_id))
+
+    def open_orders(self) -> list[Order]:
+        return [o for o in self.orders() if o.status.is_active]
+
+    def fills(self, day: date | None = None) -> list[Fill]:
+        the_day = day or now_kst().date()
+        fills = []
+        for row in self._daily_rows(the_day):
+            order = parse.order(row, the_day)
+            fill = parse.fill_from_order(row, order) if order else None
+            if fill is not None:
+                fills.append(fill)
+        return fills
+
+    def orderable(self, code: str, price: int | None = None) -> Orderable:
+        """Buyable cash and quantity for ``code`` (market price when ``price`` is None)."""
+        check_code(code)
+        params = {
+            **self._account(),
+            "PDNO": code,
+            "ORD_UNPR": str(price or ""),
+            "ORD_DVSN": "00" if price else "01",
+            "CMA_EVLU_AMT_ICLD_YN": "N",
+            "OVRS_ICLD_YN": "N",
+        }
+        out = self.rest.call("GET", f"{TRADING}/inquire-psbl-order", self.opts.tr("TTTC8908R"), params=params)
+        output = out.body.get("output") or {}
+        return Orderable(
+            cash=to_int(output.get("ord_psbl_cash")),
+            max_qty=to_int(output.get("nrcvb_buy_qty")),
+            max_qty_with_credit=to_int(output.get("max_buy_qty")),
+        )
+
+    def balance(self) -> Balance:
+        holdings: list[dict[str, Any]] = []
+        summary: dict[str, Any] = {}
+        fk = nk = ""
+        tr_cont = ""
+        for _ in range(MAX_PAGES):
+            params = {
+                **self._account(),
+                "AFHR_FLPR_YN": "N",
+                "OFL_YN": "",
+                "INQR_DVSN": "02",
+                "UNPR_DVSN": "01",
+                "FUND_STTL_ICLD_YN": "N",
+                "FNCG_AMT_AUTO_RDPT_YN": "N",
+                "PRCS_DVSN": "00",
+                "CTX_AREA_FK100": fk,
+                "CTX_AREA_NK100": nk,
+            }
+            resp = self.rest.call(
+                "GET", f"{TRADING}/inquire-balance", self.opts.tr("TTTC8434R"), params=params, tr_cont=tr_cont
+            )
+            holdings += resp.body.get("output1") or []
+            summary_rows = resp.body.get("output2") or [{}]
+            summary = summary_rows[0] if isinstance(summary_rows, list) else summary_rows
+            fk = str(resp.body.get("ctx_area_fk100") or "")
+            nk = str(resp.body.get("ctx_area_nk100") or "")
+            if not resp.has_more or not nk.strip():
+                break
+            tr_cont = "N"
+        orderable = self.orderable("005930").cash
+        return parse.balance(holdings, summary, orderable)
+
+    # ---- realtime ---------------------------------------------------------------------------
+    def _ensure_feed(self) -> Feed:
+        if self._feed is None:
+            protocol = KisFeedProtocol(self.opts, lambda: auth.approval_key(self.http, self.opts))
+            self._feed = Feed(
+                protocol,
+                stale_after_s=self.opts.ws_stale_after_s,
+                reconnect_delay_s=self.opts.ws_reconnect_delay_s,
+            )
+        return self._feed
+
+    def subscribe(
+        self, channel: Channel, codes: Sequence[str], callback: Callable[[object], None]
+    ) -> FeedSubscription:
+        if channel != Channel.FILLS:
+            for code in codes:
+                check_code(code)
+        elif not self.opts.hts_id:
+            raise BrokerUnavailable("KIS fill notices need the HTS ID (setting KIS_HTS_ID)")
+        return self._ensure_feed().subscribe(channel, codes, callback)
+
+    def feed_status(self) -> dict[str, Any]:
+        """Realtime state for the UI (connected, subscriptions, last_message_age_s, reconnects, gaps)."""
+        if self._feed is None:
+            return idle_status()
+        status = self._feed.feed_status()
+        errors = self._feed.protocol.control_errors  # type: ignore[attr-defined]
+        if errors and not status["last_error"]:
+            status["last_error"] = errors[-1]
+        return status
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    def logout(self) -> bool:
+        """Revoke the access token at KIS (/oauth2/revokeP) and delete the shared cache."""
+        return self.tokens.revoke()
+
+    def close(self) -> None:
+        try:
+            if self._feed is not None:
+                self._feed.close()
+            self.http.close()
+        except Exception:  # noqa: BLE001 - close never raises
+            log.exception("KIS close failed")
+
+
+def _upper(output: dict[str, Any]) -> dict[str, Any]:
+    """Order outputs come upper-case (order-cash) or lower-case (order-rvsecncl): normalise."""
+    return {str(k).upper(): v for k, v in output.items()} if isinstance(output, dict) else {}

@@ -1,0 +1,106 @@
+"""Everything the KIS adapter can be told; UNCONFIRMED broker values are options here.
+
+``KisOptions.from_settings`` reads the credentials and URLs from ``Settings`` and any optional
+``KIS_<FIELD>`` key (e.g. ``KIS_HTS_ID``, ``KIS_RATE_PER_S``) a deployment adds to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from trading.brokers.common.options import overrides_from, secret
+
+# Order TR ids: the current official samples (2025-07+) and the older ones python-kis still uses.
+ORDER_TR_IDS: dict[str, dict[str, str]] = {
+    "current": {"buy": "TTTC0012U", "sell": "TTTC0011U", "modify": "TTTC0013U"},
+    "legacy": {"buy": "TTTC0802U", "sell": "TTTC0801U", "modify": "TTTC0803U"},
+}
+
+
+@dataclass(slots=True)
+class KisOptions:
+    env: str = "mock"  # "real" | "mock"
+    app_key: str = ""
+    app_secret: str = ""
+    account: str = ""  # "12345678-01"
+    hts_id: str = ""  # HTS ID: the tr_key of fill notices (H0STCNI0/H0STCNI9)
+    rest_url: str = ""
+    ws_url: str = ""
+    ws_path: str = "/tryitout"  # appended when ws_url has no path
+    custtype: str = "P"
+    tr_id_style: str = "current"  # "current" | "legacy" order TR ids (old ids UNCONFIRMED)
+    market_div: str = "J"  # FID_COND_MRKT_DIV_CODE: J KRX, NX NXT, UN 통합
+    exchange: str = "KRX"  # EXCG_ID_DVSN_CD on orders
+    ranking_markets: dict[str, str] = field(default_factory=lambda: {"KOSPI": "0001", "KOSDAQ": "1001"})
+    rate_per_s: int | None = None  # None: 19 real, 2 mock
+    rate_period_s: float = 1.05  # a little over 1 s so network jitter never puts 3 calls in a broker second
+    rate_limit_retries: int = 5
+    rate_limit_backoff_s: float = 0.5
+    timeout_s: float = 10.0
+    read_retries: int = 2
+    token_refresh_margin_s: float = 600.0
+    token_min_interval_s: float = 60.0  # EGW00133: one token per minute
+    max_ws_subscriptions: int = 40  # notes: 41 vs 40 CONFLICT, use <= 40
+    ws_stale_after_s: float = 60.0
+    ws_reconnect_delay_s: float = 0.5
+    reconcile_attempts: int = 3
+    reconcile_delay_s: float = 0.5
+    reconcile_window_s: float = 60.0
+    daily_rows_per_call: int = 100
+    minute_rows_per_call: int = 30
+
+    @classmethod
+    def from_settings(cls, settings: Any, **extra: Any) -> KisOptions:
+        rest, ws = settings.broker_urls("kis")
+        values: dict[str, Any] = {
+            "env": settings.broker_env,
+            "app_key": secret(settings.kis_app_key),
+            "app_secret": secret(settings.kis_app_secret),
+            "account": settings.kis_account or "",
+            "rest_url": rest,
+            "ws_url": ws,
+        }
+        values.update(overrides_from(settings, cls, "kis", skip=set(values) | {"ws_url", "rest_url"}))
+        values.update(extra)
+        return cls(**values)
+
+    @property
+    def is_real(self) -> bool:
+        return self.env == "real"
+
+    @property
+    def rate_limit(self) -> int:
+        return self.rate_per_s or (19 if self.is_real else 2)
+
+    @property
+    def cano(self) -> str:
+        digits = self.account.replace("-", "").strip()
+        return digits[:8]
+
+    @property
+    def product_code(self) -> str:
+        digits = self.account.replace("-", "").strip()
+        return digits[8:10] or "01"
+
+    def tr(self, real_id: str) -> str:
+        """The TR id for this environment: paper swaps a leading T/J/C for V (notes §3)."""
+        if not self.is_real and real_id[:1] in ("T", "J", "C"):
+            return "V" + real_id[1:]
+        return real_id
+
+    def order_tr(self, action: str) -> str:
+        return self.tr(ORDER_TR_IDS[self.tr_id_style][action])
+
+    def websocket_url(self) -> str:
+        from urllib.parse import urlsplit
+
+        return (
+            self.ws_url
+            if urlsplit(self.ws_url).path not in ("", "/")
+            else self.ws_url.rstrip("/") + self.ws_path
+        )
+
+    @property
+    def fill_tr_id(self) -> str:
+        return "H0STCNI0" if self.is_real else "H0STCNI9"

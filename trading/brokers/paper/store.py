@@ -1,0 +1,148 @@
+"""Persistence boundary of the paper exchange: what it loads at start and writes per event.
+
+The exchange calls ``apply`` with the complete effect of one event (an order placed, modified or
+cancelled, or one market step's fills) BEFORE acknowledging it; a store must write it atomically
+(one transaction) or raise and write nothing. ``SqlPaperStore`` (db/repositories/paper.py) is the
+database implementation; ``MemoryStore`` keeps everything in process (tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from trading.domain import Fill, Order
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """An order as stored: the domain order plus the paper exchange's matching state.
+
+    The ``order`` object is never mutated after it is handed to a store (the exchange replaces it).
+    """
+
+    order: Order
+    queue_ahead: int = 0  # simulated shares in front of it at its price
+    reserved: int = 0  # cash held for an open buy (price × remaining + commission)
+    is_new: bool = False  # insert (True) or update (False)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRecord:
+    code: str
+    qty: int
+    cost: int  # purchase amount of the shares held (average-cost method)
+    realized_pnl: int = 0  # sum over sells of (sell amount − cost removed), before fees
+    is_new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoreEvent:
+    """Everything one event changed. ``cash`` is the account's new cash balance."""
+
+    time: datetime
+    cash: int
+    orders: tuple[OrderRecord, ...] = ()
+    fills: tuple[Fill, ...] = ()
+    positions: tuple[PositionRecord, ...] = ()
+
+
+@dataclass(slots=True)
+class AccountState:
+    """What the exchange needs to resume: the result of ``PaperStore.load``."""
+
+    cash: int
+    initial_cash: int
+    orders: list[OrderRecord] = field(default_factory=list)  # active orders + orders created on ``day``
+    fills: list[Fill] = field(default_factory=list)  # fills on ``day`` + fills of active orders
+    positions: list[PositionRecord] = field(default_factory=list)  # every row, qty 0 included
+    next_seq: int = 1  # next order-id counter (never reused)
+
+
+class PaperStore(Protocol):
+    def load(self, day: date) -> AccountState: ...
+    def apply(self, event: StoreEvent) -> None: ...
+    def find_client_order(self, client_order_id: str) -> OrderRecord | None: ...
+    def orders_on(self, day: date) -> list[Order]: ...
+    def fills_on(self, day: date) -> list[Fill]: ...
+
+
+class MemoryStore:
+    """An in-process store with the same semantics as the SQL one."""
+
+    def __init__(self, initial_cash: int = 100_000_000):
+        self.initial_cash = initial_cash
+        self.cash = initial_cash
+        self.orders: dict[str, OrderRecord] = {}
+        self.client_ids: dict[str, str] = {}
+        self.fills: list[Fill] = []
+        self.positions: dict[str, PositionRecord] = {}
+        self.max_seq = 0
+        self.fail_next = False  # tests: make the next apply raise (nothing written)
+
+    def load(self, day: date) -> AccountState:
+        orders = [
+            dataclasses.replace(r, is_new=False)
+            for r in self.orders.values()
+            if r.order.status.is_active or _day(r.order.created_at) == day
+        ]
+        active = {r.order.order_id for r in orders if r.order.status.is_active}
+        fills = [f for f in self.fills if _day(f.time) == day or f.order_id in active]
+        positions = [dataclasses.replace(p, is_new=False) for p in self.positions.values()]
+        return AccountState(self.cash, self.initial_cash, orders, fills, positions, self.max_seq + 1)
+
+    def apply(self, event: StoreEvent) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("simulated store failure")
+        for rec in event.orders:
+            o = rec.order
+            if rec.is_new and o.order_id in self.orders:
+                raise ValueError(f"duplicate order id {o.order_id}")
+            self.orders[o.order_id] = rec
+            if o.client_order_id:
+                self.client_ids[o.client_order_id] = o.order_id
+            if rec.is_new:
+                self.max_seq = max(self.max_seq, seq_of(o.order_id))
+        self.fills.extend(event.fills)
+        for p in event.positions:
+            self.positions[p.code] = p
+        self.cash = event.cash
+
+    def find_client_order(self, client_order_id: str) -> OrderRecord | None:
+        oid = self.client_ids.get(client_order_id)
+        return self.orders[oid] if oid else None
+
+    def orders_on(self, day: date) -> list[Order]:
+        return [r.order for r in self.orders.values() if _day(r.order.created_at) == day]
+
+    def fills_on(self, day: date) -> list[Fill]:
+        return [f for f in self.fills if _day(f.time) == day]
+
+
+def _day(t: datetime | None) -> date | None:
+    return t.date() if t is not None else None
+
+
+# Order ids: "P" + the session date + a 10-digit counter that is never reset, so ids sort by time
+# within a day and cannot collide after a restart (the store hands back the next counter).
+ORDER_ID_PREFIX = "P"
+SEQ_DIGITS = 10
+SEQ_OFFSET = 9  # len("P20261123")
+
+
+def make_order_id(day: date, seq: int) -> str:
+    return _prefix(day) + str(seq).zfill(SEQ_DIGITS)
+
+
+@functools.lru_cache(maxsize=64)
+def _prefix(day: date) -> str:
+    return f"{ORDER_ID_PREFIX}{day:%Y%m%d}"
+
+
+def seq_of(order_id: str) -> int:
+    tail = order_id[SEQ_OFFSET:]
+    return int(tail) if order_id.startswith(ORDER_ID_PREFIX) and tail.isdigit() else 0

@@ -1,0 +1,79 @@
+"""JSON wire format for the domain types, so a broker can be used from another process."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from trading import domain
+
+_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        domain.Quote,
+        domain.BookLevel,
+        domain.OrderBook,
+        domain.Bar,
+        domain.Tick,
+        domain.RankRow,
+        domain.OrderRequest,
+        domain.Order,
+        domain.Fill,
+        domain.Position,
+        domain.Balance,
+    )
+}
+_ENUM_FIELDS: dict[str, type[StrEnum]] = {
+    "side": domain.Side,
+    "order_type": domain.OrderType,
+    "status": domain.OrderStatus,
+}
+
+
+def encode(obj: Any) -> Any:
+    """Domain objects → JSON-safe values (dataclasses tagged with ``__t``)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {"__t": type(obj).__name__}
+        for f in dataclasses.fields(obj):
+            out[f.name] = encode(getattr(obj, f.name))
+        return out
+    if isinstance(obj, StrEnum):
+        return obj.value
+    if isinstance(obj, datetime):
+        return {"__dt": obj.isoformat()}
+    if isinstance(obj, date):
+        return {"__d": obj.isoformat()}
+    if isinstance(obj, (list, tuple)):
+        return [encode(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: encode(v) for k, v in obj.items()}
+    return obj
+
+
+def decode(obj: Any) -> Any:
+    """The inverse of ``encode``; tuples come back where the dataclass declares them."""
+    if isinstance(obj, list):
+        return [decode(x) for x in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "__dt" in obj:
+        return datetime.fromisoformat(obj["__dt"])
+    if "__d" in obj:
+        return date.fromisoformat(obj["__d"])
+    name = obj.get("__t")
+    if name is None:
+        return {k: decode(v) for k, v in obj.items()}
+    cls = _TYPES[name]
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in obj:
+            continue
+        value = decode(obj[f.name])
+        if f.name in _ENUM_FIELDS and value is not None:
+            value = _ENUM_FIELDS[f.name](value)
+        if isinstance(value, list) and f.name in ("asks", "bids", "positions"):
+            value = tuple(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)

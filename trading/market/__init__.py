@@ -1,0 +1,1 @@
+"""The simulated KRX market: stock master, model, simulator, clocks, demo history, service."""

@@ -1,0 +1,177 @@
+"""MarketService: the one driver of the simulated market and the paper exchange in a process.
+
+It owns the clock, the simulator and the exchange behind one lock; ``start()`` runs a background
+thread that steps the market every ``interval`` seconds and matches resting orders, so every
+client in the process sees the same prices and the same account.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+import numpy as np
+
+from trading.brokers.paper.exchange import PaperExchange
+from trading.brokers.paper.store import MemoryStore, PaperStore
+from trading.market.clock import Clock, DemoClock, RealClock
+from trading.market.simulator import MarketSimulator, TickBatch, USReturns
+from trading.market.stocks import StockInfo, load_listing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Sub:
+    codes: frozenset[str]
+    callback: Callable[[object], None]
+
+
+class _Handle:
+    def __init__(self, cancel: Callable[[], None]):
+        self._cancel = cancel
+
+    def cancel(self) -> None:
+        self._cancel()
+
+
+class MarketService:
+    def __init__(
+        self,
+        stocks: Sequence[StockInfo] | None = None,
+        *,
+        clock: Clock | None = None,
+        store: PaperStore | None = None,
+        seed: int = 42,
+        strength: float = 0.6,
+        commission_rate: Fraction | None = None,
+        prev_close: Mapping[str, int] | None = None,
+        us_returns: USReturns = None,
+        interval: float = 0.2,
+    ):
+        self.lock = threading.RLock()
+        self.clock = clock or DemoClock()
+        self.stocks = list(stocks) if stocks is not None else load_listing()
+        self.interval = interval
+        self.sim = MarketSimulator(
+            self.stocks, seed=seed, strength=strength, start_day=self.clock.session_date(),
+            prev_close=prev_close, us_returns=us_returns,
+        )  # fmt: skip
+        self.exchange = PaperExchange(
+            self.sim, self.clock, store or MemoryStore(), commission_rate=commission_rate, lock=self.lock
+        )
+        self._subs: dict[str, dict[int, _Sub]] = {"ticks": {}, "books": {}}
+        self._ids = itertools.count(1)
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings,  # noqa: ANN001 - trading.config.Settings
+        store: PaperStore | None = None,
+        prev_close: Mapping[str, int] | None = None,
+        stocks: Sequence[StockInfo] | None = None,
+    ) -> MarketService:
+        """Clock, seed, US strength, commission and initial cash from the settings."""
+        clock = DemoClock(settings.market_speed) if settings.market_clock == "demo" else RealClock()
+        rate = Fraction(str(settings.commission_pct)) / 100 if settings.commission_pct is not None else None
+        return cls(
+            stocks, clock=clock, store=store or MemoryStore(settings.paper_initial_cash),
+            seed=settings.market_seed, strength=settings.us_effect_strength, commission_rate=rate,
+            prev_close=prev_close,
+        )  # fmt: skip
+
+    # --- driving -----------------------------------------------------------------------------
+
+    def step(self, now: datetime | None = None) -> TickBatch:
+        """Advance the market to ``now`` (default: the clock), match orders, notify subscribers."""
+        with self.lock:
+            batch = self.sim.step(now or self.clock.now())
+            books = self._changed_books(batch)
+        self.exchange.on_batch(batch)
+        with self.lock:
+            if self.sim.day != self.exchange.day:
+                self.exchange.roll_day(self.sim.day)
+        self._publish(batch, books)
+        return batch
+
+    def start(self) -> None:
+        """Step in a background thread until ``stop()``."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="market-service", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.step()
+            except Exception:  # noqa: BLE001 - keep the market alive; the error is logged
+                log.exception("market step failed")
+            self._stop.wait(self.interval)
+
+    # --- subscriptions -----------------------------------------------------------------------
+
+    def subscribe(self, kind: str, codes: Iterable[str], callback: Callable[[object], None]) -> _Handle:
+        """``kind`` "ticks" (Tick objects) or "books" (OrderBook after each change)."""
+        sid = next(self._ids)
+        with self.lock:
+            self._subs[kind][sid] = _Sub(frozenset(codes), callback)
+        return _Handle(lambda: self._subs[kind].pop(sid, None))
+
+    def _changed_books(self, batch: TickBatch) -> dict[str, object]:
+        subs = list(self._subs["books"].values())
+        if not subs or not len(batch):
+            return {}
+        wanted = set().union(*(s.codes for s in subs))
+        traded = {self.sim.codes[i] for i in np.unique(batch.code_idx)}
+        return {c: self.sim.order_book(c) for c in wanted & traded}
+
+    def _publish(self, batch: TickBatch, books: dict[str, object]) -> None:
+        tick_subs = list(self._subs["ticks"].values())
+        if tick_subs and len(batch):
+            wanted = set().union(*(s.codes for s in tick_subs))
+            idx = [self.sim.index[c] for c in wanted if c in self.sim.index]
+            mask = np.isin(batch.code_idx, idx)
+            if mask.any():
+                ticks = batch.ticks(wanted) if mask.all() else _subset(batch, mask).ticks()
+                for sub in tick_subs:
+                    for t in ticks:
+                        if t.code in sub.codes:
+                            _call(sub.callback, t)
+        for sub in list(self._subs["books"].values()):
+            for code, book in books.items():
+                if code in sub.codes:
+                    _call(sub.callback, book)
+
+
+def _subset(batch: TickBatch, mask: np.ndarray) -> TickBatch:
+    return TickBatch(
+        batch.codes, batch.code_idx[mask], batch.time[mask], batch.seq[mask], batch.price[mask],
+        batch.volume[mask], batch.cum_volume[mask], batch.cum_value[mask], batch.strength[mask],
+        batch.auction[mask], batch.day,
+    )  # fmt: skip
+
+
+def _call(cb: Callable[[object], None], item: object) -> None:
+    try:
+        cb(item)
+    except Exception:  # noqa: BLE001 - a subscriber must not stop the market
+        log.exception("subscriber callback failed")

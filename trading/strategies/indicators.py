@@ -1,0 +1,58 @@
+"""Vectorised technical indicators on pandas Series (no look-ahead: value at bar i uses bars <= i)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def sma(close: pd.Series, n: int) -> pd.Series:
+    """Simple moving average over ``n`` bars (NaN during warm-up)."""
+    return close.rolling(int(n)).mean()
+
+
+def ema(close: pd.Series, n: int) -> pd.Series:
+    """Exponential moving average with span ``n`` (pandas ``adjust=False``)."""
+    return close.ewm(span=int(n), adjust=False, min_periods=int(n)).mean()
+
+
+def rsi(close: pd.Series, period: int = 14) -> pd.Series:
+    """Wilder's RSI in [0, 100]."""
+    delta = close.diff()
+    gain = delta.clip(lower=0.0)
+    loss = -delta.clip(upper=0.0)
+    alpha = 1.0 / int(period)
+    avg_gain = gain.ewm(alpha=alpha, adjust=False, min_periods=int(period)).mean()
+    avg_loss = loss.ewm(alpha=alpha, adjust=False, min_periods=int(period)).mean()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rs = avg_gain / avg_loss
+    out = 100.0 - 100.0 / (1.0 + rs)
+    return out.where(avg_loss != 0, 100.0).where(avg_gain.notna())
+
+
+def macd(close: pd.Series, fast: int = 12, slow: int = 26, signal: int = 9) -> tuple[pd.Series, pd.Series]:
+    """(MACD line, signal line)."""
+    line = ema(close, fast) - ema(close, slow)
+    return line, line.ewm(span=int(signal), adjust=False, min_periods=int(signal)).mean()
+
+
+def true_range(data: pd.DataFrame) -> pd.Series:
+    """True range: max(H-L, |H-prevC|, |L-prevC|)."""
+    prev_close = data["Close"].shift(1)
+    high, low = data["High"], data["Low"]
+    return pd.concat([high - low, (high - prev_close).abs(), (low - prev_close).abs()], axis=1).max(axis=1)
+
+
+def atr(data: pd.DataFrame, period: int = 14) -> pd.Series:
+    """Average true range (Wilder smoothing)."""
+    return true_range(data).ewm(alpha=1.0 / int(period), adjust=False, min_periods=int(period)).mean()
+
+
+def crossed_above(a: pd.Series, b: pd.Series) -> pd.Series:
+    """True on bars where ``a`` went from strictly below ``b`` to strictly above it
+    (the same rule as backtesting.py's ``crossover``: a touch-and-cross via equality is not a cross).
+    """
+    av, bv = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+    out = np.zeros(len(av), dtype=bool)
+    out[1:] = (av[:-1] < bv[:-1]) & (av[1:] > bv[1:])
+    return pd.Series(out, index=a.index, copy=False)

@@ -1,0 +1,195 @@
+"""The latest ranking, quotes and order books for the web app (no per-viewer broker calls).
+
+Full mode: Redis keys ``gslts:md:ranking`` (JSON: time + rows), ``gslts:md:quote:{code}`` and
+``gslts:md:book:{code}`` (JSON with the tick time), ``gslts:md:tick:{code}`` (epoch seconds of the
+last tick). Embedded mode: ``MemoryMarketCache`` (in-process dicts). Both readers implement
+``app.marketdata.MarketData``; intraday bars come from ``minute_bars`` when an engine is given.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from trading.domain import KST, Bar, BookLevel, OrderBook, Quote, RankRow
+
+PREFIX = "gslts:md:"
+
+
+class MarketCacheWriter(Protocol):
+    def put_ranking(self, rows: list[RankRow], at: datetime) -> None: ...
+    def put_quotes(self, quotes: list[Quote]) -> None: ...
+    def put_book(self, book: OrderBook) -> None: ...
+
+
+class NotCached(LookupError):
+    """Nothing cached for that code yet."""
+
+
+def quote_to_json(q: Quote) -> str:
+    d = asdict(q)
+    d["time"] = q.time.isoformat()
+    return json.dumps(d)
+
+
+def quote_from_json(s: str | bytes) -> Quote:
+    d = json.loads(s)
+    d["time"] = datetime.fromisoformat(d["time"])
+    return Quote(**d)
+
+
+def book_to_json(b: OrderBook) -> str:
+    return json.dumps(
+        {
+            "code": b.code,
+            "time": b.time.isoformat(),
+            "asks": [[lv.price, lv.qty] for lv in b.asks],
+            "bids": [[lv.price, lv.qty] for lv in b.bids],
+        }
+    )
+
+
+def book_from_json(s: str | bytes) -> OrderBook:
+    d = json.loads(s)
+    return OrderBook(
+        d["code"],
+        tuple(BookLevel(p, q) for p, q in d["asks"]),
+        tuple(BookLevel(p, q) for p, q in d["bids"]),
+        datetime.fromisoformat(d["time"]),
+    )
+
+
+def _rank(rows: list[RankRow], limit: int, market: str | None) -> list[RankRow]:
+    picked = [r for r in rows if market is None or r.market == market]
+    return picked[:limit]
+
+
+def _intraday(engine: Any, code: str, interval: int) -> list[Bar]:
+    if engine is None:
+        return []
+    from db.repositories.ticks import minute_bars
+    from trading.brokers.paper.broker import aggregate
+    from trading.krx import today_kst
+
+    day = today_kst()
+    start = datetime(day.year, day.month, day.day, tzinfo=KST)
+    bars = minute_bars(engine, code, start, start + timedelta(days=1))
+    return aggregate(bars, interval, start.replace(hour=9)) if bars else []
+
+
+class RedisMarketCache:
+    """Writer and reader over Redis (full mode)."""
+
+    def __init__(self, url_or_client: Any, prefix: str = PREFIX, engine: Any = None, ttl_s: int = 86400):
+        if isinstance(url_or_client, str):
+            import redis
+
+            url_or_client = redis.Redis.from_url(url_or_client)
+        self.r = url_or_client
+        self.prefix = prefix
+        self.engine = engine
+        self.ttl_s = ttl_s
+
+    # writer
+    def put_ranking(self, rows: list[RankRow], at: datetime) -> None:
+        payload = {"time": at.isoformat(), "rows": [asdict(r) for r in rows]}
+        self.r.set(self.prefix + "ranking", json.dumps(payload), ex=self.ttl_s)
+
+    def put_quotes(self, quotes: list[Quote]) -> None:
+        if not quotes:
+            return
+        pipe = self.r.pipeline(transaction=False)
+        now = time.time()
+        for q in quotes:
+            pipe.set(f"{self.prefix}quote:{q.code}", quote_to_json(q), ex=self.ttl_s)
+            pipe.set(f"{self.prefix}tick:{q.code}", now, ex=self.ttl_s)
+        pipe.execute()
+
+    def put_book(self, book: OrderBook) -> None:
+        self.r.set(f"{self.prefix}book:{book.code}", book_to_json(book), ex=self.ttl_s)
+
+    # reader (app.marketdata.MarketData)
+    def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]:
+        raw = self.r.get(self.prefix + "ranking")
+        if not raw:
+            return []
+        return _rank([RankRow(**d) for d in json.loads(raw)["rows"]], limit, market)
+
+    def ranking_time(self) -> datetime | None:
+        raw = self.r.get(self.prefix + "ranking")
+        return datetime.fromisoformat(json.loads(raw)["time"]) if raw else None
+
+    def quote(self, code: str) -> Quote:
+        raw = self.r.get(f"{self.prefix}quote:{code}")
+        if not raw:
+            raise NotCached(code)
+        return quote_from_json(raw)
+
+    def book(self, code: str) -> OrderBook:
+        raw = self.r.get(f"{self.prefix}book:{code}")
+        if not raw:
+            raise NotCached(code)
+        return book_from_json(raw)
+
+    def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]:
+        return _intraday(self.engine, code, interval)
+
+    def last_tick_age(self, code: str) -> float | None:
+        raw = self.r.get(f"{self.prefix}tick:{code}")
+        return max(0.0, time.time() - float(raw)) if raw else None
+
+
+class MemoryMarketCache:
+    """Writer and reader in process (embedded mode)."""
+
+    def __init__(self, engine: Any = None):
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._ranking: tuple[datetime | None, list[RankRow]] = (None, [])
+        self._quotes: dict[str, Quote] = {}
+        self._books: dict[str, OrderBook] = {}
+        self._tick: dict[str, float] = {}
+
+    def put_ranking(self, rows: list[RankRow], at: datetime) -> None:
+        with self._lock:
+            self._ranking = (at, list(rows))
+
+    def put_quotes(self, quotes: list[Quote]) -> None:
+        now = time.time()
+        with self._lock:
+            for q in quotes:
+                self._quotes[q.code] = q
+                self._tick[q.code] = now
+
+    def put_book(self, book: OrderBook) -> None:
+        with self._lock:
+            self._books[book.code] = book
+
+    def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]:
+        return _rank(self._ranking[1], limit, market)
+
+    def ranking_time(self) -> datetime | None:
+        return self._ranking[0]
+
+    def quote(self, code: str) -> Quote:
+        try:
+            return self._quotes[code]
+        except KeyError:
+            raise NotCached(code) from None
+
+    def book(self, code: str) -> OrderBook:
+        try:
+            return self._books[code]
+        except KeyError:
+            raise NotCached(code) from None
+
+    def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]:
+        return _intraday(self.engine, code, interval)
+
+    def last_tick_age(self, code: str) -> float | None:
+        t = self._tick.get(code)
+        return max(0.0, time.time() - t) if t else None

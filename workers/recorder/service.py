@@ -1,0 +1,176 @@
+"""The recorder process: feed (subscriptions → collector → buffer), batch writer, derived data, health.
+
+``Recorder(settings, broker, engine, options).run(stop)`` blocks until ``stop`` is set. Full mode
+buffers in a Redis Stream, embedded mode in a spool under ``data_dir/recorder/spool``; the writer runs
+on its own thread with its own database connection (``python -m workers.recorder writer`` runs it as
+a separate process instead).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from trading.brokers.base import Broker
+from trading.config import Settings
+from trading.domain import KST
+from workers.recorder.buffer import BufferWriter
+from workers.recorder.cache import MemoryMarketCache, RedisMarketCache
+from workers.recorder.collector import TickCollector
+from workers.recorder.derived import MinuteBarAggregator, QuoteTracker, RankingSnapshotter
+from workers.recorder.feed import FeedManager
+from workers.recorder.health import HealthPublisher, store_for
+from workers.recorder.runner import WriterConfig, run_writer
+from workers.recorder.stats import WriterStats
+from workers.recorder.stream import DEFAULT_STREAM
+from workers.recorder.universe import DEFAULT_CAPS, position_codes, select_universe, watchlist_codes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RecorderOptions:
+    top_n: int = 100
+    record_all: bool = False  # every listed code (the paper market can)
+    all_codes: list[str] = field(default_factory=list)
+    universe_every_s: float = 180.0
+    ranking_every_s: float = 10.0
+    minute_flush_s: float = 1.0
+    cap_per_connection: int | None = None  # None = the broker's default (DEFAULT_CAPS)
+    max_connections: int | None = None  # None: paper 64, others 1
+    books: bool = True
+    key_prefix: str = "gslts:"  # Redis keys: {prefix}ticks, {prefix}recorder:health, {prefix}md:*
+    run_writer: bool = True
+
+    @property
+    def stream(self) -> str:
+        return DEFAULT_STREAM if self.key_prefix == "gslts:" else self.key_prefix + "ticks"
+
+
+def spool_dir(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "recorder" / "spool"
+
+
+class Recorder:
+    def __init__(
+        self, settings: Settings, broker: Broker, engine: Engine, options: RecorderOptions | None = None
+    ):
+        self.settings = settings
+        self.broker = broker
+        self.engine = engine
+        self.opts = options or RecorderOptions()
+        self.buffer: BufferWriter = self._buffer()
+        prefix = self.opts.key_prefix
+        self.cache = (
+            RedisMarketCache(settings.redis_url, prefix + "md:", engine=engine)
+            if settings.redis_url
+            else MemoryMarketCache(engine)
+        )
+        self.health = store_for(settings.redis_url, settings.data_dir, prefix + "recorder:health")
+        self.collector = TickCollector(self.buffer)
+        self.minutes = MinuteBarAggregator(engine)
+        self.quotes = QuoteTracker(self.cache)
+        self.collector.tick_listeners += [self.minutes.on_ticks, self.quotes.on_ticks]
+        self.collector.book_listeners.append(self.cache.put_book)
+        self.ranking = RankingSnapshotter(broker, engine, self.cache, self.quotes)
+        name = getattr(broker, "name", "paper")
+        cap = self.opts.cap_per_connection or DEFAULT_CAPS.get(name, 40)
+        conns = self.opts.max_connections or (64 if name == "paper" else 1)
+        self.feed = FeedManager(broker, self.collector, cap, conns, self.opts.books)
+        self.writer_stats = WriterStats()
+        self.universe: list[str] = []
+        self.derived_errors = 0
+
+    def _buffer(self) -> BufferWriter:
+        if self.settings.redis_url:
+            import redis
+
+            from workers.recorder.stream import StreamWriter
+
+            return StreamWriter(redis.Redis.from_url(self.settings.redis_url), self.opts.stream)
+        from workers.recorder.spool import SpoolWriter
+
+        return SpoolWriter(spool_dir(self.settings))
+
+    def writer_config(self) -> WriterConfig:
+        return WriterConfig(
+            database_url=self.settings.database_url,
+            redis_url=self.settings.redis_url,
+            stream=self.opts.stream,
+            spool_dir=None if self.settings.redis_url else spool_dir(self.settings),
+        )
+
+    def refresh_universe(self, ranked: list[str] | None = None) -> dict[str, int]:
+        if self.opts.record_all and self.opts.all_codes:
+            universe = list(self.opts.all_codes)
+        else:
+            ranked = ranked if ranked is not None else [r.code for r in self.ranking.last]
+            extra: list[set[str]] = []
+            for source in (watchlist_codes, position_codes):
+                try:
+                    extra.append(source(self.engine))
+                except Exception as err:  # noqa: BLE001 - a missing table must not stop recording
+                    log.warning("universe source %s failed: %s", source.__name__, err)
+            try:
+                extra.append({p.code for p in self.broker.balance().positions if p.qty > 0})
+            except Exception as err:  # noqa: BLE001
+                log.warning("broker positions unavailable: %s", err)
+            universe = select_universe(ranked, self.opts.top_n, *extra)
+        self.universe = universe
+        return self.feed.apply(universe)
+
+    def feed_health(self) -> dict[str, object]:
+        d = dict(self.collector.snapshot())
+        d.update(self.feed.snapshot())
+        d["universe"] = len(self.universe)
+        d["broker"] = getattr(self.broker, "name", "?")
+        d["derived_errors"] = self.derived_errors
+        return d
+
+    def run(self, stop: threading.Event) -> None:
+        writer = None
+        if self.opts.run_writer:
+            writer = threading.Thread(
+                target=run_writer, args=(self.writer_config(), stop, self.health, self.writer_stats),
+                name="tick-writer", daemon=True,
+            )  # fmt: skip
+            writer.start()
+        pub = HealthPublisher(self.health, "feed", self.feed_health)
+        self.collector.start()
+        pub.start()
+        next_rank = next_universe = next_minute = 0.0
+        try:
+            while not stop.is_set():
+                now = time.monotonic()
+                if now >= next_rank:
+                    next_rank = now + self.opts.ranking_every_s
+                    ranked = self._guard(lambda: self.ranking.run_once(datetime.now(KST)))
+                    if now >= next_universe:
+                        next_universe = now + self.opts.universe_every_s
+                        self._guard(lambda r=ranked: self.refresh_universe(r or []))
+                if now >= next_minute:
+                    next_minute = now + self.opts.minute_flush_s
+                    self._guard(self.minutes.flush)
+                stop.wait(0.2)
+        finally:
+            self.feed.close()
+            self.collector.stop()
+            self._guard(self.minutes.flush)
+            pub.stop()
+            if writer:
+                writer.join(timeout=15)
+            self.buffer.close()
+
+    def _guard(self, fn):  # noqa: ANN001, ANN202
+        try:
+            return fn()
+        except Exception as err:  # noqa: BLE001 - derived data must never stop tick recording
+            self.derived_errors += 1
+            log.warning("recorder task failed: %s", err)
+            return None

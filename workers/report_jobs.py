@@ -1,0 +1,128 @@
+"""Morning report jobs, called by Celery beat and the embedded scheduler as ``f(engine, settings)``.
+
+* ``refresh_us_data``   07:00 KST on KRX days: incremental yfinance fetch into us_sector_bars.
+* ``make_morning_report`` 08:00 KST on KRX days: build and store today's report.
+* ``recompute_track_record`` nightly on KRX days: re-run the engine on stored history; writes
+  ``<data_dir>/reports/track_record.json``.
+
+Each returns a short status line; each checks ``is_krx_session`` itself. ``build_and_store`` and
+``track_record_now`` are the shared helpers the CLI uses.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from db.repositories import reports as repo
+from trading.config import Settings
+from trading.domain import KST
+from trading.krx.calendar import is_krx_session, krx_sessions, prev_krx_session
+from trading.market.us_data import HistoryFn, UsDataError, fetch_us_bars, yahoo_history
+from trading.report import ReportConfig, TrackInput, build_report, compute_track_record
+from trading.report.config import US_SYMBOLS
+from trading.report.track_store import load_track_record, save_track_record
+
+TRACK_SESSIONS = 250  # about one year of KRX sessions
+
+
+def demo_mode(engine: Engine, settings: Settings) -> bool:
+    """Paper broker and simulated US bars stored: the simulated series are used, never Yahoo."""
+    return settings.broker == "paper" and repo.latest_us_source(engine) == "simulated"
+
+
+def _today() -> date:
+    return datetime.now(KST).date()
+
+
+def build_and_store(
+    engine: Engine, settings: Settings, day: date, cfg: ReportConfig | None = None
+) -> dict[str, Any]:
+    """Build the report for KRX session ``day`` from stored data and store it (replacing that day's)."""
+    report = build_report(repo.report_input(engine, day), cfg).to_dict()
+    report["track_record"] = load_track_record(settings.data_dir)
+    repo.save_report(engine, report)
+    return report
+
+
+def track_record_now(
+    engine: Engine, settings: Settings, end: date, sessions: int = TRACK_SESSIONS
+) -> dict[str, Any]:
+    """Compute the track record over the last ``sessions`` KRX sessions up to ``end`` and save it."""
+    first, last = repo.kr_bar_days(engine)
+    if first is None or last is None:
+        raise ValueError("no Korean daily bars stored: nothing to measure")
+    end = min(end, last)
+    days = [d for d in krx_sessions(max(first, end - timedelta(days=sessions * 2)), end) if d > first]
+    days = days[-sessions:]
+    if not days:
+        raise ValueError("not enough Korean daily bars stored to measure a track record")
+    start = prev_krx_session(days[0])
+    inp = TrackInput(
+        sessions=days,
+        kr_bars=repo.kr_bars(engine, start, end),
+        us=repo.us_series(engine, start - timedelta(days=20), end),
+        mapping=repo.map_rows(engine),
+        stocks=repo.stock_refs(engine),
+    )
+    record = compute_track_record(inp)
+    record["computed_at"] = datetime.now(KST).isoformat(timespec="seconds")
+    save_track_record(settings.data_dir, record)
+    return record
+
+
+def refresh_us_data(
+    engine: Engine, settings: Settings, now: datetime | None = None, history: HistoryFn = yahoo_history
+) -> str:
+    """Fetch new US sector bars from Yahoo (skipped in demo mode); ``UsDataError`` if unreachable."""
+    now = now or datetime.now(KST)
+    if not is_krx_session(now.astimezone(KST).date()):
+        return f"skipped: {now.astimezone(KST).date()} is not a KRX session"
+    if demo_mode(engine, settings):
+        return "skipped: demo mode uses the simulated US series"
+    last = repo.last_us_days(engine)
+    try:
+        bars, errors = fetch_us_bars(US_SYMBOLS, last, now, history)
+    except UsDataError as err:
+        newest = max(last.values(), default=None)
+        fallback = (
+            f"the report will use the last stored US data ({newest})" if newest else "no US data stored"
+        )
+        raise UsDataError(f"{err}; {fallback}") from None
+    written = repo.upsert_us_bars(engine, bars)
+    newest = max((b.day for b in bars), default=None)
+    status = f"ok: {written} US bars stored (latest session {newest})"
+    if errors:
+        status += f"; failed: {', '.join(sorted(errors))}"
+    return status
+
+
+def make_morning_report(engine: Engine, settings: Settings, today: date | None = None) -> str:
+    """Build and store today's report (KRX sessions only)."""
+    day = today or _today()
+    if not is_krx_session(day):
+        return f"skipped: {day} is not a KRX session"
+    t0 = time.perf_counter()
+    report = build_and_store(engine, settings, day)
+    stale = " (stale US data)" if report["stale_note"] else ""
+    sim = " [simulated]" if report["simulated"] else ""
+    return (
+        f"ok: report {day} with {len(report['picks'])} picks from US {report['us_session_date']}"
+        f"{stale}{sim} in {time.perf_counter() - t0:.1f}s"
+    )
+
+
+def recompute_track_record(engine: Engine, settings: Settings, today: date | None = None) -> str:
+    """Nightly: recompute and save the track record (KRX sessions only)."""
+    day = today or _today()
+    if not is_krx_session(day):
+        return f"skipped: {day} is not a KRX session"
+    t0 = time.perf_counter()
+    try:
+        rec = track_record_now(engine, settings, day)
+    except ValueError as err:
+        return f"skipped: {err}"
+    return f"ok: track record over {rec['sessions']} sessions ({rec['start']}..{rec['end']}) in {time.perf_counter() - t0:.1f}s"
