@@ -25,6 +25,27 @@ def serve_layout() -> html.Div:
     )
 
 
+_component_callbacks: dict[str, tuple[dict, dict]] = {}
+
+
+def _share_component_callbacks() -> None:
+    """Give every app built in this process the callbacks of ``app.components``.
+
+    Dash moves ``@callback`` registrations into the first app that starts; pages are re-imported for each
+    app, but component modules are imported once, so a second app would lose their callbacks.
+    """
+    from dash import _callback
+
+    for spec in _callback.GLOBAL_CALLBACK_LIST:
+        entry = _callback.GLOBAL_CALLBACK_MAP.get(spec["output"])
+        if entry and getattr(entry.get("callback"), "__module__", "").startswith("app.components"):
+            _component_callbacks[spec["output"]] = (spec, entry)
+    for key, (spec, entry) in _component_callbacks.items():
+        if key not in _callback.GLOBAL_CALLBACK_MAP:
+            _callback.GLOBAL_CALLBACK_MAP[key] = entry
+            _callback.GLOBAL_CALLBACK_LIST.append(spec)
+
+
 def build_dash(server: Flask, rt: Runtime) -> dash.Dash:
     app = dash.Dash(
         "gslts",
@@ -39,4 +60,5 @@ def build_dash(server: Flask, rt: Runtime) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = serve_layout
+    _share_component_callbacks()
     return app
