@@ -193,6 +193,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "acct.positions": ("보유 종목", "Positions"),
     "acct.history": ("주문 내역", "Order history"),
     "acct.date": ("날짜", "Date"),
+    "acct.session_day": ("오늘 장", "Current session"),
     "acct.code": ("종목코드", "Code"),
     "acct.side": ("구분", "Side"),
     "acct.status": ("상태", "Status"),

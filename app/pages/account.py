@@ -21,7 +21,7 @@ from app.i18n import current_lang
 from app.text_dashboard import td
 from trading.brokers.errors import BrokerError
 from trading.domain import Balance, Fill, OrderStatus, Side
-from trading.krx import pct, signed, today_kst
+from trading.krx import pct, signed
 
 dash.register_page(__name__, path="/account", title="GSLTS · 계좌", order=30, nav_label="nav.account")
 
@@ -222,8 +222,13 @@ def layout(**_query: str) -> html.Div:
             html.H2(td("acct.history"), className="h6"),
             html.Div(
                 [
+                    # Empty = the broker's current session (on a weekend the demo market trades Monday's).
                     dcc.DatePickerSingle(
-                        id="acct-date", date=today_kst().isoformat(), display_format="YYYY-MM-DD"
+                        id="acct-date",
+                        date=None,
+                        placeholder=td("acct.session_day"),
+                        clearable=True,
+                        display_format="YYYY-MM-DD",
                     ),
                     dbc.Input(
                         id="acct-code",

@@ -147,9 +147,12 @@ def test_ranking_trade_orders_search_and_mobile(live_app, browser_login, monkeyp
 
     # Above settings.order_confirm_amount (10,000,000 by default) the order asks first; 취소 sends nothing.
     click(duo, "label[for='_dbcprivate_radioitems_order-side_input_buy']")
-    set_input(duo, "#order-qty", "100")
+    big_qty = 10_000_000 // int(price) + 1  # just above the confirmation amount at this price
+    set_input(duo, "#order-qty", str(big_qty))
     click(duo, "#order-submit")
-    wait_until(lambda: "× 100" in duo.find_element("#order-confirm-text").text, what="confirmation")
+    wait_until(
+        lambda: f"× {big_qty:,}" in duo.find_element("#order-confirm-text").text, what="confirmation"
+    )
     click(duo, "#order-confirm-cancel")
     time.sleep(0.5)
     assert len(live_broker_orders()) == n_orders
