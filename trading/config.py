@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     kis_max_ws_subscriptions: int = Field(default=40, ge=1, le=200)
     kiwoom_max_ws_items: int = Field(default=200, ge=1, le=2000)
 
+    # Broker sync (KIS/Kiwoom only): copy balance, orders and fills into the database
+    broker_sync_seconds: int = Field(default=5, ge=0, le=3600)  # interval in the KRX window; 0 = off
+    broker_sync_hours: Literal["session", "always"] = "session"  # session: KRX days 08:00-18:30 KST
+    broker_sync_idle_seconds: int = Field(default=900, ge=0, le=86400)  # outside the window; 0 = never
+
     # UI
     quote_refresh_ms: int = Field(default=250, ge=100, le=10000)
     ranking_refresh_ms: int = Field(default=2000, ge=250, le=60000)

@@ -1,15 +1,36 @@
 """Celery app for the full mode: ``celery -A workers.celery_app worker`` / ``beat``.
 
 Tasks are thin: they run a job from ``workers.schedule`` with the process settings and engine.
+Daily jobs are crontab entries; interval jobs (broker sync) are timedelta entries that expire after
+one interval, so a busy worker drops stale runs instead of queueing them.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
 
 from trading.config import Settings, get_settings
-from workers.schedule import JOBS, run_job
+from workers.schedule import JOBS, JobFailed, run_job
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Beat entries for the jobs that apply to ``settings`` (broker sync only with KIS/Kiwoom)."""
+    entries: dict[str, dict[str, Any]] = {}
+    for j in JOBS:
+        if not j.applies(settings):
+            continue
+        entry: dict[str, Any] = {"task": "gslts.run_job", "args": [j.name]}
+        if j.is_interval:
+            every = j.interval(settings)
+            entry |= {"schedule": timedelta(seconds=every), "options": {"expires": float(every)}}
+        else:
+            entry["schedule"] = crontab(hour=j.hour, minute=j.minute)
+        entries[j.name] = entry
+    return entries
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -24,21 +45,22 @@ def make_celery(settings: Settings) -> Celery:
         task_track_started=True,
         broker_connection_retry_on_startup=True,
         result_expires=86400,
-        beat_schedule={
-            j.name: {
-                "task": "gslts.run_job",
-                "schedule": crontab(hour=j.hour, minute=j.minute),
-                "args": [j.name],
-            }
-            for j in JOBS
-        },
+        beat_schedule=beat_schedule(settings),
     )
 
-    @app.task(name="gslts.run_job")
+    # shared=False: each app (tests build several) runs its own settings; throws: no traceback logged
+    @app.task(name="gslts.run_job", throws=(JobFailed,), shared=False)
     def _run_job(name: str) -> str:
         from db.engine import get_engine
 
         return run_job(name, get_engine(settings.database_url), settings)
+
+    @app.task(name="gslts.backtest", shared=False)  # one stored run; progress and results in backtest_runs
+    def _backtest(run_id: int) -> str:
+        from db.engine import get_engine
+        from workers.backtest_jobs import run_backtest_job
+
+        return run_backtest_job(get_engine(settings.database_url), settings, run_id)
 
     return app
 

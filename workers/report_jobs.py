@@ -126,3 +126,37 @@ def recompute_track_record(engine: Engine, settings: Settings, today: date | Non
     except ValueError as err:
         return f"skipped: {err}"
     return f"ok: track record over {rec['sessions']} sessions ({rec['start']}..{rec['end']}) in {time.perf_counter() - t0:.1f}s"
+
+
+def ensure_demo_report(engine: Engine, settings: Settings, day: date) -> str:
+    """Demo mode start-up: the report for the demo market's session ``day`` exists (with a track record).
+
+    The simulated market trades on the next KRX session when started on a weekend or holiday, when the
+    08:00 job does not run; without this a first start would show an empty report page.
+    """
+    if not demo_mode(engine, settings):
+        return "skipped: not demo mode"
+    if repo.get_report(engine, day) is not None:
+        return f"skipped: report {day} exists"
+    _extend_simulated_us(engine, settings, day)
+    if load_track_record(settings.data_dir) is None:
+        try:
+            track_record_now(engine, settings, prev_krx_session(day))
+        except ValueError as err:
+            return f"skipped: {err}"
+    report = build_and_store(engine, settings, day)
+    return f"ok: demo report {day} with {len(report['picks'])} picks"
+
+
+def _extend_simulated_us(engine: Engine, settings: Settings, day: date) -> int:
+    """Store the simulated US sessions up to the last one before ``day``'s open (what the demo market uses)."""
+    from db.repositories.bars import insert_us_bars, us_day_range
+    from trading.krx import krx_session_bounds, last_us_session_before
+    from trading.market.history import us_bars_between
+
+    first, last = us_day_range(engine)
+    target = last_us_session_before(krx_session_bounds(day)[0])
+    if first is None or last is None or last >= target:
+        return 0
+    bars = us_bars_between(first, target, settings.market_seed)
+    return insert_us_bars(engine, bars[bars["day"] > last])

@@ -20,6 +20,7 @@ def prepare_database() -> None:
         from app.cli.market_cmds import ensure_demo_data
 
         ensure_demo_data(rt.engine, rt.settings)
+        _demo_report()
     password = ensure_admin(
         rt.engine, rt.settings.admin_password.get_secret_value() if rt.settings.admin_password else None
     )
@@ -29,6 +30,20 @@ def prepare_database() -> None:
         click.echo(f"    {password}")
         click.echo("It is shown only this once. Change it with: gslts user passwd admin")
         click.echo("=" * 60)
+
+
+def _demo_report() -> None:
+    """Demo market: make sure the report of the session it will trade exists (a weekend start included)."""
+    from trading.market.clock import DemoClock
+    from workers.report_jobs import ensure_demo_report
+
+    rt = runtime()
+    if rt.settings.market_clock != "demo":
+        return
+    day = DemoClock().session_date()
+    status = ensure_demo_report(rt.engine, rt.settings, day)
+    if status.startswith("ok"):
+        click.echo(f"Demo: {status}")
 
 
 @click.command()

@@ -110,6 +110,19 @@ def insert_us_bars(engine: Engine, df: pd.DataFrame, source: str = "simulated") 
     )
 
 
+def us_day_range(engine: Engine) -> tuple[date | None, date | None]:
+    """The first and last stored US session (any symbol)."""
+    with engine.connect() as conn:
+        first, last = conn.execute(select(func.min(US.c.day), func.max(US.c.day))).one()
+    return _as_date(first), _as_date(last)
+
+
+def _as_date(v: object) -> date | None:
+    if v is None or isinstance(v, date) and not isinstance(v, datetime):
+        return v  # type: ignore[return-value]
+    return v.date() if isinstance(v, datetime) else date.fromisoformat(str(v)[:10])
+
+
 def store_history(engine: Engine, history) -> dict[str, int]:  # noqa: ANN001 - trading.market.history.History
     """Store a generated demo history (``gslts demo-data``); returns rows written per table."""
     return {

@@ -150,9 +150,7 @@ def test_ranking_trade_orders_search_and_mobile(live_app, browser_login, monkeyp
     big_qty = 10_000_000 // int(price) + 1  # just above the confirmation amount at this price
     set_input(duo, "#order-qty", str(big_qty))
     click(duo, "#order-submit")
-    wait_until(
-        lambda: f"× {big_qty:,}" in duo.find_element("#order-confirm-text").text, what="confirmation"
-    )
+    wait_until(lambda: f"× {big_qty:,}" in duo.find_element("#order-confirm-text").text, what="confirmation")
     click(duo, "#order-confirm-cancel")
     time.sleep(0.5)
     assert len(live_broker_orders()) == n_orders

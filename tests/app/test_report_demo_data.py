@@ -8,6 +8,8 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
+
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.repositories.bars import store_history
@@ -39,3 +41,39 @@ def test_report_on_demo_history(tmp_path):
     assert report["simulated"] is True
     for pick in report["picks"]:
         assert pick["code"] in listed and pick["sector_code"] in up and pick["value_rank"] <= cutoff
+
+
+def test_demo_start_builds_the_session_report_once(tmp_path):
+    """A demo start on a weekend: the report of the next session (what the demo market trades) exists."""
+    from db.repositories.reports import get_report, report_dates
+    from trading.config import load_settings
+    from trading.report.track_store import load_track_record
+    from workers.report_jobs import ensure_demo_report
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed(engine)
+    store_history(
+        engine, generate_history(load_listing(), end=date(2026, 11, 27), years=1, minute_days=0, seed=42)
+    )
+    settings = load_settings(database_url=url, data_dir=tmp_path / "data")
+    monday = date(2026, 11, 30)  # the demo clock's session when started on Sunday 2026-11-29
+    status = ensure_demo_report(engine, settings, monday)
+    assert status.startswith("ok"), status
+    report = get_report(engine, monday)
+    assert report is not None and 5 <= len(report["picks"]) <= 10
+    assert report["us_session_date"] == "2026-11-27"  # Friday's US session, the last before the open
+    # The stored US series was extended with the simulated Friday session the demo market trades on.
+    from db.repositories.bars import us_bars
+    from trading.market.us import us_session_returns
+
+    xlk = us_bars(engine, "XLK", date(2026, 11, 24), date(2026, 11, 27))
+    closes = [float(x) for x in xlk["close"]]
+    assert closes[-1] / closes[-2] - 1 == pytest.approx(
+        us_session_returns(settings.market_seed, date(2026, 11, 27))["XLK"], abs=1e-4
+    )
+    assert load_track_record(settings.data_dir)["sessions"] > 100
+    assert ensure_demo_report(engine, settings, monday) == f"skipped: report {monday} exists"
+    assert report_dates(engine) == [monday]
+    engine.dispose()

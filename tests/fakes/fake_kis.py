@@ -60,6 +60,7 @@ class FakeOrder:
     fill_price: int = 0
     cancelled: bool = False
     orig: str = ""
+    fill_amount: int = 0  # exact executed amount when ``FakeKis.execute`` filled it (0: filled × fill_price)
 
 
 @dataclass
@@ -114,6 +115,7 @@ class FakeKis:
         self.drop_order_response_next = 0
         self.error_status = 500  # HTTP status of EGW errors (KIS also answers some with 200)
         self.enforce_rate: tuple[int, float] | None = None  # (limit, period): EGW00201 above it
+        self.fail_paths: dict[str, int] = {}  # last path segment -> answers left that fail (HTTP 500)
         # state
         self.tokens: dict[str, float] = {}
         self.revoked: set[str] = set()
@@ -182,6 +184,10 @@ class FakeKis:
                 return err("EGW00123", "기간이 만료된 token 입니다.", self.error_status)
             if not self._key_ok(req.headers.get("appkey", ""), req.headers.get("appsecret", "")):
                 return err("EGW00105", "유효하지 않은 AppSecret입니다.", self.error_status)
+            failing = req.path.rsplit("/", 1)[-1]
+            if self.fail_paths.get(failing, 0) > 0:
+                self.fail_paths[failing] -= 1
+                return err("EGW00500", "시스템 오류가 발생했습니다.", 500)
         name = req.path.rsplit("/", 1)[-1]
         handler = getattr(self, "_r_" + name.replace("-", "_"), None)
         if handler is None:
@@ -467,7 +473,7 @@ class FakeKis:
                 "ord_tmd": o.tmd,
                 "tot_ccld_qty": str(o.filled),
                 "avg_prvs": str(o.fill_price),
-                "tot_ccld_amt": str(o.filled * o.fill_price),
+                "tot_ccld_amt": str(o.fill_amount or o.filled * o.fill_price),
                 "rmn_qty": "0" if o.cancelled else str(o.qty - o.filled),
                 "rjct_qty": "0",
                 "cncl_yn": "Y" if o.cancelled else "N",
@@ -518,6 +524,35 @@ class FakeKis:
                 "max_buy_qty": str(cash // price),
             }
         )
+
+    # ---- control hooks (tests) ----------------------------------------------------------
+    def execute(self, odno: str, qty: int, price: int | None = None) -> None:
+        """Fill ``qty`` more shares of resting order ``odno`` at ``price`` (default: the current price).
+
+        The order's totals (``tot_ccld_qty``, ``tot_ccld_amt``, ``avg_prvs``), the deposit and the
+        holdings move as they would at KIS (no fees in this fake).
+        """
+        with self.lock:
+            o = next(x for x in self.orders if x.odno == odno)
+            if o.cancelled or qty < 1 or o.filled + qty > o.qty:
+                raise ValueError(
+                    f"cannot fill {qty} of order {odno} ({o.filled}/{o.qty}, cancelled={o.cancelled})"
+                )
+            px = price or self.prices[o.code]
+            amount = qty * px
+            o.fill_amount = (o.fill_amount or o.filled * o.fill_price) + amount
+            o.filled += qty
+            o.fill_price = round(o.fill_amount / o.filled)
+            held, cost = self.positions.get(o.code, (0, 0))
+            if o.side == "02":
+                self.cash -= amount
+                self.positions[o.code] = (held + qty, cost + amount)
+            else:
+                self.cash += amount
+                if qty >= held:
+                    self.positions.pop(o.code, None)
+                else:
+                    self.positions[o.code] = (held - qty, cost - cost * qty // held)
 
     # ---- websocket ----------------------------------------------------------------------
     async def ws_handler(self, conn: ServerConnection) -> None:

@@ -104,6 +104,7 @@ class FakeKiwoom:
         self.rate_limit_200_next = 0  # HTTP 200 + return_code 5 [1700]
         self.auth_fail_next = 0  # HTTP 200 + return_code 3 [8005]
         self.drop_order_response_next = 0
+        self.fail_api: dict[str, int] = {}  # api-id -> answers left that fail (HTTP 500, return_code 1)
         # state
         self.tokens: set[str] = set()
         self.orders: list[FakeOrder] = []
@@ -171,6 +172,10 @@ class FakeKiwoom:
             if self.auth_fail_next > 0 or token not in self.tokens:
                 self.auth_fail_next = max(self.auth_fail_next - 1, 0)
                 return fail(3, AUTH_FAILED)
+        with self.lock:
+            if self.fail_api.get(api_id, 0) > 0:
+                self.fail_api[api_id] -= 1
+                return fail(1, "[9999:시스템 장애가 발생했습니다]", 500)
         handler = getattr(self, "_" + api_id, None)
         if handler is None:
             return fail(2, f"[1511:필수 입력 값에 값이 존재하지 않습니다 api-id {api_id}]")
@@ -406,6 +411,33 @@ class FakeKiwoom:
     def _kt00001(self, body: dict, headers: dict) -> Reply:
         reserved = sum(o.price * (o.qty - o.filled) for o in self.orders if o.side == "2" and not o.cancelled)
         return ok(entr=f"{self.cash:015d}", ord_alow_amt=f"{self.cash - reserved:015d}")
+
+    # ---- control hooks (tests) ----------------------------------------------------------
+    def execute(self, ord_no: str, qty: int, price: int | None = None) -> None:
+        """Fill ``qty`` more shares of resting order ``ord_no`` at ``price`` (default: the current price).
+
+        ``cntr_qty`` grows, ``cntr_pric`` becomes the average execution price, and the deposit and
+        holdings move (the fake's commission is in the rows; the deposit ignores it).
+        """
+        with self.lock:
+            o = self._find(ord_no)
+            if o is None or o.cancelled or qty < 1 or o.filled + qty > o.qty:
+                raise ValueError(f"cannot fill {qty} of order {ord_no}")
+            px = price or self.prices[o.code]
+            amount = qty * px
+            total = o.filled * o.fill_price + amount
+            o.filled += qty
+            o.fill_price = round(total / o.filled)
+            held, cost = self.positions.get(o.code, (0, 0))
+            if o.side == "2":
+                self.cash -= amount
+                self.positions[o.code] = (held + qty, cost + amount)
+            else:
+                self.cash += amount
+                if qty >= held:
+                    self.positions.pop(o.code, None)
+                else:
+                    self.positions[o.code] = (held - qty, cost - cost * qty // held)
 
     # ---- websocket ----------------------------------------------------------------------
     async def ws_handler(self, conn: ServerConnection) -> None:

@@ -196,6 +196,12 @@ def _minute_bars(
     return frame.sort_values(["i", "time"], kind="stable", ignore_index=True)
 
 
+def us_bars_between(first: date, last: date, seed: int) -> pd.DataFrame:
+    """Simulated US bars of the XNYS sessions ``first``..``last``: the same prices as a history whose
+    US series starts on ``first`` (the demo market uses them to extend stored data to a new session)."""
+    return _us_bars(nyse_sessions(first, last), seed)
+
+
 def _us_bars(days: Sequence[date], seed: int) -> pd.DataFrame:
     rows = []
     closes = {s: us_start_price(s) for s in US_SYMBOLS}

@@ -167,7 +167,11 @@ def order(row: dict[str, Any], day: date) -> Order | None:
         return None
     qty = to_int(row.get("ord_qty"))
     open_qty = to_int(row.get("oso_qty"))
-    filled = max(to_int(row.get("cntr_qty")), qty - open_qty if "oso_qty" in row else 0)
+    state = str(row.get("ord_stt") or "")
+    # qty − 미체결 is the filled quantity of a live order only: a cancelled or rejected order has
+    # nothing left open either, and its cancelled remainder is not filled.
+    live = "oso_qty" in row and "취소" not in state and "거부" not in state
+    filled = max(to_int(row.get("cntr_qty")), qty - open_qty if live else 0)
     fill_price = to_price(row.get("cntr_pric"))
     market = "시장가" in str(row.get("trde_tp") or "")
     hms = row.get("ord_tm") or row.get("tm")
@@ -181,7 +185,7 @@ def order(row: dict[str, Any], day: date) -> Order | None:
         qty=qty,
         filled_qty=filled,
         filled_amount=filled * fill_price,
-        status=_status(str(row.get("ord_stt") or ""), qty, filled, open_qty),
+        status=_status(state, qty, filled, open_qty),
         created_at=created,
         updated_at=created,
     )

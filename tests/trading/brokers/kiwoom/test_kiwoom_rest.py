@@ -73,6 +73,21 @@ def test_orders_cancel_and_fills(make_kiwoom, fake_kiwoom):
     assert broker.open_orders() == []
 
 
+def test_a_cancelled_order_keeps_only_its_executed_shares(make_kiwoom, fake_kiwoom):
+    broker = make_kiwoom(rate_per_api_s=50, global_rate_per_s=50)
+    never = broker.place_order(OrderRequest("035720", Side.BUY, 20, OrderType.LIMIT, 44000))
+    part = broker.place_order(OrderRequest("005930", Side.BUY, 10, OrderType.LIMIT, 69000))
+    fake_kiwoom.execute(part.order_id, 4, 69000)
+    broker.cancel_order(never.order_id)
+    broker.cancel_order(part.order_id)
+    orders = {o.order_id: (o.status, o.filled_qty, o.filled_amount) for o in broker.orders()}
+    assert orders == {
+        never.order_id: (OrderStatus.CANCELLED, 0, 0),  # ka10076: oso_qty 0, and nothing executed
+        part.order_id: (OrderStatus.CANCELLED, 4, 276_000),
+    }
+    assert [(f.order_id, f.qty) for f in broker.fills()] == [(part.order_id, 4)]
+
+
 def test_modify_price(make_kiwoom):
     broker = make_kiwoom(rate_per_api_s=50, global_rate_per_s=50)
     order = broker.place_order(OrderRequest("005930", Side.BUY, 5, OrderType.LIMIT, 60000))
