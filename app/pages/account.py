@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from app.components.data import broker, market_data
+from app.components.grid import grid_options
 from app.components.help import term
 from app.components.orders import name_of, side_text, status_text, type_text
 from app.i18n import current_lang
@@ -216,7 +217,9 @@ def layout(**_query: str) -> html.Div:
                     },
                 ],  # fmt: skip
                 defaultColDef={"sortable": True, "resizable": True},
-                dashGridOptions={"animateRows": False, "domLayout": "autoHeight", "suppressCellFocus": True},
+                dashGridOptions=grid_options(
+                    animateRows=False, domLayout="autoHeight", suppressCellFocus=True
+                ),
                 className="ag-theme-alpine mb-3",
             ),
             html.H2(td("acct.history"), className="h6"),
@@ -229,6 +232,7 @@ def layout(**_query: str) -> html.Div:
                         placeholder=td("acct.session_day"),
                         clearable=True,
                         display_format="YYYY-MM-DD",
+                        style={"maxWidth": "12rem"},
                     ),
                     dbc.Input(
                         id="acct-code",
@@ -288,12 +292,9 @@ def layout(**_query: str) -> html.Div:
                     {"field": "order_id", "headerName": td("col.order_id"), "width": 160},
                 ],  # fmt: skip
                 defaultColDef={"sortable": True, "resizable": True},
-                dashGridOptions={
-                    "animateRows": False,
-                    "suppressCellFocus": True,
-                    "pagination": True,
-                    "paginationPageSize": 50,
-                },  # fmt: skip
+                dashGridOptions=grid_options(
+                    animateRows=False, suppressCellFocus=True, pagination=True, paginationPageSize=50
+                ),
                 style={"height": "50vh"},
                 className="ag-theme-alpine",
             ),

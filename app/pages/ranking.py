@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from app.components.data import latest_up_sectors, market_data, sector_code_of, sector_name, stock, stocks
+from app.components.grid import grid_options
 from app.components.help import term
 from app.i18n import current_lang
 from app.runtime import runtime
@@ -205,12 +206,12 @@ def layout(**_query: str) -> html.Div:
                 getRowId="params.data.code",
                 columnDefs=_columns(lang),
                 defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
-                dashGridOptions={
-                    "animateRows": False,
-                    "suppressCellFocus": True,
-                    "rowBuffer": 100,
-                    "suppressColumnVirtualisation": True,
-                },
+                dashGridOptions=grid_options(
+                    animateRows=False,
+                    suppressCellFocus=True,
+                    rowBuffer=100,
+                    suppressColumnVirtualisation=True,
+                ),
                 style={"height": "72vh"},
                 className="ag-theme-alpine ranking-grid",
             ),

@@ -294,6 +294,7 @@ def layout(date: str | None = None, **_query: str) -> html.Div:  # noqa: A002 - 
                         max_date_allowed=dates[0].isoformat() if dates else None,
                         display_format="YYYY-MM-DD",
                         first_day_of_week=1,
+                        style={"maxWidth": "12rem"},
                     ),
                     dbc.Button(
                         _t("csv"),

@@ -6,6 +6,7 @@ import dash
 import dash_ag_grid as dag
 from dash import Input, Output, callback, dcc, html
 
+from app.components.grid import grid_options
 from app.i18n import t
 from app.runtime import runtime
 from db.repositories import stocks as repo
@@ -85,7 +86,7 @@ def layout(**_query: str) -> html.Div:
                     {"field": "listed", "headerName": t("col.listed"), "width": 130},
                 ],
                 defaultColDef={"sortable": True, "resizable": True},
-                dashGridOptions={"animateRows": False, "pagination": True, "paginationPageSize": 50},
+                dashGridOptions=grid_options(animateRows=False, pagination=True, paginationPageSize=50),
                 style={"height": "70vh"},
                 className="ag-theme-alpine",
             ),
@@ -107,12 +108,12 @@ def _filter(market: str, sector: str) -> tuple[dict, str]:
     if sector:
         conds.append(f"params.data.sector_code === {sector!r}")
     expr = " && ".join(conds) or "true"
-    opts = {
-        "animateRows": False,
-        "pagination": True,
-        "paginationPageSize": 50,
-        "isExternalFilterPresent": {"function": "true"},
-        "doesExternalFilterPass": {"function": expr},
-    }
+    opts = grid_options(
+        animateRows=False,
+        pagination=True,
+        paginationPageSize=50,
+        isExternalFilterPresent={"function": "true"},
+        doesExternalFilterPass={"function": expr},
+    )
     label = " · ".join(x for x in (market, SECTOR_BY_CODE[sector].name_ko if sector else "") if x)
     return opts, label
