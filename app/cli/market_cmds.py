@@ -212,8 +212,10 @@ def market() -> None:
     rt.owns_market = True
     broker = rt.broker()
     server = RedisRpcServer(broker, rt.settings.redis_url)
-    for channel in (Channel.TICKS, Channel.FILLS):
-        broker.subscribe(channel, [], lambda ev, ch=channel: server.publish(ch, [ev]))
+    # Every stock's ticks and changed books (the recorder picks its universe), and the account's fills.
+    codes = [s.code for s in broker.service.stocks]
+    for channel, wanted in ((Channel.TICKS, codes), (Channel.BOOKS, codes), (Channel.FILLS, [])):
+        broker.subscribe(channel, wanted, server.publisher(channel))
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -6,6 +6,7 @@ one reply to (expiring after 60 s). Realtime events are published on ``{prefix}e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
@@ -78,16 +79,61 @@ class _RedisSubscription:
 class RedisRpcServer:
     """Serve ``RpcBroker`` requests for the owner's broker and publish its realtime events."""
 
+    FLUSH_S = 0.02
+    BATCH = 2000
+
     def __init__(self, broker: Broker, url: str, prefix: str = DEFAULT_PREFIX):
         self.broker = broker
         self.redis = redis.Redis.from_url(url)
         self.prefix = prefix
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._queues: dict[Channel, list[object]] = {}
+        self._qlock = threading.Lock()
+        self._flusher: threading.Thread | None = None
 
     def publish(self, channel: Channel, events: list[object]) -> None:
         if events:
             self.redis.publish(f"{self.prefix}ev:{channel.value}", json.dumps(encode(events)))
+
+    def publisher(self, channel: Channel) -> Callable[[object], None]:
+        """A callback that queues one event; a flusher thread publishes the queue every ``FLUSH_S``
+        in messages of at most ``BATCH`` events (one Redis round trip per tick would cap the feed)."""
+        queue = self._queues.setdefault(channel, [])
+
+        def put(event: object) -> None:
+            with self._qlock:
+                queue.append(event)
+
+        self._start_flusher()
+        return put
+
+    def flush(self) -> int:
+        """Publish everything queued now; returns the number of events published."""
+        with self._qlock:
+            batches = {ch: q[:] for ch, q in self._queues.items() if q}
+            for q in self._queues.values():
+                q.clear()
+        n = 0
+        for channel, events in batches.items():
+            for i in range(0, len(events), self.BATCH):
+                self.publish(channel, events[i : i + self.BATCH])
+            n += len(events)
+        return n
+
+    def _start_flusher(self) -> None:
+        if self._flusher is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(self.FLUSH_S):
+                try:
+                    self.flush()
+                except redis.RedisError:
+                    self._stop.wait(1.0)  # Redis is down: drop nothing here, retry on the next round
+
+        self._flusher = threading.Thread(target=loop, name="market-publish", daemon=True)
+        self._flusher.start()
 
     def serve_once(self, timeout: float = 1.0) -> bool:
         """Answer one request if one arrives within ``timeout``; True if one was answered."""
@@ -117,4 +163,8 @@ class RedisRpcServer:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=3)
+        if self._flusher:
+            self._flusher.join(timeout=3)
+        with contextlib.suppress(redis.RedisError):
+            self.flush()
         self.redis.close()

@@ -68,14 +68,16 @@ def _rank(rows: list[RankRow], limit: int, market: str | None) -> list[RankRow]:
     return picked[:limit]
 
 
-def _intraday(engine: Any, code: str, interval: int) -> list[Bar]:
+def _intraday(engine: Any, code: str, interval: int, last: Quote | None = None) -> list[Bar]:
+    """Today's minute bars of ``code``; "today" is the session of its latest quote when cached (the demo
+    clock trades the next session on a weekend or after the close, so the wall date has no bars)."""
     if engine is None:
         return []
     from db.repositories.ticks import minute_bars
     from trading.brokers.paper.broker import aggregate
     from trading.krx import today_kst
 
-    day = today_kst()
+    day = last.time.astimezone(KST).date() if last is not None else today_kst()
     start = datetime(day.year, day.month, day.day, tzinfo=KST)
     bars = minute_bars(engine, code, start, start + timedelta(days=1))
     return aggregate(bars, interval, start.replace(hour=9)) if bars else []
@@ -136,7 +138,10 @@ class RedisMarketCache:
         return book_from_json(raw)
 
     def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]:
-        return _intraday(self.engine, code, interval)
+        if self.engine is None:
+            return []
+        raw = self.r.get(f"{self.prefix}quote:{code}")
+        return _intraday(self.engine, code, interval, quote_from_json(raw) if raw else None)
 
     def last_tick_age(self, code: str) -> float | None:
         raw = self.r.get(f"{self.prefix}tick:{code}")
@@ -188,7 +193,7 @@ class MemoryMarketCache:
             raise NotCached(code) from None
 
     def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]:
-        return _intraday(self.engine, code, interval)
+        return _intraday(self.engine, code, interval, self._quotes.get(code))
 
     def last_tick_age(self, code: str) -> float | None:
         t = self._tick.get(code)
