@@ -39,10 +39,22 @@ class SessionUser(UserMixin):
         self.is_admin = is_admin
 
 
+USER_CACHE_S = 5.0  # a removed user or changed admin flag takes effect within this time
+_user_cache: dict[tuple[str, int], tuple[float, SessionUser | None]] = {}
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
-    row = users_repo.get_user_by_id(runtime().engine, int(user_id))
-    return SessionUser(row.id, row.username, row.is_admin) if row else None
+    """The session's user; cached a few seconds (every Dash callback is a request: no query per poll)."""
+    engine, now = runtime().engine, time.monotonic()
+    key = (str(engine.url), int(user_id))
+    hit = _user_cache.get(key)
+    if hit is not None and now - hit[0] < USER_CACHE_S:
+        return hit[1]
+    row = users_repo.get_user_by_id(engine, key[1])
+    user = SessionUser(row.id, row.username, row.is_admin) if row else None
+    _user_cache[key] = (now, user)
+    return user
 
 
 class LoginThrottle:
