@@ -13,6 +13,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.report": ("섹터 리포트", "Sector report"),
     "nav.account": ("계좌", "Account"),
     "nav.stocks": ("종목", "Stocks"),
+    "nav.backtest": ("백테스트", "Backtest"),
     "nav.sectors": ("섹터 매핑", "Sector map"),
     "nav.logout": ("로그아웃", "Log out"),
     "nav.theme": ("테마", "Theme"),

@@ -1,0 +1,232 @@
+"""Backtest runs: the only code that builds queries on backtest_runs.
+
+Life of a run: ``create_run`` (queued) → ``claim_run`` (running) → ``set_progress`` … →
+``finish_run`` (done) | ``fail_run`` (failed) | ``mark_cancelled`` (cancelled). ``request_cancel``
+works from any process: a queued run is cancelled at once, a running one becomes ``cancelling``,
+which the job sees on its next ``set_progress`` (it returns False) and ends as ``cancelled``.
+Every transition is one conditional UPDATE, so two processes never both claim or finish a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+
+from db.engine import session_scope
+from db.models import BacktestRun
+
+QUEUED, RUNNING, CANCELLING = "queued", "running", "cancelling"
+DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
+ACTIVE = (QUEUED, RUNNING, CANCELLING)
+FINAL = (DONE, FAILED, CANCELLED)
+MAX_ERROR = 2000
+
+_SUMMARY_COLUMNS = (
+    BacktestRun.id,
+    BacktestRun.created_at,
+    BacktestRun.finished_at,
+    BacktestRun.user,
+    BacktestRun.name,
+    BacktestRun.strategy,
+    BacktestRun.params,
+    BacktestRun.config,
+    BacktestRun.status,
+    BacktestRun.progress,
+    BacktestRun.stats,
+    BacktestRun.error,
+)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One backtest run; ``result`` is None unless it was asked for (it can be large)."""
+
+    id: int
+    created_at: datetime
+    finished_at: datetime | None
+    user: str | None
+    name: str | None
+    strategy: str
+    params: dict[str, Any]
+    config: dict[str, Any]
+    status: str
+    progress: float
+    stats: dict[str, Any] | None
+    error: str | None
+    result: dict[str, Any] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["created_at"] = self.created_at.isoformat(timespec="seconds")
+        out["finished_at"] = self.finished_at.isoformat(timespec="seconds") if self.finished_at else None
+        return out
+
+
+def _row(values: Any, result: dict[str, Any] | None = None) -> RunRow:
+    return RunRow(
+        id=int(values.id),
+        created_at=values.created_at,
+        finished_at=values.finished_at,
+        user=values.user,
+        name=values.name,
+        strategy=values.strategy,
+        params=values.params or {},
+        config=values.config or {},
+        status=values.status,
+        progress=float(values.progress or 0.0),
+        stats=values.stats,
+        error=values.error,
+        result=result,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def create_run(
+    engine: Engine,
+    strategy: str,
+    params: dict[str, Any],
+    config: dict[str, Any],
+    *,
+    user: str | None = None,
+    name: str | None = None,
+) -> int:
+    """Store a new queued run; returns its id."""
+    with session_scope(engine) as s:
+        row = BacktestRun(
+            created_at=_now(),
+            user=user[:40] if user else None,
+            name=name[:100] if name else None,
+            strategy=strategy[:60],
+            params=params,
+            config=config,
+            status=QUEUED,
+            progress=0.0,
+        )
+        s.add(row)
+        s.flush()
+        return int(row.id)
+
+
+def _transition(engine: Engine, run_id: int, sources: Iterable[str], **values: Any) -> bool:
+    """UPDATE the run to ``values`` if its status is one of ``sources``; True when it changed."""
+    stmt = (
+        update(BacktestRun)
+        .where(BacktestRun.id == run_id, BacktestRun.status.in_(tuple(sources)))
+        .values(**values)
+    )
+    with session_scope(engine) as s:
+        return s.execute(stmt).rowcount == 1
+
+
+def claim_run(engine: Engine, run_id: int) -> RunRow | None:
+    """queued → running (progress 0); the run, or None when it was not queued (cancelled, taken)."""
+    if not _transition(engine, run_id, (QUEUED,), status=RUNNING, progress=0.0):
+        return None
+    return get_run(engine, run_id, with_result=False)
+
+
+def set_progress(engine: Engine, run_id: int, fraction: float) -> bool:
+    """Store the progress of a running run; False when it should stop (cancel asked, or gone)."""
+    return _transition(engine, run_id, (RUNNING,), progress=min(max(float(fraction), 0.0), 1.0))
+
+
+def finish_run(engine: Engine, run_id: int, stats: dict[str, Any], result: dict[str, Any]) -> bool:
+    """running (or cancelling: the run got to the end first) → done with its statistics and result."""
+    return _transition(
+        engine,
+        run_id,
+        (RUNNING, CANCELLING),
+        status=DONE,
+        progress=1.0,
+        stats=stats,
+        result=result,
+        error=None,
+        finished_at=_now(),
+    )
+
+
+def fail_run(engine: Engine, run_id: int, error: str, detail: dict[str, Any] | None = None) -> bool:
+    """Any active status → failed with ``error`` (English, cut to MAX_ERROR characters); ``detail``
+    (e.g. the Korean message) is kept in the result column."""
+    return _transition(
+        engine, run_id, ACTIVE, status=FAILED, error=error[:MAX_ERROR], result=detail, finished_at=_now()
+    )
+
+
+def mark_cancelled(engine: Engine, run_id: int) -> bool:
+    """Any active status → cancelled (the job stopped on a cancel request)."""
+    return _transition(engine, run_id, ACTIVE, status=CANCELLED, finished_at=_now())
+
+
+def request_cancel(engine: Engine, run_id: int) -> str | None:
+    """Ask a run to stop: queued → cancelled now, running → cancelling (the job ends it).
+
+    Returns the new status, or None when the run is not active (already finished or unknown).
+    """
+    if _transition(engine, run_id, (QUEUED,), status=CANCELLED, finished_at=_now()):
+        return CANCELLED
+    if _transition(engine, run_id, (RUNNING,), status=CANCELLING):
+        return CANCELLING
+    return None
+
+
+def interrupt_active(engine: Engine, error: str) -> int:
+    """Fail every active run (their process is gone, e.g. the embedded app restarted); returns how many."""
+    stmt = (
+        update(BacktestRun)
+        .where(BacktestRun.status.in_(ACTIVE))
+        .values(status=FAILED, error=error[:MAX_ERROR], finished_at=_now())
+    )
+    with session_scope(engine) as s:
+        return int(s.execute(stmt).rowcount or 0)
+
+
+def get_run(engine: Engine, run_id: int, with_result: bool = True) -> RunRow | None:
+    """One run (with its result unless ``with_result`` is False), or None."""
+    cols = (*_SUMMARY_COLUMNS, BacktestRun.result) if with_result else _SUMMARY_COLUMNS
+    with session_scope(engine) as s:
+        values = s.execute(select(*cols).where(BacktestRun.id == run_id)).first()
+    if values is None:
+        return None
+    return _row(values, values.result if with_result else None)
+
+
+def get_runs(engine: Engine, run_ids: Iterable[int]) -> list[RunRow]:
+    """Several runs with their results, in the order of ``run_ids`` (unknown ids are left out)."""
+    ids = [int(i) for i in run_ids]
+    if not ids:
+        return []
+    with session_scope(engine) as s:
+        rows = s.execute(select(*_SUMMARY_COLUMNS, BacktestRun.result).where(BacktestRun.id.in_(ids))).all()
+    by_id = {int(r.id): _row(r, r.result) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def list_runs(engine: Engine, limit: int = 50, user: str | None = None) -> list[RunRow]:
+    """The newest runs first, without their result (``user``: only that user's)."""
+    q = select(*_SUMMARY_COLUMNS).order_by(BacktestRun.id.desc()).limit(limit)
+    if user is not None:
+        q = q.where(BacktestRun.user == user)
+    with session_scope(engine) as s:
+        return [_row(r) for r in s.execute(q)]
+
+
+def delete_runs(engine: Engine, run_ids: Iterable[int]) -> int:
+    """Delete finished runs among ``run_ids`` (active ones are kept); returns how many went."""
+    ids = [int(i) for i in run_ids]
+    if not ids:
+        return 0
+    stmt = delete(BacktestRun).where(BacktestRun.id.in_(ids), BacktestRun.status.in_(FINAL))
+    with session_scope(engine) as s:
+        return int(s.execute(stmt).rowcount or 0)
