@@ -66,8 +66,13 @@ def current_lang() -> str:
     return DEFAULT_LANG
 
 
-def t(key: str, lang: str | None = None, **fmt: object) -> str:
-    """The text for ``key`` in ``lang`` (default: the request's language)."""
-    ko, en = TEXT[key]
+def pick(table: dict[str, tuple[str, str]], key: str, lang: str | None = None, **fmt: object) -> str:
+    """``table[key]`` (Korean, English) in ``lang`` (default: the request's language), formatted."""
+    ko, en = table[key]
     text = en if (lang or current_lang()) == "en" else ko
     return text.format(**fmt) if fmt else text
+
+
+def t(key: str, lang: str | None = None, **fmt: object) -> str:
+    """The shared text for ``key`` in ``lang`` (default: the request's language)."""
+    return pick(TEXT, key, lang, **fmt)

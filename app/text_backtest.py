@@ -3,7 +3,7 @@ like ``app.i18n.t``; ``lang`` may be given where no request is around (tests, re
 
 from __future__ import annotations
 
-from app.i18n import current_lang
+from app.i18n import pick
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("백테스트", "Backtest"),
@@ -173,6 +173,4 @@ TEXT: dict[str, tuple[str, str]] = {
 
 def tb(key: str, lang: str | None = None, **fmt: object) -> str:
     """The text for ``key`` in ``lang`` (default: the request's language)."""
-    ko, en = TEXT[key]
-    text = en if (lang or current_lang()) == "en" else ko
-    return text.format(**fmt) if fmt else text
+    return pick(TEXT, key, lang, **fmt)

@@ -6,7 +6,7 @@ dashboard can change without touching the shared table; the two can be merged la
 
 from __future__ import annotations
 
-from app.i18n import current_lang
+from app.i18n import pick
 
 TEXT: dict[str, tuple[str, str]] = {
     # ranking
@@ -215,6 +215,4 @@ TEXT: dict[str, tuple[str, str]] = {
 
 def td(key: str, lang: str | None = None, **fmt: object) -> str:
     """The dashboard text for ``key`` in ``lang`` (default: the request's language)."""
-    ko, en = TEXT[key]
-    text = en if (lang or current_lang()) == "en" else ko
-    return text.format(**fmt) if fmt else text
+    return pick(TEXT, key, lang, **fmt)

@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from app.i18n import current_lang
+from app.i18n import current_lang, pick
 from app.runtime import runtime
 from db.repositories import reports as repo
 from trading.krx.fmt import pct
@@ -75,9 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, **fmt: object) -> str:
-    ko, en = TEXT[key]
-    text = en if current_lang() == "en" else ko
-    return text.format(**fmt) if fmt else text
+    return pick(TEXT, key, **fmt)
 
 
 def _signed_cls(x: float) -> str:

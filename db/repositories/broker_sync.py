@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from db.models import Account, FillRow, OrderRow, PositionRow
+from db.repositories.paper import ACCOUNTS, ACTIVE, FILLS, ORDERS, POSITIONS
 from trading.brokers.sync import (
     BrokerSnapshot,
     FillTotals,
@@ -28,9 +28,6 @@ from trading.brokers.sync import (
     summarize,
 )
 from trading.domain import KST, Fill, OrderStatus, Side
-
-ACCOUNTS, ORDERS, FILLS, POSITIONS = (m.__table__ for m in (Account, OrderRow, FillRow, PositionRow))
-ACTIVE = (OrderStatus.OPEN.value, OrderStatus.PARTIAL.value)
 
 
 def _db(t: datetime) -> datetime:

@@ -3,10 +3,11 @@ run → progress → results (sentence, cards, trades), compare two runs, bad in
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
+from browser_helpers import click, grid_rows, set_input
+from browser_helpers import wait_until as _wait_until
 from selenium.webdriver.common.by import By
 
 from db.engine import make_engine
@@ -35,43 +36,9 @@ def _engine(app):
     return runtime().engine
 
 
-def wait_until(fn, timeout: float = 30.0, what: str = "condition"):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        try:
-            last = fn()
-            if last:
-                return last
-        except Exception as err:  # noqa: BLE001 - stale elements while Dash re-renders
-            last = err
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
-
-
-def grid_rows(duo, grid_id: str) -> list[dict]:
-    return duo.driver.execute_script(
-        "const out = []; dash_ag_grid.getApi(arguments[0]).forEachNodeAfterFilterAndSort(n => out.push(n.data));"
-        " return out;",
-        grid_id,
-    )
-
-
-def set_input(duo, selector: str, value: str) -> None:
-    el = duo.find_element(selector)
-    el.send_keys("\ue009a")  # Ctrl+A
-    el.send_keys(value)
-    wait_until(lambda: duo.find_element(selector).get_attribute("value") == value, what=f"{selector}={value}")
-
-
-def click(duo, selector: str) -> None:
-    def go():
-        el = duo.find_element(selector)
-        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
-        el.click()
-        return True
-
-    wait_until(go, what=f"click {selector}")
+def wait_until(fn, timeout: float = 30.0, what: str = "condition"):  # noqa: ANN001, ANN201
+    """``browser_helpers.wait_until`` with this page's longer default (runs compute in the background)."""
+    return _wait_until(fn, timeout, what)
 
 
 def param(name: str) -> str:

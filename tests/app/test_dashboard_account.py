@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from test_dashboard_flow import grid_rows, live_app, wait_until  # noqa: F401 - live_app is a fixture
+from browser_helpers import grid_rows, wait_until
+from test_dashboard_flow import live_app  # noqa: F401 - a fixture
 
 from trading.domain import OrderRequest, OrderType, Side
 

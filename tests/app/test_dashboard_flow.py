@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from browser_helpers import click, grid_rows, set_input, wait_until
 from test_dashboard_support import wire_paper_market
 
 pytestmark = pytest.mark.browser
@@ -27,52 +28,6 @@ def _has_fixture(request, name: str) -> bool:
         return bool(request._fixturemanager.getfixturedefs(name, request.node))  # noqa: SLF001
     except Exception:  # noqa: BLE001 - an older/newer pytest signature: assume absent
         return False
-
-
-def grid_rows(duo, grid_id: str) -> list[dict]:
-    """Rows the grid displays (after filters/sort), read through the AG Grid API."""
-    return duo.driver.execute_script(
-        """
-        const api = dash_ag_grid.getApi(arguments[0]);
-        const out = [];
-        api.forEachNodeAfterFilterAndSort(n => out.push(n.data));
-        return out;
-        """,
-        grid_id,
-    )
-
-
-def wait_until(fn, timeout: float = 10.0, what: str = "condition"):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        try:
-            last = fn()
-            if last:
-                return last
-        except Exception as err:  # noqa: BLE001 - stale elements while Dash re-renders
-            last = err
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
-
-
-def click(duo, selector: str) -> None:
-    """Scroll ``selector`` to the middle of the window and click it (retried while Dash re-renders)."""
-
-    def go():
-        el = duo.find_element(selector)
-        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
-        el.click()
-        return True
-
-    wait_until(go, what=f"click {selector}")
-
-
-def set_input(duo, selector: str, value: str) -> None:
-    el = duo.find_element(selector)
-    el.send_keys("\ue009a")  # Ctrl+A
-    el.send_keys(value)
-    wait_until(lambda: duo.find_element(selector).get_attribute("value") == value, what=f"{selector}={value}")
 
 
 def test_ranking_trade_orders_search_and_mobile(live_app, browser_login, monkeypatch):
