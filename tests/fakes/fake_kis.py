@@ -318,12 +318,19 @@ class FakeKis:
         return ok(output1={}, output2=rows)
 
     def _r_inquire_time_itemchartprice(self, req: Request, tr_id: str) -> Reply:
+        return self._minute_rows(req, kst_now().strftime("%Y%m%d"), 30)
+
+    def _r_inquire_time_dailychartprice(self, req: Request, tr_id: str) -> Reply:
+        """Past days' minute bars: FID_INPUT_DATE_1 + FID_INPUT_HOUR_1, 120 rows a call."""
+        return self._minute_rows(req, req.query["FID_INPUT_DATE_1"], 120)
+
+    def _minute_rows(self, req: Request, day: str, per_call: int) -> Reply:
         code = req.query.get("FID_INPUT_ISCD", "")
-        end = datetime.strptime(kst_now().strftime("%Y%m%d") + req.query["FID_INPUT_HOUR_1"], "%Y%m%d%H%M%S")
+        end = datetime.strptime(day + req.query["FID_INPUT_HOUR_1"], "%Y%m%d%H%M%S")
         end = end.replace(second=0)
         rows = []
         t = end
-        while len(rows) < 30 and t.strftime("%H%M") >= "0900":
+        while len(rows) < per_call and t.strftime("%H%M") >= "0900":
             p = self.prices.get(code, 10000) + t.minute * 10
             rows.append(
                 {

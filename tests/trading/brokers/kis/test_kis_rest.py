@@ -47,14 +47,18 @@ def test_daily_bars_page_back_and_come_oldest_first(make_kis, fake_kis):
     assert len(bars) > 100  # needed a second page
 
 
-def test_minute_bars_aggregate_to_five_minutes(make_kis):
+def test_minute_bars_of_a_past_session_page_and_aggregate(make_kis):
+    """A past day uses inquire-time-dailychartprice (120 rows a call, paged back to 09:00)."""
     from trading.brokers.common.values import now_kst
+    from trading.krx import prev_krx_session
 
     broker = make_kis(rate_per_s=50)
-    one = broker.minute_bars("005930", now_kst().date(), 1)
-    five = broker.minute_bars("005930", now_kst().date(), 5)
-    if not one:
-        pytest.skip("before 09:00 KST there are no intraday bars today")
+    day = prev_krx_session(now_kst().date())
+    one = broker.minute_bars("005930", day, 1)
+    five = broker.minute_bars("005930", day, 5)
+    assert len(one) == 391  # 09:00..15:30, every minute, over four pages
+    assert {b.time.date() for b in one} == {day}
+    assert one[0].time.strftime("%H:%M") == "09:00" and one[-1].time.strftime("%H:%M") == "15:30"
     assert all(b.time.minute % 5 == 0 for b in five)
     assert sum(b.volume for b in five) == sum(b.volume for b in one)
 
