@@ -84,7 +84,7 @@ class Runtime:
 
     def close(self) -> None:
         """Stop what this runtime started (market thread, scheduler, broker connections)."""
-        for name in ("scheduler", "broker"):
+        for name in ("live_hub", "scheduler", "broker"):
             svc = self.services.pop(name, None)
             stop = getattr(svc, "stop", None) or getattr(svc, "close", None)
             if stop:

@@ -22,7 +22,12 @@ class _Gunicorn(BaseApplication):
         return application
 
 
-def serve(host: str, port: int, threads: int = 16) -> None:
+# Threads of the one worker: each open trade page holds one for its live stream (app/stream.py, at most
+# settings.live_stream_max), the rest serve the pages' callbacks.
+THREADS = 32
+
+
+def serve(host: str, port: int, threads: int = THREADS) -> None:
     """Block serving on host:port. One worker keeps the in-process market a single owner."""
     print(f"GSLTS on http://{host}:{port}  (Ctrl+C to stop)", flush=True)
     _Gunicorn(

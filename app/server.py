@@ -13,6 +13,7 @@ from sqlalchemy import text
 from app.auth import _safe_next, csrf, init_auth
 from app.i18n import LANGS
 from app.runtime import Runtime, init_runtime
+from app.stream import init_stream
 from trading.config import PROJECT_ROOT, Settings, get_settings
 
 ASSETS = PROJECT_ROOT / "assets"
@@ -82,6 +83,8 @@ def create_server(rt: Runtime) -> Flask:
         return jsonify(dispatch(rt.broker(), request.get_json(force=True, silent=True) or {}))
 
     csrf.exempt(rpc)  # token-authenticated, not a browser session
+
+    init_stream(server, rt)  # /api/v1/stream/<code>: the trade page's live quote (login required)
 
     @server.get("/metrics")
     def metrics():  # noqa: ANN202

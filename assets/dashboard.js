@@ -35,7 +35,7 @@
     else body = int(a) + "원";
     return sign + body;
   }
-  window.GSLTS = { int: int, signed: signed, pct: pct, amount: amount };
+  window.GSLTS = Object.assign(window.GSLTS || {}, { int: int, signed: signed, pct: pct, amount: amount });
   var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
   dagfuncs.GSLTS = window.GSLTS;
 
@@ -58,22 +58,35 @@
       if (bar) bar.style.width = (top ? Math.min(100, Math.floor(lv[1] * 100 / top)) : 0) + "%";
     }
   }
-  function renderLive(d) {
-    var nu = window.dash_clientside.no_update;
-    if (!d) return nu;
-    if (d.age !== undefined) { text("trade-tick-age", d.age); cls("trade-tick-age", d.agec); }
-    if (d.p === undefined) return nu;
+  // Dates of the quote's tick timestamps ("s"); the shown one is the price's title.
+  function stampOf(s) { var t = s ? Date.parse(s) : NaN; return isNaN(t) ? -Infinity : t; }
+  // Writes one trade-live payload (app/components/quote.py) into the header and the book, unless it
+  // is older than what is shown (a slow poll answering after a push, or a late push).
+  function applyLive(d) {
+    if (!d) return;
     var price = byId("trade-price");
-    if (price) { price.textContent = d.p; price.className = d.pc; price.setAttribute("title", d.s); }
+    if (!price) return;
+    if (stampOf(d.s) < stampOf(price.getAttribute("title"))) return;
+    if (d.age !== undefined) { text("trade-tick-age", d.age); cls("trade-tick-age", d.agec); }
+    if (d.p === undefined) return;
+    if (price.textContent !== d.p) price.textContent = d.p;
+    if (price.className !== d.pc) price.className = d.pc;
+    if (price.getAttribute("title") !== d.s) price.setAttribute("title", d.s);
     text("trade-change", d.chg); cls("trade-change", d.chgc);
     text("trade-volume", d.vol); text("trade-value", d.val); text("trade-ohlc", d.ohlc);
     renderSide("ask", d.asks || [], d.top, d.last);
     renderSide("bid", d.bids || [], d.top, d.last);
     text("ob-total-ask", d.ta); text("ob-total-bid", d.tb); text("ob-strength", d.str);
-    return nu;
   }
+  // The poll (trade-fast → trade-live): ignored while the live stream pushes (assets/live.js).
+  function renderLive(d) {
+    var live = window.GSLTS.live;
+    if (!(live && live.pushing())) applyLive(d);
+    return window.dash_clientside.no_update;
+  }
+  window.GSLTS.applyLive = applyLive;
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.gslts = { renderLive: renderLive };
+  window.dash_clientside.gslts = Object.assign(window.dash_clientside.gslts || {}, { renderLive: renderLive });
 
   function setProps(id, props) {
     if (window.dash_clientside && window.dash_clientside.set_props) {

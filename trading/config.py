@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     market_clock: Literal["demo", "real"] = "demo"
     market_speed: float = Field(default=1.0, gt=0, le=1000)  # demo clock: simulated seconds per second
     market_seed: int = 42
+    # How often the paper market advances (and publishes its ticks/books): a tick waits up to this long
+    # before anyone sees it. ~5 ms of CPU per step for the 2,555 listed stocks.
+    market_step_ms: int = Field(default=100, ge=10, le=5000)
     us_effect_strength: float = Field(default=0.6, ge=0, le=2)  # how strongly KR sectors follow US ETFs
     paper_initial_cash: int = Field(default=100_000_000, ge=0)
 
@@ -88,7 +91,9 @@ class Settings(BaseSettings):
     broker_sync_idle_seconds: int = Field(default=900, ge=0, le=86400)  # outside the window; 0 = never
 
     # UI
-    quote_refresh_ms: int = Field(default=250, ge=100, le=10000)
+    # The trade page's quote polling: the fallback when its live stream (/api/v1/stream) is down.
+    quote_refresh_ms: int = Field(default=1000, ge=100, le=10000)
+    live_stream_max: int = Field(default=16, ge=0, le=1000)  # live streams per web process; 0 = pages poll
     ranking_refresh_ms: int = Field(default=2000, ge=250, le=60000)
     order_confirm_amount: int = Field(default=10_000_000, ge=0)  # confirm paper orders above this
 

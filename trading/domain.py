@@ -232,3 +232,12 @@ class Balance:
     @property
     def total_pnl(self) -> int:
         return sum(p.pnl for p in self.positions)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What an account screen shows, read at one moment: open orders, today's fills, the balance."""
+
+    open_orders: tuple[Order, ...]
+    fills: tuple[Fill, ...]
+    balance: Balance

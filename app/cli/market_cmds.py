@@ -216,6 +216,7 @@ def market() -> None:
     codes = [s.code for s in broker.service.stocks]
     for channel, wanted in ((Channel.TICKS, codes), (Channel.BOOKS, codes), (Channel.FILLS, [])):
         broker.subscribe(channel, wanted, server.publisher(channel))
+    broker.service.on_step(server.wake)  # publish each step's events as soon as the step ends
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

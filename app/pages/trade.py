@@ -1,17 +1,20 @@
 """/trade/<code> — one stock on one screen: header, chart with quarter lines, order book, order panel,
 open orders (정정/취소), today's fills, the position and toasts.
 
-Live data path (issue 5): the page polls. ``trade-fast`` (dcc.Interval, ``QUOTE_REFRESH_MS`` = 250 ms,
-or ``settings.quote_refresh_ms`` when present) reads ``market_data().quote/book/last_tick_age`` — memory
-reads in embedded mode, one Redis read in full mode, never a broker call — into the ``trade-live``
-store as plain data (only the tick age when the quote's timestamp has not moved). A clientside
-function (``gslts.renderLive`` in assets/dashboard.js) writes it into the header and the fixed-shape
-book table, so a refresh builds no component tree (replacing the book's children cost the Dash
-renderer ~100 ms per update). Polling at 250 ms adds ~125 ms on average to the market's own step;
-a push channel (SSE/websocket) would hold a server thread per viewer in the threaded gunicorn worker
-and needs a route outside the pages — see bench/web.py for the measured figures.
+Live data path: push, with polling as the fallback. A clientside callback on ``trade-code`` opens
+an ``EventSource`` on ``/api/v1/stream/<code>`` (app/stream.py; assets/live.js) that pushes the quote
+and book the moment the market publishes them (in-process subscription in embedded mode, the market's
+Redis channels in full mode). ``trade-fast`` (dcc.Interval, ``settings.quote_refresh_ms``, 1 s) is the
+fallback: it polls ``market_data()`` — memory reads in embedded mode, one Redis read in full mode —
+into the ``trade-live`` store (only the tick age when the quote's timestamp has not moved) whenever
+the stream is not delivering; assets/live.js disables it while pushes arrive and enables it again
+when they stop (refused, closed, or silent for 3.5 s). Both end in one clientside function
+(``gslts.renderLive`` in assets/dashboard.js) that writes the header and the fixed-shape book table,
+so an update builds no component tree (replacing the book's children cost the Dash renderer ~100 ms
+per update), and it drops data older than what is shown, so a slow poll never undoes a push.
 ``trade-slow`` (1 s) refreshes the chart (a Patch of the last bar and the quarter lines) and the
-account (open orders, fills, position: broker calls, which are account data, not market data).
+account (open orders, fills, position: account data, not market data — one ``account_of`` call,
+a single RPC in full mode). An order's callback sends it and reads the account back: two RPCs.
 
 Order flow: clicking an order-book price or a quarter line sets the price in the browser
 (``assets/dashboard.js``), so a limit order at a clicked level is two clicks: level → 주문. Every
@@ -48,21 +51,23 @@ from app.components.chart import MA_WINDOWS, figure, ql_annotations, ql_shapes
 from app.components.data import StockMeta, broker, fee_rate, is_live, market_data, stock
 from app.components.help import term
 from app.components.order_panel import modify_modal, order_panel
-from app.components.orderbook import age_class, age_text, book_data, book_table
+from app.components.orderbook import age_class, age_text, book_table
 from app.components.orders import fills_table, name_of, open_orders_table, side_text, type_text
+from app.components.quote import age_payload, dir_class, header_values, live_payload, quote_stamp
 from app.components.toasts import add_toasts, toast, toast_stack
 from app.i18n import current_lang, t
 from app.runtime import runtime
 from app.text_dashboard import td
+from trading.brokers.base import account_of
 from trading.brokers.errors import BrokerError, OrderRejected, Reason
 from trading.domain import Bar, Order, OrderRequest, OrderType, Quote, Side
-from trading.krx import amount_kr, move_ticks, pct, round_to_tick, signed
+from trading.krx import move_ticks, pct, round_to_tick, signed
 from trading.order_estimate import estimate, max_buy_qty, pct_qty
 from trading.quarter_lines import QuarterLines, quarter_lines
 
 dash.register_page(__name__, path_template="/trade/<code>", title="GSLTS · 주문", order=20)
 
-QUOTE_REFRESH_MS = 250
+QUOTE_REFRESH_MS = 1000  # settings.quote_refresh_ms: the poll behind the live stream
 SLOW_REFRESH_MS = 1000
 INTERVALS = ("D", "1", "5", "15", "60")
 DAILY_LOOKBACK_DAYS = 200
@@ -75,14 +80,6 @@ _daily_cache: dict[tuple[str, date], tuple[float, list[Bar]]] = {}
 
 def _msg(err: BrokerError) -> str:
     return err.message_en if current_lang() == "en" else err.message_ko
-
-
-def _dir_class(n: int) -> str:
-    return "text-up" if n > 0 else "text-down" if n < 0 else "text-flat"
-
-
-def _quote_stamp(q: Quote) -> str:
-    return q.time.isoformat(timespec="milliseconds")
 
 
 def _quarter(q: Quote, meta: StockMeta) -> QuarterLines | None:
@@ -106,23 +103,8 @@ def _mode_badge() -> dbc.Badge:
 # --- header ---------------------------------------------------------------------------------------
 
 
-def _header_values(q: Quote) -> tuple:
-    cls = _dir_class(q.change)
-    arrow = "▲" if q.change > 0 else "▼" if q.change < 0 else ""
-    return (
-        f"{q.price:,}",
-        f"num trade-price {cls}",
-        _quote_stamp(q),
-        f"{arrow}{signed(q.change)} ({pct(q.change_pct)})",
-        f"trade-change {cls}",
-        f"{q.volume:,}",
-        amount_kr(q.value) if current_lang() == "ko" else f"{q.value:,}",
-        f"{td('trade.open')} {q.open:,} · {td('trade.high')} {q.high:,} · {td('trade.low')} {q.low:,}",
-    )
-
-
 def _header(meta: StockMeta, q: Quote, age: float | None) -> html.Div:
-    price, price_cls, stamp, change, change_cls, vol, val, ohlc = _header_values(q)
+    price, price_cls, stamp, change, change_cls, vol, val, ohlc = header_values(q)
     lang = current_lang()
     return html.Div(
         [
@@ -217,7 +199,7 @@ def _position_card(code: str, bal: Any) -> html.Div:
     pos = next((p for p in bal.positions if p.code == code), None)
     if pos is None or pos.qty == 0:
         return html.Div(td("pos.none"), className="small text-body-secondary", id="pos-none")
-    cls = _dir_class(pos.pnl)
+    cls = dir_class(pos.pnl)
     return html.Div(
         [
             html.Div([td("pos.qty"), html.Span(f"{pos.qty:,}", className="num float-end", id="pos-qty")]),
@@ -242,11 +224,10 @@ def _position_card(code: str, bal: Any) -> html.Div:
 
 
 def _account_view(code: str) -> tuple:
-    """(open orders, today's fills, position, account store) for the page."""
-    b = broker()
-    open_orders = b.open_orders()
-    fills = b.fills()
-    bal = b.balance()
+    """(open orders, today's fills, position, account store, fills) for the page: one broker call
+    (``account_of``: a single RPC to the market owner in full mode, not three)."""
+    acct = account_of(broker())
+    open_orders, fills, bal = acct.open_orders, acct.fills, acct.balance
     held = next((p.qty for p in bal.positions if p.code == code), 0)
     selling = sum(o.remaining_qty for o in open_orders if o.code == code and o.side == Side.SELL)
     acct = {
@@ -354,7 +335,8 @@ def layout(code: str | None = None, **_query: str) -> html.Div:
             dcc.Store(id="trade-acct", data=acct),
             dcc.Store(id="trade-chart-meta"),
             dcc.Store(id="trade-action"),
-            dcc.Store(id="trade-live", data={"s": _quote_stamp(q)}),
+            dcc.Store(id="trade-live", data={"s": quote_stamp(q)}),
+            dcc.Store(id="trade-stream"),
             dcc.Store(id="trade-live-applied"),
             dcc.Interval(id="trade-fast", interval=quote_ms),
             dcc.Interval(id="trade-slow", interval=SLOW_REFRESH_MS),
@@ -431,24 +413,9 @@ def live_data(code: str, shown: str | None) -> dict:
     md = market_data()
     q = md.quote(code)
     age = md.last_tick_age(code)
-    stamp = _quote_stamp(q)
-    out: dict[str, Any] = {"s": stamp, "age": age_text(age), "agec": f"trade-tick-age small {age_class(age)}"}
-    if stamp == shown:
-        return out
-    price, price_cls, _stamp, change, change_cls, vol, val, ohlc = _header_values(q)
-    out.update(
-        {
-            "p": price,
-            "pc": price_cls,
-            "chg": change,
-            "chgc": change_cls,
-            "vol": vol,
-            "val": val,
-            "ohlc": ohlc,
-        },
-        **book_data(md.book(code), q),
-    )
-    return out
+    if quote_stamp(q) == shown:
+        return age_payload(q, age)
+    return live_payload(q, md.book(code), age)
 
 
 @callback(
@@ -468,6 +435,13 @@ clientside_callback(
     ClientsideFunction(namespace="gslts", function_name="renderLive"),
     Output("trade-live-applied", "data"),
     Input("trade-live", "data"),
+)
+
+# Opens (or moves) the page's live stream for this code (assets/live.js); pushes go to renderLive.
+clientside_callback(
+    ClientsideFunction(namespace="gslts", function_name="startLive"),
+    Output("trade-stream", "data"),
+    Input("trade-code", "data"),
 )
 
 
@@ -803,10 +777,19 @@ def _order(n_submit, _ok, _cancel, side, otype, price, qty, code, nonce, pending
     order, text, cls, tst = _place(r)
     try:
         oo, fl, pos, new_acct, _ = _account_view(code)
-        # Fills of this order are toasted by the 1 s refresh, which compares against the old ids.
-        new_acct["fill_ids"] = (acct or {}).get("fill_ids", [])
     except BrokerError:
         oo = fl = pos = new_acct = no_update
+    else:
+        # Only what changed goes back (a smaller response to apply); fills of this order are toasted
+        # by the 1 s refresh, which compares against the old ids.
+        old = acct or {}
+        if old.get("oo_sig") == new_acct["oo_sig"]:
+            oo = no_update
+        if len(old.get("fill_ids", [])) == len(new_acct["fill_ids"]):
+            fl = no_update
+        if old.get("pos_sig") == new_acct["pos_sig"]:
+            pos = no_update
+        new_acct["fill_ids"] = old.get("fill_ids", [])
     return (False, no_update, None, text, cls, add_toasts(tst), oo, fl, pos, new_acct)
 
 

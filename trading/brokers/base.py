@@ -14,6 +14,7 @@
 | ``orders(day)`` | yes | every order of a day (default today), any status | ``BrokerUnavailable`` |
 | ``fills(day)`` | yes | own executions of a day (default today) | ``BrokerUnavailable`` |
 | ``balance()`` | yes | cash, orderable amount, positions with average price and P&L | ``BrokerUnavailable``, ``AuthError`` |
+| ``account()`` | no | ``Account``: open orders, today's fills and the balance at one moment (paper, RPC: one call instead of three; see ``account_of``) | as ``balance`` |
 | ``subscribe(channel, codes, callback)`` | yes | realtime ``Tick`` / ``OrderBook`` / own ``Fill`` events to ``callback`` (``codes`` ignored for FILLS) until ``Subscription.cancel()`` | ``BrokerUnavailable``; adapters cap subscriptions at the broker's limit |
 | ``close()`` | yes | release connections and threads | never raises |
 
@@ -27,7 +28,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from trading.domain import Balance, Bar, Fill, Order, OrderBook, OrderRequest, Quote, RankRow
+from trading.domain import Account, Balance, Bar, Fill, Order, OrderBook, OrderRequest, Quote, RankRow
 
 
 class Channel(StrEnum):
@@ -63,3 +64,11 @@ class Broker(Protocol):
         self, channel: Channel, codes: Sequence[str], callback: Callable[[object], None]
     ) -> Subscription: ...
     def close(self) -> None: ...
+
+
+def account_of(broker: Broker) -> Account:
+    """``broker.account()`` where the broker has it (one round trip over RPC), else the three calls."""
+    account = getattr(broker, "account", None)
+    if account is not None:
+        return account()
+    return Account(tuple(broker.open_orders()), tuple(broker.fills()), broker.balance())

@@ -91,6 +91,7 @@ class RedisRpcServer:
         self._queues: dict[Channel, list[object]] = {}
         self._qlock = threading.Lock()
         self._flusher: threading.Thread | None = None
+        self._wake = threading.Event()
 
     def publish(self, channel: Channel, events: list[object]) -> None:
         if events:
@@ -98,7 +99,8 @@ class RedisRpcServer:
 
     def publisher(self, channel: Channel) -> Callable[[object], None]:
         """A callback that queues one event; a flusher thread publishes the queue every ``FLUSH_S``
-        in messages of at most ``BATCH`` events (one Redis round trip per tick would cap the feed)."""
+        in messages of at most ``BATCH`` events (one Redis round trip per tick would cap the feed),
+        or at once after ``wake()`` (the market calls it at the end of each step)."""
         queue = self._queues.setdefault(channel, [])
 
         def put(event: object) -> None:
@@ -121,12 +123,20 @@ class RedisRpcServer:
             n += len(events)
         return n
 
+    def wake(self) -> None:
+        """Publish what is queued now rather than at the next ``FLUSH_S`` round."""
+        self._wake.set()
+
     def _start_flusher(self) -> None:
         if self._flusher is not None:
             return
 
         def loop() -> None:
-            while not self._stop.wait(self.FLUSH_S):
+            while not self._stop.is_set():
+                self._wake.wait(self.FLUSH_S)
+                self._wake.clear()
+                if self._stop.is_set():
+                    break  # stop() flushes the rest
                 try:
                     self.flush()
                 except redis.RedisError:
@@ -161,6 +171,7 @@ class RedisRpcServer:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread:
             self._thread.join(timeout=3)
         if self._flusher:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from trading.brokers import errors
 from trading.brokers.base import Broker, Channel, Subscription
 from trading.brokers.wire import decode, encode
-from trading.domain import Balance, Bar, Fill, Order, OrderBook, OrderRequest, Quote, RankRow
+from trading.domain import Account, Balance, Bar, Fill, Order, OrderBook, OrderRequest, Quote, RankRow
 
 METHODS = frozenset(
     {
@@ -30,6 +30,7 @@ METHODS = frozenset(
         "orders",
         "fills",
         "balance",
+        "account",
     }
 )
 
@@ -149,6 +150,10 @@ class RpcBroker:
 
     def balance(self) -> Balance:
         return self._call("balance")
+
+    def account(self) -> Account:
+        """Open orders, today's fills and the balance in one round trip."""
+        return self._call("account")
 
     def subscribe(
         self, channel: Channel, codes: Sequence[str], callback: Callable[[object], None]

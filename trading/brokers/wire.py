@@ -23,6 +23,7 @@ _TYPES: dict[str, type] = {
         domain.Fill,
         domain.Position,
         domain.Balance,
+        domain.Account,
     )
 }
 _ENUM_FIELDS: dict[str, type[StrEnum]] = {
@@ -73,7 +74,7 @@ def decode(obj: Any) -> Any:
         value = decode(obj[f.name])
         if f.name in _ENUM_FIELDS and value is not None:
             value = _ENUM_FIELDS[f.name](value)
-        if isinstance(value, list) and f.name in ("asks", "bids", "positions"):
+        if isinstance(value, list) and f.name in ("asks", "bids", "positions", "open_orders", "fills"):
             value = tuple(value)
         kwargs[f.name] = value
     return cls(**kwargs)

@@ -1,8 +1,11 @@
 """MarketService: the one driver of the simulated market and the paper exchange in a process.
 
 It owns the clock, the simulator and the exchange behind one lock; ``start()`` runs a background
-thread that steps the market every ``interval`` seconds and matches resting orders, so every
-client in the process sees the same prices and the same account.
+thread that steps the market every ``interval`` seconds (``settings.market_step_ms``, on a fixed
+cadence) and matches resting orders, so every client in the process sees the same prices and the
+same account. A tick is stamped inside the step it belongs to, so it waits up to ``interval`` before
+the step that produces it ends; subscribers get it at the end of that step, then the step listeners
+(``on_step``) run, e.g. the Redis publisher's flush in ``gslts market``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,7 +56,7 @@ class MarketService:
         commission_rate: Fraction | None = None,
         prev_close: Mapping[str, int] | None = None,
         us_returns: USReturns = None,
-        interval: float = 0.2,
+        interval: float = 0.1,
     ):
         self.lock = threading.RLock()
         self.clock = clock or DemoClock()
@@ -66,6 +70,7 @@ class MarketService:
             self.sim, self.clock, store or MemoryStore(), commission_rate=commission_rate, lock=self.lock
         )
         self._subs: dict[str, dict[int, _Sub]] = {"ticks": {}, "books": {}}
+        self._step_listeners: dict[int, Callable[[], None]] = {}
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -78,13 +83,13 @@ class MarketService:
         prev_close: Mapping[str, int] | None = None,
         stocks: Sequence[StockInfo] | None = None,
     ) -> MarketService:
-        """Clock, seed, US strength, commission and initial cash from the settings."""
+        """Clock, seed, US strength, commission, initial cash and step interval from the settings."""
         clock = DemoClock(settings.market_speed) if settings.market_clock == "demo" else RealClock()
         rate = Fraction(str(settings.commission_pct)) / 100 if settings.commission_pct is not None else None
         return cls(
             stocks, clock=clock, store=store or MemoryStore(settings.paper_initial_cash),
             seed=settings.market_seed, strength=settings.us_effect_strength, commission_rate=rate,
-            prev_close=prev_close,
+            prev_close=prev_close, interval=settings.market_step_ms / 1000,
         )  # fmt: skip
 
     # --- driving -----------------------------------------------------------------------------
@@ -99,6 +104,11 @@ class MarketService:
             if self.sim.day != self.exchange.day:
                 self.exchange.roll_day(self.sim.day)
         self._publish(batch, books)
+        for listener in list(self._step_listeners.values()):
+            try:
+                listener()
+            except Exception:  # noqa: BLE001 - a listener must not stop the market
+                log.exception("step listener failed")
         return batch
 
     def start(self) -> None:
@@ -120,12 +130,19 @@ class MarketService:
         return self._thread is not None
 
     def _run(self) -> None:
+        # A fixed cadence: the step's own cost is not added to the interval; a late step is not
+        # followed by a burst of catch-up steps (the next one simply covers the longer span).
+        due = time.monotonic()
         while not self._stop.is_set():
             try:
                 self.step()
             except Exception:  # noqa: BLE001 - keep the market alive; the error is logged
                 log.exception("market step failed")
-            self._stop.wait(self.interval)
+            due += self.interval
+            now = time.monotonic()
+            if due < now:
+                due = now
+            self._stop.wait(due - now)
 
     # --- subscriptions -----------------------------------------------------------------------
 
@@ -135,6 +152,12 @@ class MarketService:
         with self.lock:
             self._subs[kind][sid] = _Sub(frozenset(codes), callback)
         return _Handle(lambda: self._subs[kind].pop(sid, None))
+
+    def on_step(self, callback: Callable[[], None]) -> _Handle:
+        """Call ``callback()`` after every step, once its ticks and books went to the subscribers."""
+        sid = next(self._ids)
+        self._step_listeners[sid] = callback
+        return _Handle(lambda: self._step_listeners.pop(sid, None))
 
     def _changed_books(self, batch: TickBatch) -> dict[str, object]:
         subs = list(self._subs["books"].values())

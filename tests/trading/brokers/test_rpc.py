@@ -107,3 +107,36 @@ def test_cli_reaches_the_running_app_over_http(paper_dash_app):
             RpcBroker(HttpTransport(url, "wrong-token")).balance()
     finally:
         srv.shutdown()
+
+
+def test_account_is_one_round_trip_with_the_owners_view(owner, redis_url, key_prefix):
+    """``account()``: open orders, today's fills and the balance in one request (the trade page's refresh)."""
+    from trading.brokers.base import account_of
+    from trading.domain import Account
+
+    server = RedisRpcServer(owner, redis_url, prefix=key_prefix)
+    server.start()
+    client = RpcBroker(RedisTransport(redis_url, prefix=key_prefix))
+    requests: list[str] = []
+    call = client.transport.call
+    client.transport.call = lambda req, timeout: requests.append(req["method"]) or call(req, timeout)
+    try:
+        book = client.order_book("005930")
+        client.place_order(
+            OrderRequest("005930", Side.BUY, 1, OrderType.LIMIT, book.bids[-1].price, "acct-1")
+        )
+        client.place_order(OrderRequest("005930", Side.BUY, 1, OrderType.MARKET, client_order_id="acct-2"))
+        requests.clear()
+        acct = account_of(client)
+        assert requests == ["account"]
+        assert isinstance(acct, Account) and isinstance(acct.open_orders, tuple)
+        mine = owner.account()
+        assert acct.open_orders == mine.open_orders and acct.fills == mine.fills
+        assert acct.balance.cash == mine.balance.cash and acct.balance.orderable == mine.balance.orderable
+        assert any(o.client_order_id == "acct-1" for o in acct.open_orders)
+        assert any(f.code == "005930" for f in acct.fills)
+        for o in acct.open_orders:
+            client.cancel_order(o.order_id)
+    finally:
+        server.stop()
+        client.close()

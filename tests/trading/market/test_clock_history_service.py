@@ -173,3 +173,26 @@ def test_service_thread_and_day_roll(stocks):
     assert svc.sim.day == next_krx_session(DAY) == svc.exchange.day
     assert svc.exchange.get_order(o.order_id) is None or svc.exchange.open_orders() == []
     assert svc.exchange.orders(DAY)[0].status is OrderStatus.CANCELLED
+
+
+def test_step_interval_is_a_setting_and_listeners_run_after_each_step(stocks):
+    from trading.config import Settings, load_settings
+
+    assert Settings.model_fields["market_step_ms"].default == 100
+    svc = MarketService.from_settings(load_settings(market_step_ms=40), stocks=stocks)
+    assert svc.interval == 0.04
+    seen: list[tuple[int, int]] = []
+    ticks: list[object] = []
+    svc.subscribe("ticks", [s.code for s in stocks], ticks.append)
+    handle = svc.on_step(lambda: seen.append((len(seen), len(ticks))))
+    svc.start()
+    time.sleep(0.5)
+    svc.stop()
+    # A fixed cadence of 40 ms: ~12 steps in 0.5 s (not fewer for the steps' own cost), each listener
+    # call after that step's ticks went out.
+    assert 8 <= len(seen) <= 15
+    assert [n for _, n in seen] == sorted(n for _, n in seen) and seen[-1][1] == len(ticks)
+    handle.cancel()
+    n = len(seen)
+    svc.step()
+    assert len(seen) == n  # cancelled: no call

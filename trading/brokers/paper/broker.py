@@ -9,7 +9,7 @@ from typing import Protocol
 
 from trading.brokers.base import Channel, Subscription
 from trading.brokers.errors import OrderRejected, Reason
-from trading.domain import KST, Balance, Bar, Fill, Order, OrderBook, OrderRequest, Quote, RankRow
+from trading.domain import KST, Account, Balance, Bar, Fill, Order, OrderBook, OrderRequest, Quote, RankRow
 from trading.krx import krx_session_bounds
 from trading.market.service import MarketService
 
@@ -119,6 +119,11 @@ class PaperBroker:
 
     def balance(self) -> Balance:
         return self.service.exchange.balance()
+
+    def account(self) -> Account:
+        ex = self.service.exchange
+        with ex.lock:  # one consistent moment
+            return Account(tuple(ex.open_orders()), tuple(ex.fills()), ex.balance())
 
     def subscribe(
         self, channel: Channel, codes: Sequence[str], callback: Callable[[object], None]
