@@ -34,7 +34,7 @@ def click(duo, selector: str, timeout: float = 10.0) -> None:  # noqa: ANN001
 
     def go() -> bool:
         el = duo.find_element(selector)
-        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", el)
         el.click()
         return True
 
