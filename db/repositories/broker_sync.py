@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from db.repositories.paper import ACCOUNTS, ACTIVE, FILLS, ORDERS, POSITIONS
+from db.repositories.paper import ACCOUNTS, ACTIVE, FILLS, ORDERS, POSITIONS, fill_row
 from trading.brokers.sync import (
     BrokerSnapshot,
     FillTotals,
@@ -159,24 +159,7 @@ class BrokerSyncStore:
                 .values(status=OrderStatus.CANCELLED.value, updated_at=now)
             )
         if plan.new_fills:
-            conn.execute(
-                insert(FILLS),
-                [
-                    dict(
-                        fill_id=x.fill_id,
-                        order_id=x.order_id,
-                        account_id=aid,
-                        code=x.code,
-                        side=str(x.side),
-                        price=x.price,
-                        qty=x.qty,
-                        commission=x.commission,
-                        tax=x.tax,
-                        time=_db(x.time),
-                    )
-                    for x in plan.new_fills
-                ],
-            )
+            conn.execute(insert(FILLS), [fill_row(x, aid) for x in plan.new_fills])
         p = POSITIONS.c
         for pos, is_new in plan.upsert_positions:
             if is_new:

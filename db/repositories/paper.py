@@ -38,6 +38,14 @@ def _day_range(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+def fill_row(f: Fill, account_id: int) -> dict[str, object]:
+    """The ``fills`` row of one execution (times naive KST)."""
+    return dict(
+        fill_id=f.fill_id, order_id=f.order_id, account_id=account_id, code=f.code, side=str(f.side),
+        price=f.price, qty=f.qty, commission=f.commission, tax=f.tax, time=_db(f.time),
+    )  # fmt: skip
+
+
 class SqlPaperStore:
     """PaperStore for one account (created on first use with ``initial_cash``)."""
 
@@ -149,24 +157,7 @@ class SqlPaperStore:
                     [{k: r[k] for k in (*_ORDER_UPDATE_COLS, "b_order_id")} for r in upd_orders],
                 )
             if event.fills:
-                conn.execute(
-                    insert(FILLS),
-                    [
-                        dict(
-                            fill_id=x.fill_id,
-                            order_id=x.order_id,
-                            account_id=self.account_id,
-                            code=x.code,
-                            side=str(x.side),
-                            price=x.price,
-                            qty=x.qty,
-                            commission=x.commission,
-                            tax=x.tax,
-                            time=_db(x.time),
-                        )  # fmt: skip
-                        for x in event.fills
-                    ],
-                )
+                conn.execute(insert(FILLS), [fill_row(x, self.account_id) for x in event.fills])
             new_pos = [p for p in event.positions if p.is_new]
             old_pos = [p for p in event.positions if not p.is_new]
             if new_pos:
