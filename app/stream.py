@@ -182,9 +182,9 @@ class RedisHub(LiveHub):
         super().__init__()
         import redis
 
-        from trading.brokers.redis_rpc import DEFAULT_PREFIX
+        from trading.brokers.redis_rpc import market_prefix
 
-        prefix = DEFAULT_PREFIX if prefix is None else prefix
+        prefix = market_prefix(redis_url) if prefix is None else prefix
         self.redis = redis.Redis.from_url(redis_url)
         self.market = market
         self.cache = cache

@@ -65,7 +65,6 @@ sys.path.insert(0, str(ROOT))
 VENV_BIN = ROOT / ".venv" / "bin"
 
 USER, PASSWORD = "bench", "bench-password-1"
-TICKS_CHANNEL = "gslts:market:ev:ticks"  # trading.brokers.redis_rpc.DEFAULT_PREFIX + "ev:ticks"
 QUOTE_KEY = "gslts:md:quote:{}"  # workers.recorder.cache.PREFIX
 BOOK_KEY = "gslts:md:book:{}"
 RANKING_KEY = "gslts:md:ranking"
@@ -73,6 +72,13 @@ RANKING_KEY = "gslts:md:ranking"
 
 class BenchError(RuntimeError):
     """The set-up failed; the message says why."""
+
+
+def ticks_channel(redis_url: str) -> str:
+    """The market's tick channel for that Redis database."""
+    from trading.brokers.redis_rpc import market_prefix
+
+    return market_prefix(redis_url) + "ev:ticks"
 
 
 def p95(xs: list[float]) -> float:
@@ -287,7 +293,7 @@ class TickTap:
         self.count = 0
         self.bound_ms = float("-inf")  # max(tick sim ms − wall ms): a lower bound of the clock offset
         self.ps = self.r.pubsub(ignore_subscribe_messages=True)
-        self.ps.subscribe(**{TICKS_CHANNEL: self._on})
+        self.ps.subscribe(**{ticks_channel(redis_url): self._on})
         self.thread = self.ps.run_in_thread(sleep_time=0.01, daemon=True)
 
     def _on(self, message: dict) -> None:
@@ -718,7 +724,7 @@ def run(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> list[str]:
         time.sleep(1.0)
         if tap.count:
             raise BenchError(
-                f"another `gslts market` publishes on {TICKS_CHANNEL} on this Redis server (pub/sub "
+                f"another `gslts market` publishes on {ticks_channel(args.redis_url)} on this Redis server (pub/sub "
                 "channels are server-wide, not per Redis DB); stop it or use another Redis server"
             )
 

@@ -189,6 +189,18 @@ def login_client(client, username: str = TEST_USER, password: str = TEST_PASSWOR
     )
 
 
+@pytest.fixture
+def login():
+    """``login(client, username=..., password=...)``: log a Flask test client in through the form."""
+    return login_client
+
+
+@pytest.fixture
+def open_login_page(dash_duo):
+    """``open_login_page(app, path)``: serve ``app`` in Chromium and open ``path`` without logging in."""
+    return lambda app, path="/login": open_login(dash_duo, app, path)
+
+
 def open_login(dash_duo, app, path: str = "/login") -> None:
     """Serve ``app`` and open ``path`` (the login form is a plain page, not a Dash page)."""
     dash_duo.start_server(app, navigate=False)

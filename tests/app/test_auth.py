@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from conftest import login_client
-
 from app.auth import MAX_FAILURES, LoginThrottle
 
 
@@ -22,8 +20,8 @@ def test_every_page_requires_login(client):
     assert client.post("/_dash-update-component", json={}).status_code == 401
 
 
-def test_login_then_pages_and_logout(client):
-    resp = login_client(client)
+def test_login_then_pages_and_logout(client, login):
+    resp = login(client)
     assert resp.status_code == 302
     assert client.get("/").headers["Location"].endswith("/ranking")
     page = client.get("/stocks")
@@ -36,8 +34,8 @@ def test_login_then_pages_and_logout(client):
     assert client.get("/stocks").status_code == 302
 
 
-def test_wrong_password_is_refused_with_a_message(client):
-    resp = login_client(client, password="nope-nope-nope")
+def test_wrong_password_is_refused_with_a_message(client, login):
+    resp = login(client, password="nope-nope-nope")
     assert resp.status_code == 401 and "올바르지 않습니다" in resp.get_data(as_text=True)
 
 
@@ -46,15 +44,15 @@ def test_login_without_csrf_token_is_refused(client):
     assert resp.status_code == 400
 
 
-def test_dash_callbacks_need_the_csrf_header(client):
-    login_client(client)
+def test_dash_callbacks_need_the_csrf_header(client, login):
+    login(client)
     assert client.post("/_dash-update-component", json={"output": "x.children"}).status_code == 400
 
 
-def test_attempts_are_throttled(client):
+def test_attempts_are_throttled(client, login):
     for _ in range(MAX_FAILURES):
-        assert login_client(client, password="wrong-wrong").status_code == 401
-    locked = login_client(client)  # even the right password waits
+        assert login(client, password="wrong-wrong").status_code == 401
+    locked = login(client)  # even the right password waits
     assert locked.status_code == 429 and "너무 많습니다" in locked.get_data(as_text=True)
 
 

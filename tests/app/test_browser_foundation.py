@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import open_login
 from selenium.webdriver.common.by import By
 
 
@@ -30,8 +29,8 @@ def test_login_required_then_login_navigation_and_language(dash_app, browser_log
     duo.wait_for_text_to_equal("h1", "미국 ETF → 한국 섹터 매핑", timeout=10)
 
 
-def test_pages_need_login_in_the_browser(dash_app, dash_duo):
-    open_login(dash_duo, dash_app, "/sectors")
+def test_pages_need_login_in_the_browser(dash_app, dash_duo, open_login_page):
+    open_login_page(dash_app, "/sectors")
     dash_duo.wait_for_element("#login-form", timeout=10)
     assert "/login" in dash_duo.driver.current_url
     # A wrong password shows the reason and stays on the form.

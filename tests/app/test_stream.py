@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from conftest import login_client
 
 CODE = "005930"
 
@@ -39,12 +38,12 @@ def test_stream_needs_a_login(client):
     assert resp.get_json() == {"error": "login required"}
 
 
-def test_stream_pushes_the_quote_as_it_changes(paper_dash_app):
+def test_stream_pushes_the_quote_as_it_changes(paper_dash_app, login):
     from app.runtime import runtime
     from app.stream import live_hub
 
     client = paper_dash_app.server.test_client()
-    assert login_client(client).status_code == 302
+    assert login(client).status_code == 302
     assert client.get("/api/v1/stream/ZZZZZZ").status_code == 404
 
     resp = client.get(f"/api/v1/stream/{CODE}", buffered=False)
@@ -66,7 +65,7 @@ def test_stream_pushes_the_quote_as_it_changes(paper_dash_app):
     assert hub.watched() == [] and hub.streams == 0
 
 
-def test_streams_are_capped_per_process(app_settings):
+def test_streams_are_capped_per_process(app_settings, login):
     from app.runtime import runtime
     from app.server import create_app
 
@@ -74,8 +73,8 @@ def test_streams_are_capped_per_process(app_settings):
     try:
         runtime().broker()
         a, b = app.server.test_client(), app.server.test_client()
-        login_client(a)
-        login_client(b)
+        login(a)
+        login(b)
         first = a.get(f"/api/v1/stream/{CODE}", buffered=False)
         assert first.status_code == 200
         second = b.get(f"/api/v1/stream/{CODE}", buffered=False)

@@ -23,10 +23,20 @@ from trading.brokers.wire import decode, encode
 DEFAULT_PREFIX = "gslts:market:"
 
 
+def market_prefix(url: str) -> str:
+    """The key and channel prefix for the market served through ``url``'s Redis database.
+
+    Pub/sub channels are server-wide (not per database number), so the number is part of the name:
+    two deployments on one Redis server with different databases never see each other's ticks.
+    """
+    db = redis.connection.parse_url(url).get("db", 0)
+    return f"{DEFAULT_PREFIX}{db}:"
+
+
 class RedisTransport:
-    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX):
+    def __init__(self, url: str, prefix: str | None = None):
         self.redis = redis.Redis.from_url(url)
-        self.prefix = prefix
+        self.prefix = market_prefix(url) if prefix is None else prefix
         self._subs: list[_RedisSubscription] = []
 
     def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -82,10 +92,10 @@ class RedisRpcServer:
     FLUSH_S = 0.02
     BATCH = 2000
 
-    def __init__(self, broker: Broker, url: str, prefix: str = DEFAULT_PREFIX):
+    def __init__(self, broker: Broker, url: str, prefix: str | None = None):
         self.broker = broker
         self.redis = redis.Redis.from_url(url)
-        self.prefix = prefix
+        self.prefix = market_prefix(url) if prefix is None else prefix
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._queues: dict[Channel, list[object]] = {}

@@ -140,3 +140,32 @@ def test_account_is_one_round_trip_with_the_owners_view(owner, redis_url, key_pr
     finally:
         server.stop()
         client.close()
+
+
+def test_market_channels_are_per_redis_database(redis_url):
+    """Pub/sub is server-wide: the database number in the prefix keeps two deployments apart."""
+    from trading.brokers.redis_rpc import market_prefix
+    from trading.domain import Tick
+
+    base, _, _db = redis_url.rpartition("/")
+    other_url = f"{base}/14" if not redis_url.endswith("/14") else f"{base}/13"
+    assert market_prefix(redis_url) != market_prefix(other_url)
+    tick = Tick("005930", datetime(2026, 11, 20, 9, 1, tzinfo=KST), 1, 70000, 3, 3, 210000, 100.0)
+    server = RedisRpcServer(None, redis_url)  # type: ignore[arg-type] - publishing only
+    mine, theirs = RedisTransport(redis_url), RedisTransport(other_url)
+    got_mine: list[object] = []
+    got_theirs: list[object] = []
+    try:
+        mine.subscribe(Channel.TICKS, ["005930"], got_mine.append)
+        theirs.subscribe(Channel.TICKS, ["005930"], got_theirs.append)
+        time.sleep(0.3)
+        server.publish(Channel.TICKS, [tick])
+        deadline = time.time() + 5
+        while not got_mine and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert got_mine == [tick] and got_theirs == []
+    finally:
+        mine.close()
+        theirs.close()
+        server.redis.close()
