@@ -19,9 +19,20 @@ def _read() -> dict:
         return {}
 
 
-def badge_content(health: dict | None = None) -> tuple[str, str, str]:
-    """(text, bootstrap colour, tooltip) for the current health."""
-    level, reason, lag = assess(health if health is not None else _read())
+def badge_content(health: dict | None = None, embedded: bool | None = None) -> tuple[str, str, str]:
+    """(text, bootstrap colour, tooltip) for the current health.
+
+    No recorder at all is red in full mode (its Procfile entry is down) but only grey in the embedded
+    mode, where recording is optional (`gslts record`) and trading works without it.
+    """
+    health = health if health is not None else _read()
+    if embedded is None:
+        from app.runtime import runtime
+
+        embedded = runtime().settings.embedded
+    level, reason, lag = assess(health)
+    if embedded and reason == "no recorder":
+        return "REC off", "secondary", "recorder: not running (optional here; start it with `gslts record`)"
     text = "REC" if lag is None else f"REC {lag:.1f}s"
     return text, COLORS[level], f"recorder: {reason}"
 

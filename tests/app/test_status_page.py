@@ -42,7 +42,11 @@ def test_levels():
     assert assess(_health(db_up=False))[0] == "red"
     assert assess(_health(age=30))[0] == "red"
     assert assess({})[:2] == ("red", "no recorder")
-    assert badge_content(_health(lag_ms=5000))[:2] == ("REC 5.0s", "warning")
+    assert badge_content(_health(lag_ms=5000), embedded=False)[:2] == ("REC 5.0s", "warning")
+    # No recorder: red where the Procfile runs one, grey (optional) in the embedded mode.
+    assert badge_content({}, embedded=False)[:2] == ("REC", "danger")
+    assert badge_content({}, embedded=True)[:2] == ("REC off", "secondary")
+    assert badge_content(_health(lag_ms=5000), embedded=True)[1] == "warning"
 
 
 def _page_module():
