@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from app.components.grid import grid_options
 from app.text_backtest import tb
 from db.repositories.backtests import RunRow
 from trading.backtest import heatmap
@@ -304,7 +305,7 @@ def trades_grid(result: dict[str, Any], lang: str) -> dag.AgGrid:
         rowData=trade_rows(result),
         columnDefs=cols,
         defaultColDef={"sortable": True, "resizable": True},
-        dashGridOptions={"animateRows": False, "pagination": True, "paginationPageSize": 20},
+        dashGridOptions=grid_options(animateRows=False, pagination=True, paginationPageSize=20),
         style={"height": "420px"},
         className="ag-theme-alpine",
     )

@@ -18,6 +18,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from flask_login import current_user
 
 from app.backtest_view import render_comparison, render_run
+from app.components.grid import grid_options
 from app.i18n import current_lang
 from app.runtime import runtime
 from app.text_backtest import tb
@@ -276,10 +277,10 @@ def _history_panel() -> dbc.Card:
                         columnDefs=cols,
                         getRowId="params.data.id",
                         defaultColDef={"sortable": True, "resizable": True},
-                        dashGridOptions={
-                            "animateRows": False,
-                            "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False, "enableClickSelection": True},
-                        },
+                        dashGridOptions=grid_options(
+                            animateRows=False,
+                            rowSelection={"mode": "multiRow", "checkboxes": True, "headerCheckbox": False, "enableClickSelection": True},
+                        ),
                         selectedRows=[],
                         style={"height": "300px"},
                         className="ag-theme-alpine",
