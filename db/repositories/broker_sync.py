@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from db.repositories.paper import ACCOUNTS, ACTIVE, FILLS, ORDERS, POSITIONS, fill_row
+from db.repositories.paper import ACCOUNTS, ACTIVE, FILLS, ORDERS, POSITIONS, db_time, fill_row
 from trading.brokers.sync import (
     BrokerSnapshot,
     FillTotals,
@@ -28,10 +28,6 @@ from trading.brokers.sync import (
     summarize,
 )
 from trading.domain import KST, Fill, OrderStatus, Side
-
-
-def _db(t: datetime) -> datetime:
-    return t.astimezone(KST).replace(tzinfo=None)
 
 
 def _day_range(day: date) -> tuple[datetime, datetime]:
@@ -79,7 +75,7 @@ class BrokerSyncStore:
             if row.broker != broker:
                 raise ValueError(f"account {name!r} belongs to broker {row.broker!r}, not {broker!r}")
             return int(row.id), int(row.cash), False
-        now = _db(snapshot.taken_at)
+        now = db_time(snapshot.taken_at)
         cash = snapshot.balance.cash
         res = conn.execute(
             insert(ACCOUNTS).values(
@@ -134,7 +130,7 @@ class BrokerSyncStore:
 
     def _write(self, conn: Connection, plan: SyncPlan, snapshot: BrokerSnapshot) -> None:
         aid = plan.account_id
-        now = _db(snapshot.taken_at)
+        now = db_time(snapshot.taken_at)
         if plan.new_orders:
             conn.execute(insert(ORDERS), [_new_order(w, aid, snapshot) for w in plan.new_orders])
         for w in plan.changed_orders:
@@ -258,6 +254,6 @@ def _new_order(w: OrderWrite, account_id: int, snapshot: BrokerSnapshot) -> dict
         reserved=0,
         reject_code=o.reject_code,
         reject_message=(o.reject_message or "")[:200] or None,
-        created_at=_db(created or snapshot.taken_at),
-        updated_at=_db(snapshot.taken_at),
+        created_at=db_time(created or snapshot.taken_at),
+        updated_at=db_time(snapshot.taken_at),
     )

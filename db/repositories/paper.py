@@ -25,7 +25,8 @@ ACCOUNTS, ORDERS, FILLS, POSITIONS = (m.__table__ for m in (Account, OrderRow, F
 ACTIVE = (OrderStatus.OPEN.value, OrderStatus.PARTIAL.value)
 
 
-def _db(t: datetime | None) -> datetime | None:
+def db_time(t: datetime | None) -> datetime | None:
+    """A KST-aware time as the naive KST value the tables store."""
     return None if t is None else t.astimezone(KST).replace(tzinfo=None)
 
 
@@ -42,7 +43,7 @@ def fill_row(f: Fill, account_id: int) -> dict[str, object]:
     """The ``fills`` row of one execution (times naive KST)."""
     return dict(
         fill_id=f.fill_id, order_id=f.order_id, account_id=account_id, code=f.code, side=str(f.side),
-        price=f.price, qty=f.qty, commission=f.commission, tax=f.tax, time=_db(f.time),
+        price=f.price, qty=f.qty, commission=f.commission, tax=f.tax, time=db_time(f.time),
     )  # fmt: skip
 
 
@@ -141,7 +142,7 @@ class SqlPaperStore:
 
     def apply(self, event: StoreEvent) -> None:
         """Write one event in one transaction (all or nothing)."""
-        now = _db(event.time)
+        now = db_time(event.time)
         new_orders = [_order_row(r, self.account_id) for r in event.orders if r.is_new]
         upd_orders = [_order_row(r, self.account_id) for r in event.orders if not r.is_new]
         with self.engine.begin() as conn:
@@ -212,7 +213,7 @@ def _order_row(rec: OrderRecord, account_id: int) -> dict:
         code=o.code, side=str(o.side), order_type=str(o.order_type), price=o.price, qty=o.qty,
         filled_qty=o.filled_qty, filled_amount=o.filled_amount, status=str(o.status),
         queue_ahead=rec.queue_ahead, reserved=rec.reserved, reject_code=o.reject_code,
-        reject_message=o.reject_message, created_at=_db(o.created_at), updated_at=_db(o.updated_at),
+        reject_message=o.reject_message, created_at=db_time(o.created_at), updated_at=db_time(o.updated_at),
     )  # fmt: skip
 
 

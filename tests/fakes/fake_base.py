@@ -134,3 +134,18 @@ class WsServerThread:
         if self._stop is not None:
             self.loop.call_soon_threadsafe(self._stop.set)
         self.thread.join(5)
+
+
+def move_account(
+    cash: int, positions: dict[str, tuple[int, int]], code: str, buy: bool, qty: int, amount: int
+) -> int:
+    """Apply one execution to a fake account: ``positions`` (code -> (qty, cost)) in place; returns the new cash."""
+    held, cost = positions.get(code, (0, 0))
+    if buy:
+        positions[code] = (held + qty, cost + amount)
+        return cash - amount
+    if qty >= held:
+        positions.pop(code, None)
+    else:
+        positions[code] = (held - qty, cost - cost * qty // held)
+    return cash + amount

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cryptography.hazmat.primitives import padding  # noqa: E402
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
-from fake_base import HttpServerThread, Reply, Request, WsServerThread  # noqa: E402
+from fake_base import HttpServerThread, Reply, Request, WsServerThread, move_account  # noqa: E402
 from websockets.asyncio.server import ServerConnection  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
@@ -550,16 +550,7 @@ class FakeKis:
             o.fill_amount = (o.fill_amount or o.filled * o.fill_price) + amount
             o.filled += qty
             o.fill_price = round(o.fill_amount / o.filled)
-            held, cost = self.positions.get(o.code, (0, 0))
-            if o.side == "02":
-                self.cash -= amount
-                self.positions[o.code] = (held + qty, cost + amount)
-            else:
-                self.cash += amount
-                if qty >= held:
-                    self.positions.pop(o.code, None)
-                else:
-                    self.positions[o.code] = (held - qty, cost - cost * qty // held)
+            self.cash = move_account(self.cash, self.positions, o.code, o.side == "02", qty, amount)
 
     # ---- websocket ----------------------------------------------------------------------
     async def ws_handler(self, conn: ServerConnection) -> None:

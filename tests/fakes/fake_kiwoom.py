@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fake_base import HttpServerThread, Reply, Request, WsServerThread  # noqa: E402
+from fake_base import HttpServerThread, Reply, Request, WsServerThread, move_account  # noqa: E402
 from websockets.asyncio.server import ServerConnection  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
@@ -428,16 +428,7 @@ class FakeKiwoom:
             total = o.filled * o.fill_price + amount
             o.filled += qty
             o.fill_price = round(total / o.filled)
-            held, cost = self.positions.get(o.code, (0, 0))
-            if o.side == "2":
-                self.cash -= amount
-                self.positions[o.code] = (held + qty, cost + amount)
-            else:
-                self.cash += amount
-                if qty >= held:
-                    self.positions.pop(o.code, None)
-                else:
-                    self.positions[o.code] = (held - qty, cost - cost * qty // held)
+            self.cash = move_account(self.cash, self.positions, o.code, o.side == "2", qty, amount)
 
     # ---- websocket ----------------------------------------------------------------------
     async def ws_handler(self, conn: ServerConnection) -> None:
