@@ -18,14 +18,18 @@ from trading.market.history import generate_history
 from trading.market.stocks import load_listing
 
 
-def test_report_on_demo_history(tmp_path):
+def demo_db(tmp_path, end: date):  # noqa: ANN001, ANN201
+    """(url, engine) of a SQLite file with the stock master and one year of demo daily history to ``end``."""
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     upgrade(url)
     engine = make_engine(url)
     seed(engine)
-    store_history(
-        engine, generate_history(load_listing(), end=date(2026, 11, 20), years=1, minute_days=0, seed=42)
-    )
+    store_history(engine, generate_history(load_listing(), end=end, years=1, minute_days=0, seed=42))
+    return url, engine
+
+
+def test_report_on_demo_history(tmp_path):
+    url, engine = demo_db(tmp_path, date(2026, 11, 20))
     engine.dispose()
     out = subprocess.run(
         [sys.executable, "-c", "from app.cli import main; main()", "report", "--date", "2026-11-20", "--json"],
@@ -50,13 +54,7 @@ def test_demo_start_builds_the_session_report_once(tmp_path):
     from trading.report.track_store import load_track_record
     from workers.report_jobs import ensure_demo_report
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed(engine)
-    store_history(
-        engine, generate_history(load_listing(), end=date(2026, 11, 27), years=1, minute_days=0, seed=42)
-    )
+    url, engine = demo_db(tmp_path, date(2026, 11, 27))
     settings = load_settings(database_url=url, data_dir=tmp_path / "data")
     monday = date(2026, 11, 30)  # the demo clock's session when started on Sunday 2026-11-29
     status = ensure_demo_report(engine, settings, monday)
