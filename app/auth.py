@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from app.i18n import t
 from app.runtime import runtime
 from db.repositories import users as users_repo
+from trading.orders.context import Role
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 300
@@ -33,28 +34,47 @@ login_manager = LoginManager()
 
 
 class SessionUser(UserMixin):
-    def __init__(self, user_id: int, username: str, is_admin: bool):
-        self.id = user_id
+    """The logged-in user of one login session. ``id`` is the session's cookie token (flask-login keeps
+    it in the signed session cookie); the table holds only its hash (db/repositories/users.py)."""
+
+    def __init__(self, token: str, user_id: int, username: str, role: Role):
+        self.id = token
+        self.user_id = user_id
         self.username = username
-        self.is_admin = is_admin
+        self.role = role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def can_trade(self) -> bool:
+        return self.role.can_trade
 
 
-USER_CACHE_S = 5.0  # a removed user or changed admin flag takes effect within this time
-_user_cache: dict[tuple[str, int], tuple[float, SessionUser | None]] = {}
+# Every Dash callback is a request: a live session is cached this long per process. Logout evicts it
+# here at once; another web worker notices the revocation within this time.
+USER_CACHE_S = 1.0
+_user_cache: dict[tuple[str, str], tuple[float, SessionUser | None]] = {}
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> SessionUser | None:
-    """The session's user; cached a few seconds (every Dash callback is a request: no query per poll)."""
+def _load_user(token: str) -> SessionUser | None:
+    """The session's user, if the session is live and the user enabled."""
     engine, now = runtime().engine, time.monotonic()
-    key = (str(engine.url), int(user_id))
+    key = (str(engine.url), token)
     hit = _user_cache.get(key)
     if hit is not None and now - hit[0] < USER_CACHE_S:
         return hit[1]
-    row = users_repo.get_user_by_id(engine, key[1])
-    user = SessionUser(row.id, row.username, row.is_admin) if row else None
+    info = users_repo.session_user(engine, token)
+    user = SessionUser(token, info.id, info.username, info.role) if info else None
     _user_cache[key] = (now, user)
     return user
+
+
+def forget_session(token: str) -> None:
+    for key in [k for k in _user_cache if k[1] == token]:
+        _user_cache.pop(key, None)
 
 
 class LoginThrottle:
@@ -193,12 +213,16 @@ def init_auth(server: Flask) -> None:
             users_repo.audit(runtime().engine, username or None, "login.failed", {"ip": key})
             return _login_page(t("login.failed"), 401)
         throttle.reset(key)
-        login_user(SessionUser(user.id, user.username, user.is_admin))
+        token = users_repo.start_session(runtime().engine, user.id, key)
+        login_user(SessionUser(token, user.id, user.username, user.role))
         users_repo.audit(runtime().engine, user.username, "login", {"ip": key})
         return redirect(_safe_next(request.form.get("next")))
 
     @server.route("/logout", methods=["POST"])
     def logout():  # noqa: ANN202
+        if current_user.is_authenticated:
+            users_repo.end_session(runtime().engine, current_user.id)
+            forget_session(current_user.id)
         logout_user()
         resp = redirect("/login")
         resp.delete_cookie(CSRF_COOKIE)

@@ -18,7 +18,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.logout": ("로그아웃", "Log out"),
     "nav.theme": ("테마", "Theme"),
     "mode.paper": ("모의(PAPER)", "PAPER"),
-    "mode.live": ("실거래(LIVE)", "LIVE"),
+    "mode.mock": ("모의투자", "Broker mock"),
+    "mode.blocked": ("실전 차단", "Real: blocked"),
+    "mode.live": ("실전(LIVE)", "LIVE"),
+    "mode.paper_tip": (
+        "가상 시장의 모의 계좌입니다. 실제 돈이 움직이지 않습니다",
+        "A paper account on the simulated market: no real money moves",
+    ),
+    "mode.mock_tip": (
+        "증권사 모의투자 서버입니다. 실제 돈이 움직이지 않습니다",
+        "The broker's mock-trading server: no real money moves",
+    ),
+    "mode.blocked_tip": (
+        "실전 계좌가 연결되어 있지만 LIVE_TRADING=false라 모든 주문이 차단됩니다",
+        "A real account is connected, but LIVE_TRADING=false blocks every order",
+    ),
+    "mode.live_tip": (
+        "실전 계좌입니다. 주문은 실제 돈으로 체결되며 매 주문마다 확인을 거칩니다",
+        "A real account: orders move real money and each one asks for confirmation",
+    ),
     "login.title": ("로그인", "Log in"),
     "login.username": ("아이디", "Username"),
     "login.password": ("비밀번호", "Password"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -12,8 +11,10 @@ from sqlalchemy import text
 
 from app.auth import _safe_next, csrf, init_auth
 from app.i18n import LANGS
-from app.runtime import Runtime, init_runtime
+from app.runtime import init_runtime
 from app.stream import init_stream
+from services.container import Container
+from services.secret import deployment_secret
 from trading.config import PROJECT_ROOT, Settings, get_settings
 
 ASSETS = PROJECT_ROOT / "assets"
@@ -21,23 +22,10 @@ PAGES = Path(__file__).resolve().parent / "pages"
 HOME_PATH = "/ranking"  # the home page after login
 
 
-def _secret_key(settings: Settings) -> str:
-    """SECRET_KEY from the environment, else a random key kept in data/secret_key (0600)."""
-    if settings.secret_key:
-        return settings.secret_key.get_secret_value()
-    path = settings.data_dir / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
-
-
-def create_server(rt: Runtime) -> Flask:
+def create_server(rt: Container) -> Flask:
     server = Flask("gslts")
     server.config.update(
-        SECRET_KEY=_secret_key(rt.settings),
+        SECRET_KEY=deployment_secret(rt.settings).decode(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -71,16 +59,21 @@ def create_server(rt: Runtime) -> Flask:
 
     @server.post("/api/v1/rpc")
     def rpc():  # noqa: ANN202
-        """Local API for the CLI on the market owner (embedded mode); bearer token from data/api_token."""
-        from app.market_owner import api_token
-        from trading.brokers.rpc import dispatch
+        """The owner's local endpoint for the CLI (embedded mode); bearer token from data/api_token."""
+        from services.embedded import api_token
+        from trading.brokers.rpc import expired_ms, parse_envelope
 
-        if not rt.owns_market:
-            return jsonify(error="this process does not own the market"), 404
+        if rt.owner is None:
+            return jsonify(error="this process does not own the accounts"), 404
         sent = request.headers.get("Authorization", "")
         if not secrets.compare_digest(sent, f"Bearer {api_token(rt.settings)}"):
             return jsonify(error="bad token"), 401
-        return jsonify(dispatch(rt.broker(), request.get_json(force=True, silent=True) or {}))
+        env = parse_envelope(request.get_data())
+        if isinstance(env, str):
+            return jsonify(error=f"malformed request: {env}"), 400
+        if expired_ms(env) > 0:  # the caller gave up: never run it
+            return jsonify(error="past its deadline"), 408
+        return jsonify(rt.owner.endpoint().handle(env))
 
     csrf.exempt(rpc)  # token-authenticated, not a browser session
 
@@ -105,20 +98,20 @@ def create_server(rt: Runtime) -> Flask:
 def create_app(settings: Settings | None = None, start_background: bool = False) -> dash.Dash:
     """Build the whole web app for ``settings`` (the runtime is initialised here).
 
-    In embedded mode with the paper broker this process owns the market. ``start_background``
-    (``gslts run``) also starts the market at once and the in-process job scheduler.
+    In embedded mode this process owns the paper market or the broker account (taken on first use).
+    ``start_background`` (``gslts run``) takes ownership at once and starts the in-process job scheduler.
     """
     from app.shell import build_dash
 
     settings = settings or get_settings()
-    rt = init_runtime(settings, owns_market=settings.embedded and settings.broker == "paper")
+    rt = init_runtime(settings, kind="web")
     server = create_server(rt)
     app = build_dash(server, rt)
     if start_background and settings.embedded:
         from workers.embedded import EmbeddedScheduler
 
-        rt.broker()
+        rt.become_owner()
         scheduler = EmbeddedScheduler(rt.engine, settings)
         scheduler.start()
-        rt.services["scheduler"] = scheduler
+        rt.scheduler = scheduler
     return app

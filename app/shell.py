@@ -8,7 +8,7 @@ from dash import dcc, html
 from flask import Flask
 
 from app.components.navbar import navbar
-from app.runtime import Runtime
+from services.container import Container
 from trading.config import PROJECT_ROOT
 
 PAGES_DIR = PROJECT_ROOT / "app" / "pages"
@@ -46,7 +46,7 @@ def _share_component_callbacks() -> None:
             _callback.GLOBAL_CALLBACK_LIST.append(spec)
 
 
-def build_dash(server: Flask, rt: Runtime) -> dash.Dash:
+def build_dash(server: Flask, rt: Container) -> dash.Dash:
     app = dash.Dash(
         "gslts",
         server=server,

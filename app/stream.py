@@ -39,7 +39,7 @@ from flask import Flask, Response, jsonify, stream_with_context
 from flask_login import current_user
 
 from app.components.quote import age_payload, live_payload
-from app.runtime import Runtime
+from services.container import Container
 from trading.domain import KST, OrderBook, Quote, Tick
 
 log = logging.getLogger(__name__)
@@ -353,25 +353,30 @@ def _with_tick(q: Quote | None, t: Tick) -> Quote:
 _hub_lock = threading.Lock()
 
 
-def live_hub(rt: Runtime) -> LiveHub | None:
+NO_HUB = object()  # built, and this process has no live feed
+
+
+def live_hub(rt: Container) -> LiveHub | None:
     """This process's hub (created on first use), or None when it has no live feed."""
     with _hub_lock:
-        if "live_hub" not in rt.services:
-            rt.services["live_hub"] = _make_hub(rt)
-        return rt.services["live_hub"]
+        if rt.live_hub is None:
+            rt.live_hub = _make_hub(rt) or NO_HUB
+        return None if rt.live_hub is NO_HUB else rt.live_hub
 
 
-def _make_hub(rt: Runtime) -> LiveHub | None:
-    broker = rt.broker()
-    service = getattr(broker, "service", None)
+def _make_hub(rt: Container) -> LiveHub | None:
+    s = rt.settings
+    if s.broker == "paper" and s.embedded:
+        rt.market_data()  # resolves ownership: the embedded web process owns the market
+    service = rt.market_service()
     if service is not None:
         return ServiceHub(service, rt.market_data())
-    s = rt.settings
     if s.embedded or s.broker != "paper" or not s.redis_url:
         return None
+    market_reads = rt.reader()
 
     def market(code: str) -> Snapshot:  # the market's own state (open, limits): two RPCs
-        return broker.quote(code), broker.order_book(code), rt.market_data().last_tick_age(code)
+        return market_reads.quote(code), market_reads.order_book(code), rt.market_data().last_tick_age(code)
 
     def cache(code: str) -> Snapshot:  # the recorder's cache: one Redis read each
         md = rt.market_data()
@@ -411,7 +416,7 @@ def _events(hub: LiveHub, entry: _Entry) -> Iterator[str]:
             yield _sse(age_payload(q, age))
 
 
-def init_stream(server: Flask, rt: Runtime) -> None:
+def init_stream(server: Flask, rt: Container) -> None:
     """Register ``/api/v1/stream/<code>`` on ``server``."""
     from app.components.data import stock
 

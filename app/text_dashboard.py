@@ -142,6 +142,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "order.rejected": ("주문 거부", "Order rejected"),
     "order.failed": ("주문 처리 실패", "Order failed"),
     "order.at_market": ("시장가", "market"),
+    "order.pending_title": ("결과 확인 중", "Checking the outcome"),
+    "order.pending": (
+        "주문 결과 확인 중입니다. 재주문하지 마세요: 같은 주문을 다시 누르면 결과를 확인합니다",
+        "Checking the order's outcome. Do not place it again: pressing the same order checks it",
+    ),
+    "order.resolved": ("주문 확인됨: {side} {qty} @ {price}", "Order confirmed: {side} {qty} @ {price}"),
+    "order.viewer": ("조회 전용 사용자는 주문할 수 없습니다", "View-only users cannot place orders"),
+    "order.no_account": (
+        "주문할 계좌가 연결되어 있지 않습니다. 관리자에게 계좌 연결을 요청하세요",
+        "No trading account is bound to you; ask an admin to bind one",
+    ),
+    "oo.confirm_live": (
+        "실전 계좌의 정정입니다. 내용을 확인하고 정정 주문을 한 번 더 누르세요",
+        "This modifies a real-money order. Check it and press Modify once more",
+    ),
     # open orders / fills / position
     "oo.title": ("미체결", "Open orders"),
     "oo.none": ("미체결 주문이 없습니다", "No open orders"),

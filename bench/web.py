@@ -65,7 +65,7 @@ sys.path.insert(0, str(ROOT))
 VENV_BIN = ROOT / ".venv" / "bin"
 
 USER, PASSWORD = "bench", "bench-password-1"
-QUOTE_KEY = "gslts:md:quote:{}"  # workers.recorder.cache.PREFIX
+QUOTE_KEY = "gslts:md:quote:{}"  # services.market_cache.PREFIX
 BOOK_KEY = "gslts:md:book:{}"
 RANKING_KEY = "gslts:md:ranking"
 
@@ -242,7 +242,7 @@ def prepare_database(db_url: str, env: dict[str, str], years: int, minute_days: 
     engine = make_engine(db_url)
     try:
         seed(engine)
-        add_user(engine, USER, PASSWORD, is_admin=True)
+        add_user(engine, USER, PASSWORD, role="admin")
     finally:
         engine.dispose()
     argv = [str(VENV_BIN / "gslts"), "demo-data", "--years", str(years), "--minute-days", str(minute_days)]
@@ -782,7 +782,7 @@ def run(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> list[str]:
 
         rpc = RpcBroker(RedisTransport(args.redis_url))
     else:
-        from app.market_owner import api_token
+        from services.embedded import api_token
         from trading.brokers.http_rpc import HttpTransport
         from trading.config import load_settings
 

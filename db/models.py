@@ -165,6 +165,9 @@ class SectorReportPick(Base):
 
 
 class Account(Base):
+    """A trading account: a user's paper account (``paper-u<user id>``) or a broker account
+    (``kis-real-12345678-01``). Limit columns left NULL take the settings' defaults."""
+
     __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
@@ -173,6 +176,59 @@ class Account(Base):
     initial_cash: Mapped[int] = mapped_column(Won)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    env: Mapped[str] = mapped_column(String(8), default="paper")  # paper | mock | real
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    max_order_qty: Mapped[int | None] = mapped_column(BigInteger)
+    max_order_amount: Mapped[int | None] = mapped_column(Won)
+    max_orders_per_minute: Mapped[int | None] = mapped_column(Integer)
+
+
+class AccountUser(Base):
+    """A broker account bound to a user by an admin (paper accounts belong to their owner)."""
+
+    __tablename__ = "account_users"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    bound_at: Mapped[datetime] = mapped_column(DateTime)
+    bound_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class OrderIntent(Base):
+    """The order journal (trading/orders/journal.py): one row per order, modify or cancel, committed
+    before the broker is called. ``fence`` is the owner's fencing token when it was written."""
+
+    __tablename__ = "order_intents"
+    __table_args__ = (
+        UniqueConstraint("account_id", "client_order_id", name="uq_intent_client_id"),
+        Index("ix_intents_state", "state", "account_id"),
+        Index("ix_intents_account_created", "account_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    client_order_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(8))  # place | modify | cancel
+    target_order_id: Mapped[str | None] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10))
+    order_id: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(24))
+    message: Mapped[str | None] = mapped_column(String(300))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fence: Mapped[int | None] = mapped_column(BigInteger)
+    username: Mapped[str] = mapped_column(String(40))
+    entry: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime3)
+    updated_at: Mapped[datetime] = mapped_column(DateTime3)
+
+
+class OwnerFence(Base):
+    """The fencing token of each ownership scope ("market", "broker:<account>"): only grows."""
+
+    __tablename__ = "owner_fences"
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    fence: Mapped[int] = mapped_column(BigInteger)
+    owner: Mapped[str] = mapped_column(String(120))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime3)
 
 
 class OrderRow(Base):
@@ -249,9 +305,26 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(8), default="trader")  # viewer | trader | admin
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class UserSession(Base):
+    """A login. The cookie holds a random token; only its SHA-256 is stored. Logout revokes the row,
+    a password change or ``gslts user disable`` revokes all of the user's rows."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class Watchlist(Base):

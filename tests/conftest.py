@@ -145,7 +145,7 @@ def app_settings(tmp_path, monkeypatch):
     upgrade(url)
     engine = make_engine(url)
     seed(engine)
-    add_user(engine, TEST_USER, TEST_PASSWORD, is_admin=True)
+    add_user(engine, TEST_USER, TEST_PASSWORD, role="admin")
     engine.dispose()
     return settings
 
@@ -167,7 +167,7 @@ def paper_dash_app(app_settings):
     from app.server import create_app
 
     app = create_app(app_settings)
-    runtime().broker()  # this process owns the market: start it now
+    runtime().become_owner()  # this process owns the market: start it now
     yield app
     runtime().close()
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,14 @@ BROKER_URLS: dict[tuple[str, str], tuple[str, str]] = {
 
 def _present(secret: SecretStr | None) -> bool:
     return bool(secret and secret.get_secret_value().strip())
+
+
+_URL_PASSWORD = re.compile(r"(//[^:/@]*:)([^@]*)(@)")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``."""
+    return _URL_PASSWORD.sub(r"\1***\3", url)
 
 
 class ConfigError(RuntimeError):
@@ -95,7 +104,26 @@ class Settings(BaseSettings):
     quote_refresh_ms: int = Field(default=1000, ge=100, le=10000)
     live_stream_max: int = Field(default=16, ge=0, le=1000)  # live streams per web process; 0 = pages poll
     ranking_refresh_ms: int = Field(default=2000, ge=250, le=60000)
-    order_confirm_amount: int = Field(default=10_000_000, ge=0)  # confirm paper orders above this
+    order_confirm_amount: int = Field(default=10_000_000, ge=0)  # orders above this need a confirmation
+
+    # Order gateway (trading/orders): per-account defaults of the 주문 착오방지 limits (gslts risk set
+    # overrides them per account), confirmation tokens, waits and reconciliation.
+    order_max_qty: int = Field(default=100_000, ge=1)  # shares per order
+    order_max_amount: int = Field(default=100_000_000, ge=1)  # won per order
+    order_max_per_minute: int = Field(default=60, ge=1)  # orders + modifies per rolling minute
+    order_confirm_ttl_s: int = Field(default=300, ge=10, le=3600)  # how long a confirmation token lives
+    order_inflight_wait_s: float = Field(default=5.0, ge=0, le=60)  # a retry waits this long for the first
+    rpc_timeout_s: float = Field(default=5.0, gt=0, le=120)  # a caller's wait for the account owner
+    reconcile_window_s: float = Field(default=120.0, ge=5, le=3600)  # unknown outcome → lost after this
+    reconcile_interval_s: float = Field(default=2.0, gt=0, le=600)
+    lease_ttl_s: float = Field(default=15.0, ge=3, le=300)  # full mode: the owner's Redis lease
+    # KIS/Kiwoom orders outside the KRX regular session (08:30-15:30 on XKRX days) are refused by the
+    # gateway ("krx"); "off" leaves it to the broker (NXT's 08:00-20:00 sessions, tests against fakes).
+    order_session_check: Literal["krx", "off"] = "krx"
+
+    def __repr_args__(self):  # noqa: ANN204 - pydantic's repr hook: never show a password
+        for key, value in super().__repr_args__():
+            yield key, (mask_url(value) if key in ("database_url", "redis_url") and value else value)
 
     @model_validator(mode="after")
     def _check_broker(self) -> Settings:

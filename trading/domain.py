@@ -13,12 +13,12 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 KST = ZoneInfo("Asia/Seoul")
-CODE_RE = re.compile(r"^[0-9A-Z]{6}$")
+CODE_RE = re.compile(r"[0-9A-Z]{6}")  # fullmatch: "005930\n" is not a code
 
 
 def is_valid_code(code: str) -> bool:
     """True for a KRX short code: 6 characters of [0-9A-Z] (new listings are not all digits)."""
-    return bool(CODE_RE.match(code or ""))
+    return isinstance(code, str) and CODE_RE.fullmatch(code) is not None
 
 
 class Market(StrEnum):
@@ -189,6 +189,7 @@ class Fill:
     commission: int
     tax: int
     time: datetime
+    account: str | None = None  # the account it belongs to (set where several accounts share a feed)
 
 
 @dataclass(frozen=True, slots=True)

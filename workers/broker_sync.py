@@ -22,7 +22,6 @@ database transaction starts. Account numbers are masked in logs; keys and tokens
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -39,6 +38,8 @@ from trading.brokers.sync import SyncSummary, fetch_snapshot
 from trading.config import Settings
 from trading.domain import KST
 from trading.krx.calendar import is_krx_session, krx_session_bounds
+from trading.orders.lease import NoLease
+from trading.orders.naming import broker_account, masked
 from workers.schedule import JobFailed
 
 log = logging.getLogger(__name__)
@@ -57,34 +58,7 @@ _brokers: dict[tuple[str, ...], Broker] = {}
 
 # --- identity -----------------------------------------------------------------------------------
 
-
-def _key_digest(key: object) -> str:
-    getter = getattr(key, "get_secret_value", None)
-    text = getter() if getter else str(key or "")
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
-
-
-def account_name(settings: Settings) -> str:
-    """``accounts.name`` of the configured broker account: broker, environment and account number
-    (``kis-mock-12345678-01``); without a number (Kiwoom ties the account to the app key) a hash
-    of the app key stands in for it."""
-    if settings.broker == "kis":
-        number, key = settings.kis_account, settings.kis_app_key
-    else:
-        number, key = settings.kiwoom_account, settings.kiwoom_app_key
-    number = (number or "").strip() or f"key-{_key_digest(key)}"
-    return f"{settings.broker}-{settings.broker_env}-{number}"[:40]
-
-
-def masked(name: str) -> str:
-    """An account name for logs: every digit of the account number but the last four hidden."""
-    parts = name.split("-", 2)
-    if len(parts) < 3 or parts[2].startswith("key-"):
-        return name
-    number = parts[2]
-    hidden = {i for i, c in enumerate(number) if c.isdigit()}
-    hidden -= set(sorted(hidden)[-4:])
-    return f"{parts[0]}-{parts[1]}-" + "".join("*" if i in hidden else c for i, c in enumerate(number))
+account_name = broker_account  # ``accounts.name`` of the configured broker account
 
 
 # --- when ---------------------------------------------------------------------------------------
@@ -182,6 +156,8 @@ def _broker(settings: Settings) -> Broker:
                 from trading.brokers.kiwoom import KiwoomBroker
 
                 broker = KiwoomBroker.from_settings(settings)
+            # Reads only: orders go through the account owner's gateway, never through this adapter.
+            broker.send_guard = NoLease("the broker sync reads the account; it never sends orders").check  # type: ignore[attr-defined]
             _brokers[key] = broker
         return broker
 

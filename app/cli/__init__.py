@@ -10,6 +10,7 @@ from app.cli.backtest_cmd import backtest
 from app.cli.common import CliError
 from app.cli.db_cmds import db
 from app.cli.market_cmds import (
+    OrderStillPending,
     book,
     broker_group,
     cancel,
@@ -17,6 +18,7 @@ from app.cli.market_cmds import (
     market,
     modify,
     order,
+    order_status,
     orders,
     positions,
     quote,
@@ -24,13 +26,17 @@ from app.cli.market_cmds import (
 from app.cli.record_cmds import partitions, record, ticks
 from app.cli.report_cmds import report, sectors
 from app.cli.run_cmd import run
-from app.cli.user_cmds import user
+from app.cli.user_cmds import account, risk, user
 from trading.config import ConfigError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """GSLTS — Global Sector Linked Trading System."""
+    from app.runtime import _runtime, init_runtime
+
+    if _runtime is None:
+        init_runtime(kind="cli")
 
 
 db.add_command(partitions)
@@ -42,12 +48,15 @@ for command in (
     quote,
     book,
     order,
+    order_status,
     orders,
     cancel,
     modify,
     positions,
     market,
     broker_group,
+    account,
+    risk,
     report,
     sectors,
     record,
@@ -67,6 +76,14 @@ def main() -> None:
     except click.ClickException as err:
         click.echo(f"error: {err.format_message()}", err=True)
         sys.exit(err.exit_code or 2)
+    except OrderStillPending as err:
+        click.echo(f"pending: {err}", err=True)
+        sys.exit(3)
     except (CliError, ConfigError) as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
+    finally:
+        from app import runtime as rt_module
+
+        if rt_module._runtime is not None:
+            rt_module._runtime.close()

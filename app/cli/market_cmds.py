@@ -1,4 +1,4 @@
-"""Market and order commands. They use the same market as a running ``gslts run`` (see app/market_owner.py)."""
+"""Market and order commands. Orders go through the order gateway of the account owner (services/container.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from dataclasses import asdict
 import click
 from sqlalchemy import Engine
 
-from app.cli.common import CliError, emit, engine, json_option
+from app.cli.common import CliError, cli_context, emit, engine, json_option, user_option
 from app.runtime import runtime
-from trading.brokers.errors import BrokerError
+from trading.brokers.errors import BrokerError, OrderPending, OrderRejected, Reason
 from trading.config import Settings
 from trading.domain import Order, OrderRequest, OrderType, Side
 from trading.krx.fmt import pct, won
+from trading.orders.commands import Cancel, Command, Modify, with_client_id
 
 
 def ensure_demo_data(db: Engine, settings: Settings, echo: bool = True) -> bool:
@@ -42,13 +43,31 @@ def _generate(db: Engine, years: int, minute_days: int, seed: int, strength: flo
     return store_history(db, history)
 
 
-def _broker():
-    return runtime().broker()
+def _market():  # noqa: ANN202 - the Broker protocol (market reads)
+    return runtime().reader(None)
+
+
+def _account_reads(username: str):  # noqa: ANN202 - the Broker protocol (the user's account)
+    return runtime().reader(cli_context(username).account)
+
+
+class OrderStillPending(CliError):
+    """The order's outcome is not known yet (exit code 3): check it later, never re-send it."""
 
 
 def _call(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
     try:
         return fn(*args, **kwargs)
+    except OrderPending as err:
+        raise OrderStillPending(
+            f"{err.message_en}; check with `gslts order-status {err.client_order_id}`"
+        ) from None
+    except OrderRejected as err:
+        if err.reason is Reason.CONFIRM_REQUIRED:
+            raise CliError(
+                f"{err.message_en}: add --confirm (a live account, or above ORDER_CONFIRM_AMOUNT)"
+            ) from None
+        raise CliError(err.message_en + (f" ({err.broker_message})" if err.broker_message else "")) from None
     except BrokerError as err:
         raise CliError(err.message_en + (f" ({err.broker_message})" if err.broker_message else "")) from None
 
@@ -59,6 +78,29 @@ def _order_dict(o: Order) -> dict:
         side=o.side.value, order_type=o.order_type.value, status=o.status.value, remaining_qty=o.remaining_qty
     )
     return d
+
+
+def _run(cmd: Command, username: str, confirm: bool) -> Order:
+    """Send ``cmd`` through the gateway; ``--confirm`` asks the gateway for the confirmation token first
+    (what the page's confirmation dialog does), so a live or large order runs only when asked for."""
+    gw = runtime().gateway()
+    ctx = cli_context(username)
+    if confirm:
+        preview = _call(gw.prepare, cmd, ctx)
+        cmd = with_client_id(cmd, preview.client_order_id)
+        ctx = ctx.confirmed(preview.token)
+    if isinstance(cmd, OrderRequest):
+        return _call(gw.place, cmd, ctx)
+    if isinstance(cmd, Modify):
+        return _call(gw.modify, cmd, ctx)
+    return _call(gw.cancel, cmd, ctx)
+
+
+confirm_option = click.option(
+    "--confirm",
+    is_flag=True,
+    help="Confirm a live order or one above ORDER_CONFIRM_AMOUNT (required for those).",
+)
 
 
 @click.command("demo-data")
@@ -82,7 +124,7 @@ def demo_data(years: int, minute_days: int, seed: int | None, as_json: bool) -> 
 @json_option
 def quote(code: str, as_json: bool) -> None:
     """Current price of CODE."""
-    q = _call(_broker().quote, code.upper())
+    q = _call(_market().quote, code.upper())
     data = asdict(q) | {"change": q.change, "change_pct": round(q.change_pct, 2)}
     emit(data, as_json, f"{q.code} {won(q.price)} {pct(q.change_pct)}  vol {q.volume:,}  value {q.value:,}")
 
@@ -92,7 +134,7 @@ def quote(code: str, as_json: bool) -> None:
 @json_option
 def book(code: str, as_json: bool) -> None:
     """10-level order book of CODE."""
-    b = _call(_broker().order_book, code.upper())
+    b = _call(_market().order_book, code.upper())
     data = {
         "code": b.code,
         "time": b.time,
@@ -114,6 +156,8 @@ def book(code: str, as_json: bool) -> None:
 @click.option(
     "--client-id", default=None, help="Client order id: resubmitting the same id never makes a second order."
 )
+@confirm_option
+@user_option
 @json_option
 def order(
     side: str,
@@ -122,9 +166,11 @@ def order(
     price: int | None,
     market_order: bool,
     client_id: str | None,
+    confirm: bool,
+    username: str,
     as_json: bool,
 ) -> None:
-    """Place an order: SIDE CODE QTY (--price P | --market)."""
+    """Place an order: SIDE CODE QTY (--price P | --market), through the order gateway."""
     if market_order == (price is not None):
         raise CliError("give exactly one of --price P or --market")
     req = OrderRequest(
@@ -135,16 +181,41 @@ def order(
         price=price,
         client_order_id=client_id,
     )
-    o = _call(_broker().place_order, req)
+    o = _run(req, username, confirm)
     emit(_order_dict(o), as_json, f"order {o.order_id}: {o.status.value} ({o.filled_qty}/{o.qty} filled)")
+
+
+@click.command("order-status")
+@click.argument("client_id")
+@user_option
+@json_option
+def order_status(client_id: str, username: str, as_json: bool) -> None:
+    """Where an order (or modify/cancel) with CLIENT_ID stands in the journal, reconciled if needed."""
+    st = _call(runtime().gateway().status, cli_context(username), client_id)
+    if st is None:
+        raise CliError(f"no order with client id {client_id!r} in this account's journal")
+    data = {
+        "client_order_id": st.client_order_id,
+        "action": st.action,
+        "state": st.state,
+        "reason": st.reason,
+        "message": st.message,
+        "order": _order_dict(st.order) if st.order else None,
+    }
+    text = f"{st.client_order_id}: {st.action} {st.state}" + (
+        f" → order {st.order.order_id}" if st.order else ""
+    )
+    emit(data, as_json, text + (f" ({st.reason}: {st.message})" if st.reason else ""))
 
 
 @click.command()
 @click.option("--all", "all_today", is_flag=True, help="Every order of today, not only open ones.")
+@user_option
 @json_option
-def orders(all_today: bool, as_json: bool) -> None:
+def orders(all_today: bool, username: str, as_json: bool) -> None:
     """Open orders (or all of today's with --all)."""
-    rows = _call(_broker().orders) if all_today else _call(_broker().open_orders)
+    reads = _account_reads(username)
+    rows = _call(reads.orders) if all_today else _call(reads.open_orders)
     text = "\n".join(
         f"{o.order_id} {o.side.value:4} {o.code} {o.qty:>6} @ {o.price or 'MKT'} {o.status.value} filled {o.filled_qty}"
         for o in rows
@@ -155,10 +226,12 @@ def orders(all_today: bool, as_json: bool) -> None:
 @click.command()
 @click.argument("order_id")
 @click.option("--qty", type=int, default=None, help="Cancel only this many shares.")
+@click.option("--client-id", default=None, help="Client id of this cancel (a retry with it cancels once).")
+@user_option
 @json_option
-def cancel(order_id: str, qty: int | None, as_json: bool) -> None:
-    """Cancel ORDER_ID (all, or --qty shares)."""
-    o = _call(_broker().cancel_order, order_id, qty)
+def cancel(order_id: str, qty: int | None, client_id: str | None, username: str, as_json: bool) -> None:
+    """Cancel ORDER_ID (all, or --qty shares), through the order gateway."""
+    o = _run(Cancel(order_id, qty, client_id), username, confirm=False)
     emit(_order_dict(o), as_json, f"order {o.order_id}: {o.status.value}, remaining {o.remaining_qty}")
 
 
@@ -166,20 +239,27 @@ def cancel(order_id: str, qty: int | None, as_json: bool) -> None:
 @click.argument("order_id")
 @click.option("--price", type=int, default=None)
 @click.option("--qty", type=int, default=None, help="New total quantity.")
+@click.option("--client-id", default=None, help="Client id of this modify (a retry with it modifies once).")
+@confirm_option
+@user_option
 @json_option
-def modify(order_id: str, price: int | None, qty: int | None, as_json: bool) -> None:
-    """Change the price and/or quantity of ORDER_ID."""
+def modify(
+    order_id: str, price: int | None, qty: int | None, client_id: str | None, confirm: bool, username: str,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Change the price and/or quantity of ORDER_ID, through the order gateway."""
     if price is None and qty is None:
         raise CliError("give --price and/or --qty")
-    o = _call(_broker().modify_order, order_id, price, qty)
+    o = _run(Modify(order_id, price, qty, client_id), username, confirm)
     emit(_order_dict(o), as_json, f"order {o.order_id}: {o.qty} @ {o.price} ({o.status.value})")
 
 
 @click.command()
+@user_option
 @json_option
-def positions(as_json: bool) -> None:
+def positions(username: str, as_json: bool) -> None:
     """Cash, orderable amount and positions with P&L."""
-    b = _call(_broker().balance)
+    b = _call(_account_reads(username).balance)
     data = {
         "cash": b.cash,
         "orderable": b.orderable,
@@ -197,32 +277,54 @@ def positions(as_json: bool) -> None:
 
 
 @click.command("market")
-def market() -> None:
-    """Full mode: own the paper market and serve it over Redis (Procfile `market`)."""
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="Wait (as a standby) until the current owner's lease ends, then take over.",
+)
+def market(standby: bool) -> None:
+    """Full mode: own the paper market or the broker account and serve the order gateway over Redis."""
+    from services.ownership import OwnedElsewhere
+    from services.secret import deployment_secret
     from trading.brokers.base import Channel
     from trading.brokers.redis_rpc import RedisRpcServer
 
     rt = runtime()
-    if not rt.settings.redis_url:
+    s = rt.settings
+    if not s.redis_url:
         raise CliError(
             "gslts market needs REDIS_URL (full mode); in embedded mode `gslts run` owns the market"
         )
-    if rt.settings.broker != "paper":
-        raise CliError("gslts market serves the paper market only (BROKER=paper)")
-    rt.owns_market = True
-    broker = rt.broker()
-    server = RedisRpcServer(broker, rt.settings.redis_url)
-    # Every stock's ticks and changed books (the recorder picks its universe), and the account's fills.
-    codes = [s.code for s in broker.service.stocks]
-    for channel, wanted in ((Channel.TICKS, codes), (Channel.BOOKS, codes), (Channel.FILLS, [])):
-        broker.subscribe(channel, wanted, server.publisher(channel))
-    broker.service.on_step(server.wake)  # publish each step's events as soon as the step ends
+    lost = threading.Event()
+    try:
+        owner = rt.become_owner(wait_s=1e9 if standby else s.lease_ttl_s + 5, on_lost=lambda why: lost.set())
+    except OwnedElsewhere as err:
+        raise CliError(f"{err}; run another one with --standby to take over when it stops") from None
+    server = RedisRpcServer(
+        owner.endpoint(), s.redis_url, deployment_secret(s), inline_places=owner.market is not None
+    )
+    if owner.market is not None:
+        # Every stock's ticks and changed books (the recorder picks its universe), and every paper
+        # account's fills (each carries its account).
+        service = owner.market
+        codes = [st.code for st in service.stocks]
+        service.subscribe(Channel.TICKS.value, codes, server.publisher(Channel.TICKS))
+        service.subscribe(Channel.BOOKS.value, codes, server.publisher(Channel.BOOKS))
+        service.add_fill_listener(server.publisher(Channel.FILLS))
+        service.on_step(server.wake)  # publish each step's events as soon as the step ends
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo("market: serving the paper market over Redis (Ctrl+C to stop)")
+    what = "the paper market" if owner.market is not None else f"the {s.broker} account"
+    click.echo(
+        f"market: owning {what} (fencing token {owner.lease.token}), serving over Redis (Ctrl+C to stop)"
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
+        while not stop.wait(0.5):
+            if lost.is_set():
+                server.stop()
+                rt.close()
+                raise CliError("lost the ownership lease to another process: stopped sending orders")
     server.stop()
     rt.close()
 
@@ -235,7 +337,7 @@ def broker_group() -> None:
 @broker_group.command("logout")
 def broker_logout() -> None:
     """Revoke the cached KIS/Kiwoom token and delete it."""
-    b = _broker()
+    b = _market()
     if not hasattr(b, "logout"):
         raise CliError(f"broker {b.name!r} has no session to log out of")
     _call(b.logout)

@@ -18,8 +18,8 @@ from trading.domain import KST, is_valid_code
 
 
 def _broker():  # noqa: ANN202 - the Broker protocol
-    """The configured broker; in embedded mode the running app's market when one runs."""
-    return runtime().broker()
+    """Market reads of the configured broker (the paper market: its owner, or this process owns it)."""
+    return runtime().reader(None)
 
 
 @click.command("record")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from app.cli.common import CliError
 from app.runtime import runtime
 
 
@@ -51,11 +52,33 @@ def _demo_report() -> None:
 @click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
 def run(port: int | None, host: str | None) -> None:
     """Start the app on the embedded default (SQLite, in-process market and tasks)."""
-    from app.market_owner import announce
     from app.serve import serve
+    from services.embedded import announce
 
     prepare_database()
-    settings = runtime().settings
+    rt = runtime()
+    settings = rt.settings
+    if settings.embedded:
+        _check_single_owner(rt)
     host, port = host or settings.host, port or settings.port
     announce(settings, host, port)
     serve(host, port)
+
+
+def _check_single_owner(rt) -> None:  # noqa: ANN001 - services.container.Container
+    """A second ``gslts run`` on the same data dir refuses at once (the server process takes the lease)."""
+    from services.embedded import running_owner_url
+    from services.ownership import FileLease
+    from trading.orders.naming import owner_scope
+
+    lease = FileLease(rt.settings.data_dir, owner_scope(rt.settings), rt.engine)
+    if not lease.try_acquire():
+        who = lease.holder()
+        url = running_owner_url(rt.settings)
+        raise CliError(
+            f"another GSLTS process ({who.get('holder', 'unknown')}, pid {who.get('pid', '?')}) owns the "
+            f"market of the data dir {rt.settings.data_dir}"
+            + (f"; it serves {url}" if url else "")
+            + ". Stop it first, or use another DATA_DIR"
+        )
+    lease.release()

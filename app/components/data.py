@@ -1,7 +1,8 @@
 """What the dashboard pages read: the stock master (cached), the market data, the broker, the mode.
 
-Market data (quotes, books, ranking, intraday bars) comes from ``app.marketdata.market_data()`` only;
-orders and the account from ``runtime().broker()``. The stock master is read once per engine.
+Market data (quotes, books, ranking, intraday bars) comes from ``market_data()`` only; orders go
+through the order gateway (``gateway()`` with ``order_context()``) and account data comes from the
+user's account (``account_reader()``). The stock master is read once per engine.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.runtime import runtime
 from db.engine import session_scope
 from db.models import SectorReport
 from db.repositories import stocks as stocks_repo
+from services.accounts import account_for_user
+from trading.brokers.errors import OrderRejected, Reason
 from trading.order_estimate import commission_rate
+from trading.orders.context import Actor, EntryPoint, OrderContext
 from trading.search import SearchIndex, StockEntry
 from trading.sectors import SECTOR_BY_CODE, SECTOR_BY_ETF_KEY
 
@@ -88,14 +94,60 @@ def sector_name(code: str, lang: str) -> str:
 
 def market_data():  # noqa: ANN201 - the MarketData protocol
     """The process's market data (quotes, books, ranking, intraday bars)."""
-    from app.marketdata import market_data as _md
+    from app.runtime import market_data as _md
 
     return _md()
 
 
-def broker():  # noqa: ANN201 - the Broker protocol
-    """The configured broker (orders and the account)."""
-    return runtime().broker()
+# --- the logged-in user's account ------------------------------------------------------------------
+
+_ACCOUNT_TTL_S = 5.0
+_accounts: dict[tuple[str, int], tuple[float, str | None]] = {}
+
+
+def current_account() -> str | None:
+    """The account the logged-in user trades (their paper account, or the bound broker account)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    rt = runtime()
+    key, now = (str(rt.engine.url), current_user.user_id), time.monotonic()
+    hit = _accounts.get(key)
+    if hit is not None and now - hit[0] < _ACCOUNT_TTL_S:
+        return hit[1]
+    name = account_for_user(rt.engine, rt.settings, current_user.user_id, current_user.username)
+    _accounts[key] = (now, name)
+    return name
+
+
+def account_reader():  # noqa: ANN201 - the Broker protocol (reads)
+    """Reads of the user's account: balance, orders, fills. ``OrderRejected(NO_ACCOUNT)`` without one."""
+    name = current_account()
+    if name is None:
+        raise OrderRejected(Reason.NO_ACCOUNT)
+    return runtime().reader(name)
+
+
+def market_reader():  # noqa: ANN201 - the Broker protocol (market reads: quotes, bars, ranking)
+    return runtime().reader(None)
+
+
+def can_trade() -> bool:
+    """False for viewers (the order panel is disabled; the gateway refuses their orders anyway)."""
+    return bool(has_request_context() and current_user.is_authenticated and current_user.can_trade)
+
+
+def order_context(token: str | None = None) -> OrderContext:
+    """Who is ordering, for which account, from the page (the gateway checks every part again)."""
+    name = current_account()
+    if name is None:
+        raise OrderRejected(Reason.NO_ACCOUNT)
+    actor = Actor(current_user.username, current_user.role)
+    return OrderContext(actor, name, EntryPoint.PAGE, token)
+
+
+def gateway():  # noqa: ANN201 - trading.orders.gateway.OrderGateway
+    """The order gateway: the only way a page places, modifies or cancels."""
+    return runtime().gateway()
 
 
 def is_live() -> bool:

@@ -13,17 +13,30 @@ from app.components.search import search_box
 from app.components.status_badge import status_badge
 from app.i18n import current_lang, t
 from app.runtime import runtime
+from trading.config import Settings
+
+MODE_COLORS = {"paper": "success", "mock": "info", "blocked": "secondary", "live": "danger"}
 
 
-def mode_badge() -> dbc.Badge:
-    """PAPER unless a real-money broker with LIVE_TRADING is configured; always visible."""
-    s = runtime().settings
-    live = s.broker != "paper" and s.broker_env == "real" and s.live_trading
+def trading_mode(settings: Settings) -> str:
+    """``paper`` (the simulated market), ``mock`` (a broker's 모의투자), ``blocked`` (a real account with
+    LIVE_TRADING off: every order is refused) or ``live`` (real money)."""
+    if settings.broker == "paper":
+        return "paper"
+    if settings.broker_env != "real":
+        return "mock"
+    return "live" if settings.live_trading else "blocked"
+
+
+def mode_badge(badge_id: str = "mode-badge") -> dbc.Badge:
+    """What orders of this deployment do, always visible: 모의(PAPER), 모의투자, 실전 차단 or a red 실전(LIVE)."""
+    mode = trading_mode(runtime().settings)
     return dbc.Badge(
-        t("mode.live") if live else t("mode.paper"),
-        color="danger" if live else "success",
-        id="mode-badge",
-        className="ms-2",
+        t(f"mode.{mode}"),
+        color=MODE_COLORS[mode],
+        id=badge_id,
+        title=t(f"mode.{mode}_tip"),
+        className=f"ms-2 mode-{mode}",
     )
 
 

@@ -14,7 +14,8 @@ from app.text_dashboard import td
 PCTS = (10, 25, 50, 100)
 
 
-def order_panel(price: int) -> dbc.Card:
+def order_panel(price: int, can_trade: bool = True) -> dbc.Card:
+    """The panel; a viewer sees it disabled (the gateway refuses their orders on the server as well)."""
     side = dbc.RadioItems(
         id="order-side",
         options=[
@@ -90,8 +91,14 @@ def order_panel(price: int) -> dbc.Card:
                     color="danger",
                     className="w-100 mt-2 fw-bold",
                     n_clicks=0,
+                    disabled=not can_trade,
                 ),
-                html.Div(id="order-feedback", className="small mt-2", role="alert"),
+                html.Div(
+                    "" if can_trade else td("order.viewer"),
+                    id="order-feedback",
+                    className="small mt-2" if can_trade else "small mt-2 text-body-secondary",
+                    role="alert",
+                ),
                 dbc.Modal(
                     [
                         dbc.ModalHeader(dbc.ModalTitle(td("order.confirm_title"))),
@@ -114,7 +121,8 @@ def order_panel(price: int) -> dbc.Card:
                     is_open=False,
                     centered=True,
                 ),
-                dcc.Store(id="order-pending"),
+                dcc.Store(id="order-pending"),  # the order waiting for its confirmation (with its token)
+                dcc.Store(id="order-retry"),  # the last order whose outcome is not known yet
             ]
         ),
         className="order-panel h-100",
@@ -144,6 +152,7 @@ def modify_modal() -> dbc.Modal:
                 ]
             ),
             dcc.Store(id="oo-modal-order"),
+            dcc.Store(id="oo-modal-token"),  # a live modify's confirmation token
         ],
         id="oo-modal",
         is_open=False,

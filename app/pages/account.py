@@ -1,6 +1,6 @@
 """/account — cash, orderable amount, positions, P&L today and total, order history with filters.
 
-Account data comes from ``runtime().broker()`` (balance, orders, fills); previous closes for the
+Account data comes from the user's account (``account_reader()``: balance, orders, fills); previous closes for the
 daily P&L from ``market_data().quote``. Refreshed every 2 s while the page is open.
 """
 
@@ -14,7 +14,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from app.components.data import broker, market_data
+from app.components.data import account_reader, market_data
 from app.components.grid import grid_options
 from app.components.help import term
 from app.components.orders import name_of, side_text, status_text, type_text
@@ -86,7 +86,7 @@ def _dir(n: int) -> str:
 
 
 def _summary() -> tuple[list, list[dict]]:
-    b = broker()
+    b = account_reader()
     bal = b.balance()
     fills = b.fills()
     md = market_data()
@@ -143,7 +143,7 @@ def _summary() -> tuple[list, list[dict]]:
 def _history(day: date | None, code: str | None, side: str | None, status: str | None) -> list[dict]:
     out = []
     code = (code or "").strip().upper()
-    for o in broker().orders(day):
+    for o in account_reader().orders(day):
         if code and code not in o.code and code.lower() not in name_of(o.code).lower():
             continue
         if side and o.side.value != side:

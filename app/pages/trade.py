@@ -48,21 +48,33 @@ from dash import (
 from dash.exceptions import PreventUpdate
 
 from app.components.chart import MA_WINDOWS, figure, ql_annotations, ql_shapes
-from app.components.data import StockMeta, broker, fee_rate, is_live, market_data, stock
+from app.components.data import (
+    StockMeta,
+    account_reader,
+    can_trade,
+    fee_rate,
+    gateway,
+    market_data,
+    market_reader,
+    order_context,
+    stock,
+)
 from app.components.help import term
+from app.components.navbar import mode_badge
 from app.components.order_panel import modify_modal, order_panel
 from app.components.orderbook import age_class, age_text, book_table
 from app.components.orders import fills_table, name_of, open_orders_table, side_text, type_text
 from app.components.quote import age_payload, dir_class, header_values, live_payload, quote_stamp
 from app.components.toasts import add_toasts, toast, toast_stack
-from app.i18n import current_lang, t
+from app.i18n import current_lang
 from app.runtime import runtime
 from app.text_dashboard import td
 from trading.brokers.base import account_of
-from trading.brokers.errors import BrokerError, OrderRejected, Reason
+from trading.brokers.errors import BrokerError, OrderPending, OrderRejected, Reason
 from trading.domain import Bar, Order, OrderRequest, OrderType, Quote, Side
 from trading.krx import move_ticks, pct, round_to_tick, signed
 from trading.order_estimate import estimate, max_buy_qty, pct_qty
+from trading.orders.commands import Cancel, Modify
 from trading.quarter_lines import QuarterLines, quarter_lines
 
 dash.register_page(__name__, path_template="/trade/<code>", title="GSLTS · 주문", order=20)
@@ -90,16 +102,6 @@ def _quarter(q: Quote, meta: StockMeta) -> QuarterLines | None:
     )
 
 
-def _mode_badge() -> dbc.Badge:
-    live = is_live()
-    return dbc.Badge(
-        t("mode.live") if live else t("mode.paper"),
-        color="danger" if live else "success",
-        id="trade-mode",
-        className="ms-2 align-middle",
-    )
-
-
 # --- header ---------------------------------------------------------------------------------------
 
 
@@ -117,7 +119,7 @@ def _header(meta: StockMeta, q: Quote, age: float | None) -> html.Div:
                                 f" {meta.code}", className="text-body-secondary ms-1", id="trade-code-label"
                             ),
                             dbc.Badge(meta.market, color="secondary", className="ms-2 align-middle"),
-                            _mode_badge(),
+                            mode_badge("trade-mode"),
                         ],
                         className="h5 mb-1",
                     ),
@@ -175,7 +177,7 @@ def _daily_bars(code: str, q: Quote) -> list[Bar]:
     hit = _daily_cache.get(key)
     if hit is None or time.monotonic() - hit[0] > _DAILY_TTL_S:
         try:
-            bars = broker().daily_bars(code, today - timedelta(days=DAILY_LOOKBACK_DAYS), today)
+            bars = market_reader().daily_bars(code, today - timedelta(days=DAILY_LOOKBACK_DAYS), today)
         except BrokerError:
             bars = []
         _daily_cache[key] = hit = (time.monotonic(), bars)
@@ -226,7 +228,7 @@ def _position_card(code: str, bal: Any) -> html.Div:
 def _account_view(code: str) -> tuple:
     """(open orders, today's fills, position, account store, fills) for the page: one broker call
     (``account_of``: a single RPC to the market owner in full mode, not three)."""
-    acct = account_of(broker())
+    acct = account_of(account_reader())
     open_orders, fills, bal = acct.open_orders, acct.fills, acct.balance
     held = next((p.qty for p in bal.positions if p.code == code), 0)
     selling = sum(o.remaining_qty for o in open_orders if o.code == code and o.side == Side.SELL)
@@ -346,7 +348,10 @@ def layout(code: str | None = None, **_query: str) -> html.Div:
                     dbc.Col(chart_card, xs={"size": 12, "order": 3}, lg={"size": 6, "order": 1}),
                     dbc.Col(book_card, xs={"size": 12, "order": 1}, md=6, lg={"size": 3, "order": 2}),
                     dbc.Col(
-                        order_panel(q.price), xs={"size": 12, "order": 2}, md=6, lg={"size": 3, "order": 3}
+                        order_panel(q.price, can_trade()),
+                        xs={"size": 12, "order": 2},
+                        md=6,
+                        lg={"size": 3, "order": 3},
                     ),
                 ],
                 className="g-2 mt-1",
@@ -536,26 +541,54 @@ def _fill_toasts(fills: list, seen: set[str]) -> list:
     Output("trade-position", "children"),
     Output("trade-acct", "data"),
     Output("trade-toasts", "children"),
+    Output("order-retry", "data", allow_duplicate=True),
     Input("trade-slow", "n_intervals"),
     State("trade-code", "data"),
     State("trade-acct", "data"),
+    State("order-retry", "data"),
     prevent_initial_call=True,
 )
-def _account(_n: int | None, code: str, acct: dict | None) -> tuple:
+def _account(_n: int | None, code: str, acct: dict | None, retry: dict | None) -> tuple:
+    resolved, retry_out = _settle(retry)
     try:
         oo, fl, pos, new_acct, fills = _account_view(code)
     except BrokerError:
+        if resolved:
+            return (no_update,) * 4 + (add_toasts(resolved), retry_out)
         raise PreventUpdate from None
     old = acct or {}
     seen = set(old.get("fill_ids", []))
-    toasts = _fill_toasts(fills, seen)
+    toasts = _fill_toasts(fills, seen) + ([resolved] if resolved else [])
     if old.get("oo_sig") == new_acct["oo_sig"]:
         oo = no_update
     if len(seen) == len(new_acct["fill_ids"]) and not toasts:
         fl = no_update
     if old.get("pos_sig") == new_acct["pos_sig"]:
         pos = no_update
-    return oo, fl, pos, new_acct, add_toasts(*toasts) if toasts else no_update
+    return oo, fl, pos, new_acct, add_toasts(*toasts) if toasts else no_update, retry_out
+
+
+def _settle(retry: dict | None) -> tuple[Any, Any]:
+    """An order whose outcome was unknown: ask the gateway; (toast when it settled, new retry store)."""
+    if not retry or not retry.get("cid"):
+        return None, no_update
+    try:
+        st = gateway().status(order_context(), retry["cid"])
+    except BrokerError:
+        return None, no_update
+    if st is None or st.state in ("pending", "unknown"):
+        return None, no_update
+    if st.state == "accepted" and st.order is not None:
+        o = st.order
+        price = f"{o.price:,}" if o.price is not None else td("order.at_market")
+        text = td("order.resolved", side=side_text(o.side), qty=f"{o.qty:,}", price=price)
+        return toast(td("order.title"), text, "info", 6000), None
+    if st.state == "failed":
+        return None, no_update  # never sent: the next 주문 sends it with the same id
+    reason = OrderRejected(
+        Reason(st.reason or ("LOST" if st.state == "lost" else "BROKER")), st.message or ""
+    )
+    return toast(td("order.rejected"), _msg(reason), "danger", 8000), None
 
 
 # --- order panel ----------------------------------------------------------------------------------
@@ -701,19 +734,41 @@ def _describe(r: OrderRequest, amount: int) -> str:
     )
 
 
-def _place(r: OrderRequest) -> tuple[Order | None, str, str, Any]:
-    """Send ``r``: (order, feedback text, feedback class, toast)."""
+def _place(r: OrderRequest, token: str | None = None) -> tuple[Order | None, str, str, Any, Any]:
+    """Send ``r`` through the gateway: (order, feedback text, feedback class, toast, retry store).
+
+    An unknown outcome ("결과 확인 중") keeps the client id in the retry store: the slow refresh asks the
+    gateway about it, and pressing 주문 again with the same order reuses the id, so it cannot become a
+    second order."""
     try:
-        order = broker().place_order(r)
+        order = gateway().place(r, order_context(token))
+    except OrderPending:
+        text = td("order.pending")
+        retry = {"cid": r.client_order_id, "req": _req_dict(r)}
+        return (
+            None,
+            text,
+            "small mt-2 text-warning",
+            toast(td("order.pending_title"), text, "warning", 8000),
+            retry,
+        )
     except OrderRejected as err:
         msg = _msg(err)
-        return None, msg, "small mt-2 text-danger", toast(td("order.rejected"), msg, "danger", 8000)
-    except BrokerError as err:
+        return None, msg, "small mt-2 text-danger", toast(td("order.rejected"), msg, "danger", 8000), None
+    except BrokerError as err:  # never sent (or not known): the same id is reused for the next attempt
         msg = _msg(err)
-        return None, msg, "small mt-2 text-danger", toast(td("order.failed"), msg, "danger", 8000)
+        retry = {"cid": r.client_order_id, "req": _req_dict(r)}
+        return None, msg, "small mt-2 text-danger", toast(td("order.failed"), msg, "danger", 8000), retry
     price = f"{order.price:,}" if order.price is not None else td("order.at_market")
     text = td("order.placed", side=side_text(order.side), qty=f"{order.qty:,}", price=price)
-    return order, text, "small mt-2 text-success", toast(td("order.title"), text, "info", 4000)
+    return order, text, "small mt-2 text-success", toast(td("order.title"), text, "info", 4000), None
+
+
+def _client_id(r: OrderRequest, nonce: str, n: int, retry: dict | None) -> str:
+    """The id of this press of 주문: the unsettled previous attempt's when it is the same order."""
+    if retry and retry.get("cid") and retry.get("req", {}) | {"cid": None} == _req_dict(r) | {"cid": None}:
+        return str(retry["cid"])
+    return f"{nonce}-{n}"
 
 
 @callback(
@@ -727,6 +782,7 @@ def _place(r: OrderRequest) -> tuple[Order | None, str, str, Any]:
     Output("trade-fills", "children", allow_duplicate=True),
     Output("trade-position", "children", allow_duplicate=True),
     Output("trade-acct", "data", allow_duplicate=True),
+    Output("order-retry", "data"),
     Input("order-submit", "n_clicks"),
     Input("order-confirm-ok", "n_clicks"),
     Input("order-confirm-cancel", "n_clicks"),
@@ -738,43 +794,52 @@ def _place(r: OrderRequest) -> tuple[Order | None, str, str, Any]:
     State("trade-nonce", "data"),
     State("order-pending", "data"),
     State("trade-acct", "data"),
+    State("order-retry", "data"),
     running=[(Output("order-submit", "disabled"), True, False)],
     prevent_initial_call=True,
 )
-def _order(n_submit, _ok, _cancel, side, otype, price, qty, code, nonce, pending, acct):  # noqa: ANN001, ANN202
+def _order(n_submit, _ok, _cancel, side, otype, price, qty, code, nonce, pending, acct, retry):  # noqa: ANN001, ANN202
     trig = ctx.triggered_id
     keep = (no_update,) * 5
     if trig == "order-confirm-cancel":
-        return (False, no_update, None, "", "small mt-2") + keep
+        return (False, no_update, None, "", "small mt-2") + keep + (no_update,)
+    token = None
     if trig == "order-confirm-ok":
         if not pending:
             raise PreventUpdate
         r = OrderRequest(pending["code"], Side(pending["side"]), pending["qty"], OrderType(pending["type"]),
                          pending["price"], pending["cid"])  # fmt: skip
+        token = pending.get("token")
     else:
         if not n_submit:
             raise PreventUpdate
         try:
-            r = _request(side, otype, price, qty, code, f"{nonce}-{n_submit}")
+            r = _request(side, otype, price, qty, code, "x")
+            r = _request(side, otype, price, qty, code, _client_id(r, nonce, n_submit, retry))
+            preview = gateway().prepare(r, order_context())
         except OrderRejected as err:
             msg = _msg(err)
             return (False, no_update, None, msg, "small mt-2 text-danger",
-                    add_toasts(toast(td("order.rejected"), msg, "danger", 8000))) + (no_update,) * 4  # fmt: skip
-        px = r.price if r.price is not None else _market_price(code, r.side.value)
-        amount = px * r.qty
-        limit = runtime().settings.order_confirm_amount
-        if is_live() or amount > limit:
+                    add_toasts(toast(td("order.rejected"), msg, "danger", 8000))) + (no_update,) * 5  # fmt: skip
+        except BrokerError as err:
+            msg = _msg(err)
+            return (False, no_update, None, msg, "small mt-2 text-danger",
+                    add_toasts(toast(td("order.failed"), msg, "danger", 8000))) + (no_update,) * 5  # fmt: skip
+        if preview.confirm:
             notes = []
-            if is_live():
+            if "live" in preview.confirm:
                 notes.append(html.Div(td("order.confirm_live"), className="text-danger fw-bold"))
-            if amount > limit:
+            if "large" in preview.confirm:
+                limit = runtime().settings.order_confirm_amount
                 notes.append(html.Div(td("order.confirm_big", limit=f"{limit:,}")))
             body = [
                 *notes,
-                html.Div(_describe(r, amount), className="mt-2 fw-semibold", id="order-confirm-text"),
+                html.Div(_describe(r, preview.amount), className="mt-2 fw-semibold", id="order-confirm-text"),
             ]
-            return (True, body, _req_dict(r), "", "small mt-2") + keep
-    order, text, cls, tst = _place(r)
+            return (
+                (True, body, _req_dict(r) | {"token": preview.token}, "", "small mt-2") + keep + (no_update,)
+            )
+    order, text, cls, tst, new_retry = _place(r, token)
     try:
         oo, fl, pos, new_acct, _ = _account_view(code)
     except BrokerError:
@@ -790,7 +855,7 @@ def _order(n_submit, _ok, _cancel, side, otype, price, qty, code, nonce, pending
         if old.get("pos_sig") == new_acct["pos_sig"]:
             pos = no_update
         new_acct["fill_ids"] = old.get("fill_ids", [])
-    return (False, no_update, None, text, cls, add_toasts(tst), oo, fl, pos, new_acct)
+    return (False, no_update, None, text, cls, add_toasts(tst), oo, fl, pos, new_acct, new_retry)
 
 
 # --- 정정 / 취소 -----------------------------------------------------------------------------------
@@ -806,6 +871,7 @@ def _order(n_submit, _ok, _cancel, side, otype, price, qty, code, nonce, pending
     Output("trade-toasts", "children", allow_duplicate=True),
     Output("trade-open-orders", "children", allow_duplicate=True),
     Output("trade-acct", "data", allow_duplicate=True),
+    Output("oo-modal-token", "data"),
     Input("trade-action", "data"),
     Input("oo-modal-ok", "n_clicks"),
     Input("oo-modal-cancel", "n_clicks"),
@@ -814,14 +880,14 @@ def _order(n_submit, _ok, _cancel, side, otype, price, qty, code, nonce, pending
     State("oo-modal-qty", "value"),
     State("trade-code", "data"),
     State("trade-acct", "data"),
+    State("oo-modal-token", "data"),
     prevent_initial_call=True,
 )
-def _order_action(action, _ok, _cancel, modal_order, m_price, m_qty, code, acct):  # noqa: ANN001, ANN202
+def _order_action(action, _ok, _cancel, modal_order, m_price, m_qty, code, acct, token):  # noqa: ANN001, ANN202
     trig = ctx.triggered_id
     nothing = (no_update,) * 3
     if trig == "oo-modal-cancel":
-        return (False, None, no_update, no_update, no_update, "") + nothing
-    b = broker()
+        return (False, None, no_update, no_update, no_update, "") + nothing + (None,)
 
     def refreshed(toast_: Any) -> tuple:
         try:
@@ -836,35 +902,82 @@ def _order_action(action, _ok, _cancel, modal_order, m_price, m_qty, code, acct)
             raise PreventUpdate
         new_price = _as_int(m_price)
         new_qty = _as_int(m_qty)
+        cmd = Modify(
+            modal_order["order_id"],
+            new_price if new_price != modal_order.get("price") else None,
+            new_qty if new_qty != modal_order.get("qty") else None,
+            modal_order.get("cid"),
+        )
         try:
-            o = b.modify_order(
-                modal_order["order_id"],
-                new_price if new_price != modal_order.get("price") else None,
-                new_qty if new_qty != modal_order.get("qty") else None,
+            if token is None or token.get("for") != [cmd.price, cmd.qty]:
+                preview = gateway().prepare(cmd, order_context())
+                if preview.confirm:  # a live modify: one more press, with the token for exactly this
+                    held = {"token": preview.token, "for": [cmd.price, cmd.qty]}
+                    return (
+                        (True, no_update, no_update, no_update, no_update, td("oo.confirm_live"))
+                        + nothing
+                        + (held,)
+                    )
+                token = None
+            o = gateway().modify(cmd, order_context(token["token"] if token else None))
+        except OrderPending:
+            return (
+                (False, None, no_update, no_update, no_update, "")
+                + refreshed(toast(td("order.pending_title"), td("order.pending"), "warning", 8000))
+                + (None,)
             )
-        except BrokerError as err:
-            return (True, no_update, no_update, no_update, no_update, _msg(err)) + nothing
-        return (False, None, no_update, no_update, no_update, "") + refreshed(
-            toast(td("oo.modify_title"), td("oo.modified", id=o.order_id), "info", 4000)
+        except BrokerError as err:  # refused: a changed retry in this dialog is a new modify (new id)
+            fresh = modal_order | {"cid": uuid.uuid4().hex}
+            return (True, fresh, no_update, no_update, no_update, _msg(err)) + nothing + (None,)
+        return (
+            (False, None, no_update, no_update, no_update, "")
+            + refreshed(toast(td("oo.modify_title"), td("oo.modified", id=o.order_id), "info", 4000))
+            + (None,)
         )
     if not action or not action.get("order_id"):
         raise PreventUpdate
     oid = str(action["order_id"])
     if action.get("action") == "cancel":
         try:
-            o = b.cancel_order(oid)
+            o = gateway().cancel(Cancel(oid), order_context())
+        except OrderPending:
+            return (
+                (no_update,) * 6
+                + refreshed(toast(td("order.pending_title"), td("order.pending"), "warning", 8000))
+                + (no_update,)
+            )
         except BrokerError as err:
-            return (no_update,) * 6 + refreshed(toast(td("order.rejected"), _msg(err), "danger", 8000))
-        return (no_update,) * 6 + refreshed(
-            toast(td("oo.cancel"), td("oo.cancelled", id=o.order_id), "info", 4000)
+            return (
+                (no_update,) * 6
+                + refreshed(toast(td("order.rejected"), _msg(err), "danger", 8000))
+                + (no_update,)
+            )
+        return (
+            (no_update,) * 6
+            + refreshed(toast(td("oo.cancel"), td("oo.cancelled", id=o.order_id), "info", 4000))
+            + (no_update,)
         )
     if action.get("action") == "modify":
-        o = next((x for x in b.open_orders() if x.order_id == oid), None)
+        try:
+            o = next((x for x in account_reader().open_orders() if x.order_id == oid), None)
+        except BrokerError as err:
+            return (
+                (no_update,) * 6
+                + refreshed(toast(td("order.rejected"), _msg(err), "danger", 8000))
+                + (no_update,)
+            )
         if o is None:
-            return (no_update,) * 6 + refreshed(
-                toast(td("order.rejected"), _msg(OrderRejected(Reason.ORDER_NOT_FOUND, oid)), "danger", 8000)
+            return (
+                (no_update,) * 6
+                + refreshed(
+                    toast(
+                        td("order.rejected"), _msg(OrderRejected(Reason.ORDER_NOT_FOUND, oid)), "danger", 8000
+                    )
+                )
+                + (no_update,)
             )
         desc = f"{name_of(o.code)} · {side_text(o.side)} · {o.order_id}"
-        data = {"order_id": o.order_id, "price": o.price, "qty": o.qty}
-        return (True, data, desc, o.price, o.qty, "") + nothing
+        # One client id per opened dialog: a retried 정정 of the same values is the same modify.
+        data = {"order_id": o.order_id, "price": o.price, "qty": o.qty, "cid": uuid.uuid4().hex}
+        return (True, data, desc, o.price, o.qty, "") + nothing + (None,)
     raise PreventUpdate

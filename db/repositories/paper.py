@@ -6,15 +6,19 @@ Every ``apply`` is one transaction.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Engine, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import JSON, Engine, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from db.models import Account, FillRow, OrderRow, PositionRow
+from db.models import Account, AuditLog, FillRow, OrderIntent, OrderRow, OwnerFence, PositionRow
+from trading.brokers.errors import OrderRejected, Reason
 from trading.brokers.paper.store import (
     ORDER_ID_PREFIX,
     SEQ_OFFSET,
     AccountState,
+    DuplicateAttachment,
     OrderRecord,
     PositionRecord,
     StoreEvent,
@@ -22,6 +26,7 @@ from trading.brokers.paper.store import (
 from trading.domain import KST, Fill, Order, OrderStatus, OrderType, Side
 
 ACCOUNTS, ORDERS, FILLS, POSITIONS = (m.__table__ for m in (Account, OrderRow, FillRow, PositionRow))
+FENCES, INTENTS, AUDIT = OwnerFence.__table__, OrderIntent.__table__, AuditLog.__table__
 ACTIVE = (OrderStatus.OPEN.value, OrderStatus.PARTIAL.value)
 
 
@@ -48,11 +53,22 @@ def fill_row(f: Fill, account_id: int) -> dict[str, object]:
 
 
 class SqlPaperStore:
-    """PaperStore for one account (created on first use with ``initial_cash``)."""
+    """PaperStore for one account (created on first use with ``initial_cash``).
 
-    def __init__(self, engine: Engine, account_name: str = "paper", initial_cash: int = 100_000_000):
+    With ``fence`` (scope, token) every write is conditional on the token still being the scope's
+    current one (``owner_fences``): a market owner that lost its lease writes nothing (``NOT_OWNER``).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        account_name: str = "paper",
+        initial_cash: int = 100_000_000,
+        fence: tuple[str, int] | None = None,
+    ):
         self.engine = engine
         self.account_name = account_name
+        self.fence = fence
         with engine.begin() as conn:
             row = conn.execute(select(ACCOUNTS.c.id).where(ACCOUNTS.c.name == account_name)).first()
             if row is None:
@@ -108,14 +124,6 @@ class SqlPaperStore:
             next_seq=(int(top) if top and str(top).isdigit() else 0) + 1,
         )
 
-    def find_client_order(self, client_order_id: str) -> OrderRecord | None:
-        o = ORDERS.c
-        with self.engine.connect() as conn:
-            r = conn.execute(
-                select(ORDERS).where(o.account_id == self.account_id, o.client_order_id == client_order_id)
-            ).first()
-        return OrderRecord(_order(r), int(r.queue_ahead or 0), int(r.reserved or 0)) if r else None
-
     def orders_on(self, day: date) -> list[Order]:
         lo, hi = _day_range(day)
         o = ORDERS.c
@@ -142,68 +150,123 @@ class SqlPaperStore:
 
     def apply(self, event: StoreEvent) -> None:
         """Write one event in one transaction (all or nothing)."""
+        self.apply_all([(self, event)])
+
+    def apply_all(self, events: list[tuple[SqlPaperStore, StoreEvent]]) -> None:  # type: ignore[override]
+        """Write the events of several accounts' stores (one database) in one transaction."""
+        try:
+            with self.engine.begin() as conn:
+                for store, event in events:
+                    store._write(conn, event)
+        except IntegrityError as err:
+            if "intent" in str(err.orig).lower():
+                raise DuplicateAttachment(str(err.orig)) from None
+            raise
+
+    def _write(self, conn, event: StoreEvent) -> None:  # noqa: ANN001 - a Connection in a transaction
+        """The statements of one event, on ``conn`` (its transaction). Statements are built once (module
+        constants): on the order path their construction cost more than their execution."""
         now = db_time(event.time)
         new_orders = [_order_row(r, self.account_id) for r in event.orders if r.is_new]
         upd_orders = [_order_row(r, self.account_id) for r in event.orders if not r.is_new]
-        with self.engine.begin() as conn:
-            if new_orders:
-                conn.execute(insert(ORDERS), new_orders)
-            if upd_orders:
-                for row in upd_orders:
-                    row["b_order_id"] = row["order_id"]
-                conn.execute(
-                    update(ORDERS)
-                    .where(ORDERS.c.order_id == bindparam("b_order_id"))
-                    .values({k: bindparam(k) for k in _ORDER_UPDATE_COLS}),
-                    [{k: r[k] for k in (*_ORDER_UPDATE_COLS, "b_order_id")} for r in upd_orders],
-                )
-            if event.fills:
-                conn.execute(insert(FILLS), [fill_row(x, self.account_id) for x in event.fills])
-            new_pos = [p for p in event.positions if p.is_new]
-            old_pos = [p for p in event.positions if not p.is_new]
-            if new_pos:
-                conn.execute(
-                    insert(POSITIONS),
-                    [
-                        dict(
-                            account_id=self.account_id,
-                            code=p.code,
-                            qty=p.qty,
-                            cost=p.cost,
-                            realized_pnl=p.realized_pnl,
-                            updated_at=now,
-                        )  # fmt: skip
-                        for p in new_pos
-                    ],
-                )
-            if old_pos:
-                conn.execute(
-                    update(POSITIONS)
-                    .where(POSITIONS.c.account_id == self.account_id, POSITIONS.c.code == bindparam("b_code"))
-                    .values(
-                        qty=bindparam("qty"),
-                        cost=bindparam("cost"),
-                        realized_pnl=bindparam("realized_pnl"),
-                        updated_at=bindparam("updated_at"),
-                    ),  # fmt: skip
-                    [
-                        dict(
-                            b_code=p.code, qty=p.qty, cost=p.cost, realized_pnl=p.realized_pnl, updated_at=now
-                        )
-                        for p in old_pos
-                    ],
-                )
+        intents, audits = _attachment_rows(event, self.account_id, self.fence)
+        if new_orders:
+            _insert(conn, ORDERS, _INSERT_ORDERS, new_orders)
+        if intents:  # the order gateway's journal: the intent commits with its order
+            _insert(conn, INTENTS, _INSERT_INTENTS, intents)
+            _insert(conn, AUDIT, _INSERT_AUDIT, audits)
+        if upd_orders:
             conn.execute(
-                update(ACCOUNTS)
-                .where(ACCOUNTS.c.id == self.account_id)
-                .values(cash=event.cash, updated_at=now)
+                _UPDATE_ORDERS,
+                [{k: r[k] for k in _ORDER_UPDATE_COLS} | {"b_order_id": r["order_id"]} for r in upd_orders],
             )
+        if event.fills:
+            conn.execute(_INSERT_FILLS, [fill_row(x, self.account_id) for x in event.fills])
+        new_pos = [_position_row(p, self.account_id, now) for p in event.positions if p.is_new]
+        if new_pos:
+            conn.execute(_INSERT_POSITIONS, new_pos)
+        old_pos = [_position_row(p, self.account_id, now, "b_") for p in event.positions if not p.is_new]
+        if old_pos:
+            conn.execute(_UPDATE_POSITIONS, old_pos)
+        if self.fence is None:
+            done = conn.execute(
+                _UPDATE_CASH, {"b_account": self.account_id, "cash": event.cash, "updated_at": now}
+            )
+        else:
+            done = conn.execute(
+                _UPDATE_CASH_FENCED,
+                {
+                    "b_account": self.account_id,
+                    "cash": event.cash,
+                    "updated_at": now,
+                    "b_scope": self.fence[0],
+                    "b_token": self.fence[1],
+                },  # fmt: skip
+            )
+        if done.rowcount != 1:  # raising rolls the whole event back: nothing of it is written
+            raise OrderRejected(Reason.NOT_OWNER, f"paper store of {self.account_name}: stale fencing token")
 
 
 _ORDER_UPDATE_COLS = (
     "price", "qty", "filled_qty", "filled_amount", "status", "queue_ahead", "reserved",
     "reject_code", "reject_message", "updated_at",
 )  # fmt: skip
+_RAW_SQL: dict[tuple[str, tuple[str, ...]], tuple[str, frozenset[str]]] = {}
+
+
+def _insert(conn, table, stmt, rows: list[dict]) -> None:  # noqa: ANN001 - Connection, Table, Insert
+    """Insert ``rows``: on MariaDB straight through the driver's executemany (one multi-row INSERT; the
+    order path spent more time in SQLAlchemy's per-row parameter handling than in the database),
+    elsewhere through SQLAlchemy (SQLite's stored time format is SQLAlchemy's)."""
+    if conn.dialect.name not in ("mysql", "mariadb"):
+        conn.execute(stmt, rows)
+        return
+    cols = tuple(rows[0])
+    key = (table.name, cols)
+    hit = _RAW_SQL.get(key)
+    if hit is None:
+        names = ", ".join(f"`{c}`" for c in cols)
+        sql = f"INSERT INTO `{table.name}` ({names}) VALUES ({', '.join(['%s'] * len(cols))})"
+        hit = _RAW_SQL[key] = (sql, frozenset(c for c in cols if isinstance(table.c[c].type, JSON)))
+    sql, json_cols = hit
+    conn.exec_driver_sql(
+        sql,
+        [
+            tuple(json.dumps(r[c]) if c in json_cols and r[c] is not None else r[c] for c in cols)
+            for r in rows
+        ],
+    )
+
+
+_INSERT_ORDERS = insert(ORDERS)
+_INSERT_INTENTS = insert(INTENTS)
+_INSERT_AUDIT = insert(AUDIT)
+_INSERT_FILLS = insert(FILLS)
+_INSERT_POSITIONS = insert(POSITIONS)
+_UPDATE_ORDERS = (
+    update(ORDERS)
+    .where(ORDERS.c.order_id == bindparam("b_order_id"))
+    .values({k: bindparam(k) for k in _ORDER_UPDATE_COLS})
+)
+_UPDATE_POSITIONS = (
+    update(POSITIONS)
+    .where(POSITIONS.c.account_id == bindparam("b_account_id"), POSITIONS.c.code == bindparam("b_code"))
+    .values(
+        qty=bindparam("qty"),
+        cost=bindparam("cost"),
+        realized_pnl=bindparam("realized_pnl"),
+        updated_at=bindparam("updated_at"),
+    )  # fmt: skip
+)
+_UPDATE_CASH = (
+    update(ACCOUNTS)
+    .where(ACCOUNTS.c.id == bindparam("b_account"))
+    .values(cash=bindparam("cash"), updated_at=bindparam("updated_at"))
+)
+_UPDATE_CASH_FENCED = _UPDATE_CASH.where(
+    select(FENCES.c.fence).where(FENCES.c.scope == bindparam("b_scope")).scalar_subquery()
+    == bindparam("b_token")
+)
 
 
 def _order_row(rec: OrderRecord, account_id: int) -> dict:
@@ -241,3 +304,39 @@ def _fill(r) -> Fill:  # noqa: ANN001 - a Row of FILLS
         r.fill_id, r.order_id, r.code, Side(r.side), int(r.price), int(r.qty), int(r.commission), int(r.tax),
         _py(r.time),
     )  # fmt: skip
+
+
+def _position_row(
+    p: PositionRecord, account_id: int, now: datetime | None, key: str = ""
+) -> dict[str, object]:
+    """A ``positions`` row (``key`` prefixes the two key columns, as the update's bind names want)."""
+    return {f"{key}account_id": account_id, f"{key}code": p.code, "qty": p.qty, "cost": p.cost,
+            "realized_pnl": p.realized_pnl, "updated_at": now}  # fmt: skip
+
+
+def _attachment_rows(event: StoreEvent, account_id: int, fence: tuple[str, int] | None) -> tuple[list, list]:
+    """``order_intents`` and ``audit_log`` rows of the journal intents attached to new orders (accepted)."""
+    from trading.orders.journal import IntentState, NewIntent
+
+    intents, audits = [], []
+    for attach, order in event.attachments:
+        if not isinstance(attach, NewIntent):
+            continue
+        t = db_time(attach.created_at)
+        intents.append(
+            dict(
+                account_id=account_id, client_order_id=attach.client_order_id, action=attach.action,
+                target_order_id=attach.target_order_id, payload=attach.payload, state=IntentState.ACCEPTED.value,
+                order_id=order.order_id, reason=None, message=None, result=None,  # the orders row has it
+                fence=fence[1] if fence else None, username=attach.username[:40], entry=attach.entry[:8],
+                created_at=t, updated_at=db_time(event.time),
+            )
+        )  # fmt: skip
+        audits.append(
+            dict(
+                time=t, username=attach.username[:40], action=f"order.{attach.action}",
+                detail={"account": attach.account, "client_order_id": attach.client_order_id,
+                        "entry": attach.entry, **attach.payload},
+            )
+        )  # fmt: skip
+    return intents, audits

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from browser_helpers import grid_rows, wait_until
+from support.orders import account_reads, ctx_for
 from test_dashboard_flow import live_app  # noqa: F401 - a fixture
 
 from trading.domain import OrderRequest, OrderType, Side
@@ -14,10 +15,11 @@ pytestmark = pytest.mark.browser
 def test_account_shows_cash_positions_pnl_and_filtered_history(live_app, browser_login):  # noqa: F811
     from app.runtime import runtime
 
-    b = runtime().broker()
-    b.place_order(OrderRequest("005930", Side.BUY, 3, OrderType.MARKET, client_order_id="acct-1"))
+    gw, ctx = runtime().gateway(), ctx_for("trader")
+    b = account_reads("trader")
+    gw.place(OrderRequest("005930", Side.BUY, 3, OrderType.MARKET, client_order_id="acct-1"), ctx)
     bid = b.order_book("000660").bids[-1].price
-    b.place_order(OrderRequest("000660", Side.BUY, 1, OrderType.LIMIT, bid, client_order_id="acct-2"))
+    gw.place(OrderRequest("000660", Side.BUY, 1, OrderType.LIMIT, bid, client_order_id="acct-2"), ctx)
     bal = b.balance()
 
     duo = browser_login(live_app)

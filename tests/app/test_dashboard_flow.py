@@ -6,28 +6,15 @@ import time
 
 import pytest
 from browser_helpers import click, grid_rows, set_input, wait_until
-from test_dashboard_support import wire_paper_market
+from support.orders import account_reads
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def live_app(request, monkeypatch):
-    """The lead's ``paper_dash_app`` when conftest has it; else an app with a paper market wired here."""
-    if _has_fixture(request, "paper_dash_app"):
-        return request.getfixturevalue("paper_dash_app")
-    app = request.getfixturevalue("dash_app")
-    service = wire_paper_market(app, monkeypatch)
-    request.addfinalizer(service.stop)
-    return app
-
-
-def _has_fixture(request, name: str) -> bool:
-    """True when some conftest defines fixture ``name``."""
-    try:
-        return bool(request._fixturemanager.getfixturedefs(name, request.node))  # noqa: SLF001
-    except Exception:  # noqa: BLE001 - an older/newer pytest signature: assume absent
-        return False
+def live_app(paper_dash_app):
+    """An embedded app whose paper market runs in this process."""
+    return paper_dash_app
 
 
 def test_ranking_trade_orders_search_and_mobile(live_app, browser_login, monkeypatch):
@@ -129,6 +116,4 @@ def test_ranking_trade_orders_search_and_mobile(live_app, browser_login, monkeyp
 
 
 def live_broker_orders():
-    from app.runtime import runtime
-
-    return runtime().broker().orders()
+    return account_reads("trader").orders()

@@ -1,4 +1,5 @@
-"""Full mode: `gslts market` owns the paper market, answers over Redis and publishes ticks, books, fills."""
+"""Full mode: `gslts market` owns the paper market under a Redis lease, serves the order gateway over
+Redis and publishes ticks, books and fills; a second `gslts market` refuses (or waits with --standby)."""
 
 from __future__ import annotations
 
@@ -6,33 +7,35 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from db.migrate import upgrade
-from db.seed import seed
+from support.owner import prepare_database
+from support.wait import wait_for
+
+from db.engine import make_engine
+from db.repositories.accounts import ensure_paper_account
 from trading.brokers.base import Channel
 from trading.brokers.redis_rpc import RedisTransport
 from trading.brokers.rpc import RpcBroker
 from trading.domain import OrderBook, OrderRequest, OrderType, Side, Tick
+from trading.orders.context import Actor, EntryPoint, OrderContext, Role
+from trading.orders.remote import RemoteGateway
+
+SECRET = "market-cmd-secret"
 
 
-def _wait(pred, timeout: float = 20.0) -> bool:  # noqa: ANN001
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
+def _market(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from app.cli import main; main()", "market", *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
 
 
 def test_market_process_serves_and_publishes(tmp_path: Path, redis_url: str, redis_client) -> None:
     url = f"sqlite:///{tmp_path / 'g.db'}"
-    upgrade(url)
-    from db.engine import make_engine
-
+    prepare_database(url)
     engine = make_engine(url)
-    seed(engine)
+    account = ensure_paper_account(engine, 1, 100_000_000)
     engine.dispose()
     env = {
         **os.environ,
@@ -40,12 +43,12 @@ def test_market_process_serves_and_publishes(tmp_path: Path, redis_url: str, red
         "REDIS_URL": redis_url,
         "DATA_DIR": str(tmp_path),
         "BROKER": "paper",
+        "SECRET_KEY": SECRET,
+        "LEASE_TTL_S": "3",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from app.cli import main; main()", "market"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    client = RpcBroker(RedisTransport(redis_url))
+    proc = _market(env)
+    transport = RedisTransport(redis_url, SECRET.encode())
+    client = RpcBroker(transport, account=account)
     ticks: list[Tick] = []
     books: list[OrderBook] = []
     fills: list[object] = []
@@ -53,16 +56,24 @@ def test_market_process_serves_and_publishes(tmp_path: Path, redis_url: str, red
         client.subscribe(Channel.TICKS, ["005930", "000660"], ticks.append)
         client.subscribe(Channel.BOOKS, ["005930"], books.append)
         client.subscribe(Channel.FILLS, [], fills.append)
-        assert _wait(lambda: len(ticks) >= 5 and books), proc.stdout.read() if proc.poll() else "no events"
+        assert wait_for(lambda: len(ticks) >= 5 and books, 20), (
+            proc.stdout.read() if proc.poll() else "no events"
+        )
         assert {t.code for t in ticks} <= {"005930", "000660"}  # the subscriber's filter holds
         assert all(b.code == "005930" and len(b.asks) == 10 for b in books)
         quote = client.quote("005930")
         assert quote.price > 0 and quote.code == "005930"
-        order = client.place_order(
-            OrderRequest("005930", Side.BUY, 1, OrderType.MARKET, client_order_id="mkt-1")
+        ctx = OrderContext(Actor("trader", Role.ADMIN), account, EntryPoint.JOB)
+        order = RemoteGateway(transport).place(
+            OrderRequest("005930", Side.BUY, 1, OrderType.MARKET, client_order_id="mkt-1"), ctx
         )
         assert order.filled_qty == 1
-        assert _wait(lambda: any(getattr(f, "order_id", None) == order.order_id for f in fills), 10)
+        assert wait_for(lambda: any(getattr(f, "order_id", None) == order.order_id for f in fills), 10)
+
+        # A second owner refuses after the lease wait (ttl + 5 s), naming the holder.
+        second = _market(env)
+        out, _ = second.communicate(timeout=60)
+        assert second.returncode == 1 and "owned by another process" in out and "--standby" in out
     finally:
         client.close()
         proc.send_signal(signal.SIGTERM)

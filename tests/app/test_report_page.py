@@ -32,7 +32,7 @@ def report_app(app_settings, dash_app):
     history = test_track._history(krx_sessions(rd.SESSION.replace(day=2), rd.SESSION))
     save_track_record(app_settings.data_dir, compute_track_record(history))
     build_and_store(engine, app_settings, rd.SESSION)
-    add_user(engine, "viewer", "viewer-password-1", is_admin=False)
+    add_user(engine, "viewer", "viewer-password-1", role="viewer")
     engine.dispose()
     return dash_app
 

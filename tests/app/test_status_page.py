@@ -11,6 +11,7 @@ from flask_login import login_user
 
 from app.auth import SessionUser
 from app.components.status_badge import badge_content
+from trading.orders.context import Role
 from workers.recorder.health import FileHealthStore, assess
 from workers.recorder.metrics import render_metrics
 from workers.recorder.stats import LatencyHistogram
@@ -59,11 +60,11 @@ def test_page_is_registered_and_admin_only(dash_app, app_settings):
     status = _page_module()
     FileHealthStore(app_settings.data_dir / "recorder" / "health.json").write("writer", _health()["writer"])
     with dash_app.server.test_request_context("/admin/status"):
-        login_user(SessionUser(1, "trader", True))
+        login_user(SessionUser("t1", 1, "trader", Role.ADMIN))
         page = _text(status.layout())
         assert "98,765" in page and "load_data" in page and "status-writer" in page
     with dash_app.server.test_request_context("/admin/status"):
-        login_user(SessionUser(2, "viewer", False))
+        login_user(SessionUser("t2", 2, "viewer", Role.VIEWER))
         page = _text(status.layout())
         assert status.NOT_ADMIN in page and "98,765" not in page
 

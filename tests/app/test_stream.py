@@ -71,7 +71,7 @@ def test_streams_are_capped_per_process(app_settings, login):
 
     app = create_app(app_settings.model_copy(update={"live_stream_max": 1}))
     try:
-        runtime().broker()
+        runtime().become_owner()
         a, b = app.server.test_client(), app.server.test_client()
         login(a)
         login(b)
@@ -101,7 +101,7 @@ def test_redis_hub_follows_the_market_channels(redis_url):
     service = MarketService(clock=DemoClock(1.0), interval=0.05)
     service.step()
     broker = PaperBroker(service)
-    server = RedisRpcServer(broker, redis_url, prefix=prefix)
+    server = RedisRpcServer(None, redis_url, b"test-secret", prefix=prefix)  # type: ignore[arg-type] - publishing only
     codes = [s.code for s in service.stocks]
     for channel in (Channel.TICKS, Channel.BOOKS):
         broker.subscribe(channel, codes, server.publisher(channel))

@@ -9,7 +9,7 @@ from db.repositories import users as repo
 
 
 def test_add_verify_and_change_password(db_engine):
-    repo.add_user(db_engine, "kim", "correct-horse", is_admin=False)
+    repo.add_user(db_engine, "kim", "correct-horse")
     assert repo.verify(db_engine, "kim", "correct-horse").username == "kim"
     assert repo.verify(db_engine, "kim", "wrong-password") is None
     assert repo.verify(db_engine, "nobody", "correct-horse") is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import socket
 import threading
@@ -149,3 +150,12 @@ def move_account(
     else:
         positions[code] = (held - qty, cost - cost * qty // held)
     return cash + amount
+
+
+_INSTANCES = itertools.count()
+
+
+def next_order_number_base() -> int:
+    """Where a new fake's order numbers start: never the same as an earlier fake's in this process (a
+    real broker's numbers are unique per day; the journal would take a reused one for a claimed order)."""
+    return 1 + 100_000 * next(_INSTANCES)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cryptography.hazmat.primitives import padding  # noqa: E402
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
-from fake_base import HttpServerThread, Reply, Request, WsServerThread, move_account  # noqa: E402
+from fake_base import HttpServerThread, Reply, Request, WsServerThread, move_account, next_order_number_base  # noqa: E402
 from websockets.asyncio.server import ServerConnection  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
@@ -113,6 +113,10 @@ class FakeKis:
         self.rate_limit_next = 0  # EGW00201 answers
         self.http429_next = 0
         self.drop_order_response_next = 0
+        self.fail_after_accept_next = 0  # record the order, then answer HTTP 500 (a 5xx after acceptance)
+        self.hold_order_response: threading.Event | None = None  # record, then answer only once it is set
+        self.order_received = threading.Event()  # set when an order was recorded (with the hold above)
+        self.revise_posts = 0
         self.error_status = 500  # HTTP status of EGW errors (KIS also answers some with 200)
         self.enforce_rate: tuple[int, float] | None = None  # (limit, period): EGW00201 above it
         self.fail_paths: dict[str, int] = {}  # last path segment -> answers left that fail (HTTP 500)
@@ -122,7 +126,7 @@ class FakeKis:
         self.approvals: set[str] = set()
         self.last_token_at = 0.0
         self.orders: list[FakeOrder] = []
-        self._next_odno = 1
+        self._next_odno = next_order_number_base()  # broker order numbers are unique per day
         self.aes_key = secrets.token_hex(16)  # 32 chars
         self.aes_iv = secrets.token_hex(8)  # 16 chars
         self.ws_clients: list[WsClient] = []
@@ -388,6 +392,8 @@ class FakeKis:
             return err("APBK0656", "해당종목정보가 없습니다.", 200)
         if side == "02" and qty * (price or self.prices[code]) > self.cash:
             return err("APBK0952", "주문가능금액을 초과 했습니다", 200)
+        if side == "01" and qty > self.positions.get(code, (0, 0))[0]:
+            return err("APBK0400", "주문가능수량을 초과 했습니다", 200)
         now = kst_now()
         with self.lock:
             self.order_posts += 1
@@ -415,11 +421,19 @@ class FakeKis:
             if self.drop_order_response_next > 0:
                 self.drop_order_response_next -= 1
                 return Reply(drop=True)
+            if self.fail_after_accept_next > 0:
+                self.fail_after_accept_next -= 1
+                return err("EGW00500", "시스템 오류가 발생했습니다.", 500)
+            hold = self.hold_order_response
+        if hold is not None:
+            self.order_received.set()
+            hold.wait(60)
         return ok(output={"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": odno, "ORD_TMD": order.tmd})
 
     def _r_order_rvsecncl(self, req: Request, tr_id: str) -> Reply:
         body = req.body
         with self.lock:
+            self.revise_posts += 1
             orig = next((o for o in self.orders if o.odno == body.get("ORGN_ODNO")), None)
             if orig is None:
                 return err("APBK0013", "주문번호가 존재하지 않습니다.", 200)

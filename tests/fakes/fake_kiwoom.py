@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fake_base import HttpServerThread, Reply, Request, WsServerThread, move_account  # noqa: E402
+from fake_base import HttpServerThread, Reply, Request, WsServerThread, move_account, next_order_number_base  # noqa: E402
 from websockets.asyncio.server import ServerConnection  # noqa: E402
 
 KST = ZoneInfo("Asia/Seoul")
@@ -104,11 +104,15 @@ class FakeKiwoom:
         self.rate_limit_200_next = 0  # HTTP 200 + return_code 5 [1700]
         self.auth_fail_next = 0  # HTTP 200 + return_code 3 [8005]
         self.drop_order_response_next = 0
+        self.fail_after_accept_next = 0  # record the order, then answer HTTP 500 (a 5xx after acceptance)
+        self.hold_order_response: threading.Event | None = None  # record, then answer only once it is set
+        self.order_received = threading.Event()
+        self.revise_posts = 0
         self.fail_api: dict[str, int] = {}  # api-id -> answers left that fail (HTTP 500, return_code 1)
         # state
         self.tokens: set[str] = set()
         self.orders: list[FakeOrder] = []
-        self._next = 1
+        self._next = next_order_number_base()  # broker order numbers are unique per day
         self.ws_clients: list[WsClient] = []
         self.http = HttpServerThread(self.route, port)
         self.ws = WsServerThread(self.ws_handler, ws_port)
@@ -295,6 +299,8 @@ class FakeKiwoom:
         price = int(body.get("ord_uv") or 0)
         if side == "2" and qty * (price or self.prices[code]) > self.cash:
             return fail(20, "[2000:주문가능금액을 초과하였습니다(매수증거금 부족)]")
+        if side == "1" and qty > self.positions.get(code, (0, 0))[0]:
+            return fail(20, "[2000:매도가능수량을 초과하였습니다]")
         with self.lock:
             self.order_posts += 1
             ord_no = f"{self._next:07d}"
@@ -313,6 +319,13 @@ class FakeKiwoom:
             if self.drop_order_response_next > 0:
                 self.drop_order_response_next -= 1
                 return Reply(drop=True)
+            if self.fail_after_accept_next > 0:
+                self.fail_after_accept_next -= 1
+                return Reply(500, {"return_code": 1, "return_msg": "[9999:시스템 오류]"})
+            hold = self.hold_order_response
+        if hold is not None:
+            self.order_received.set()
+            hold.wait(60)
         return ok(ord_no=ord_no, dmst_stex_tp=body.get("dmst_stex_tp", "KRX"))
 
     def _kt10000(self, body: dict, headers: dict) -> Reply:
@@ -326,6 +339,7 @@ class FakeKiwoom:
 
     def _kt10002(self, body: dict, headers: dict) -> Reply:
         with self.lock:
+            self.revise_posts += 1
             orig = self._find(body.get("orig_ord_no", ""))
             if orig is None or orig.cancelled or orig.filled >= orig.qty:
                 return fail(2, "[4001:정정할 원주문이 없습니다]")
@@ -350,6 +364,7 @@ class FakeKiwoom:
 
     def _kt10003(self, body: dict, headers: dict) -> Reply:
         with self.lock:
+            self.revise_posts += 1
             orig = self._find(body.get("orig_ord_no", ""))
             if orig is None or orig.cancelled or orig.filled >= orig.qty:
                 return fail(2, "[4002:취소할 원주문이 없습니다]")

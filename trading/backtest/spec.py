@@ -24,6 +24,7 @@ from datetime import date
 from itertools import product
 from typing import Any
 
+from trading.domain import is_valid_code
 from trading.strategies.registry import get_strategy
 
 MODES = ("single", "grid", "walk_forward")
@@ -36,7 +37,6 @@ MAX_CODES = {"daily": 200, "minute": 30, "ticks": 10}
 DATA_KO = {"daily": "일봉", "minute": "분봉", "ticks": "틱"}
 MAX_COMBOS = 200
 MAX_CASH = 10**13
-CODE_RE = re.compile(r"^[0-9A-Z]{6}$")
 EDITABLE = (bool, int, float, str, type(None))
 
 
@@ -311,7 +311,7 @@ def _universe(raw: Mapping[str, Any], data: str) -> Universe:
         codes = list(dict.fromkeys(str(c).strip().upper() for c in parts if str(c).strip()))
         if not codes:
             raise SpecError("give at least one stock code", "종목 코드를 하나 이상 입력하세요")
-        bad = [c for c in codes if not CODE_RE.match(c)]
+        bad = [c for c in codes if not is_valid_code(c)]
         if bad:
             raise SpecError(
                 f"not a stock code: {', '.join(bad)} (six digits or capital letters)",

@@ -14,11 +14,14 @@
 | ``orders(day)`` | yes | every order of a day (default today), any status | ``BrokerUnavailable`` |
 | ``fills(day)`` | yes | own executions of a day (default today) | ``BrokerUnavailable`` |
 | ``balance()`` | yes | cash, orderable amount, positions with average price and P&L | ``BrokerUnavailable``, ``AuthError`` |
-| ``account()`` | no | ``Account``: open orders, today's fills and the balance at one moment (paper, RPC: one call instead of three; see ``account_of``) | as ``balance`` |
+| ``account_view()`` | no | ``Account``: open orders, today's fills and the balance at one moment (paper, RPC: one call instead of three; see ``account_of``) | as ``balance`` |
 | ``subscribe(channel, codes, callback)`` | yes | realtime ``Tick`` / ``OrderBook`` / own ``Fill`` events to ``callback`` (``codes`` ignored for FILLS) until ``Subscription.cancel()`` | ``BrokerUnavailable``; adapters cap subscriptions at the broker's limit |
 | ``close()`` | yes | release connections and threads | never raises |
 
 Callbacks run on the adapter's own thread: they must be quick and must not raise.
+
+Only the order gateway (``trading/orders/gateway.py``) calls ``place_order``, ``modify_order`` and
+``cancel_order``: every entry point (page, CLI, job, bot, API) goes through it.
 """
 
 from __future__ import annotations
@@ -67,8 +70,8 @@ class Broker(Protocol):
 
 
 def account_of(broker: Broker) -> Account:
-    """``broker.account()`` where the broker has it (one round trip over RPC), else the three calls."""
-    account = getattr(broker, "account", None)
-    if account is not None:
-        return account()
+    """``broker.account_view()`` where the broker has it (one round trip over RPC), else the three calls."""
+    view = getattr(broker, "account_view", None)
+    if view is not None:
+        return view()
     return Account(tuple(broker.open_orders()), tuple(broker.fills()), broker.balance())

@@ -22,6 +22,19 @@ class Reason(StrEnum):
     NO_LIQUIDITY = "NO_LIQUIDITY"
     LIVE_DISABLED = "LIVE_DISABLED"
     BROKER = "BROKER"  # the broker's own rejection; its message is kept
+    # The order gateway's own checks (trading/orders): pre-trade limits, confirmation, rights, ownership.
+    BAD_SIDE = "BAD_SIDE"
+    BAD_ORDER_TYPE = "BAD_ORDER_TYPE"
+    MAX_QTY = "MAX_QTY"
+    MAX_AMOUNT = "MAX_AMOUNT"
+    ORDER_RATE = "ORDER_RATE"
+    CONFIRM_REQUIRED = "CONFIRM_REQUIRED"
+    FORBIDDEN = "FORBIDDEN"
+    NO_ACCOUNT = "NO_ACCOUNT"
+    NO_QUOTE = "NO_QUOTE"
+    NOT_OWNER = "NOT_OWNER"
+    BAD_CLIENT_ID = "BAD_CLIENT_ID"
+    LOST = "LOST"
 
 
 REASON_TEXT: dict[Reason, tuple[str, str]] = {
@@ -51,6 +64,33 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
         "live trading is disabled (LIVE_TRADING=false)",
     ),
     Reason.BROKER: ("증권사가 주문을 거부했습니다", "the broker rejected the order"),
+    Reason.BAD_SIDE: ("매수/매도 구분이 올바르지 않습니다", "side must be buy or sell"),
+    Reason.BAD_ORDER_TYPE: ("주문유형은 지정가 또는 시장가여야 합니다", "order type must be limit or market"),
+    Reason.MAX_QTY: ("1회 주문수량 한도를 넘었습니다", "quantity is above the account's per-order limit"),
+    Reason.MAX_AMOUNT: ("1회 주문금액 한도를 넘었습니다", "amount is above the account's per-order limit"),
+    Reason.ORDER_RATE: ("분당 주문 횟수 한도를 넘었습니다", "too many orders in the last minute"),
+    Reason.CONFIRM_REQUIRED: (
+        "확인이 필요한 주문입니다. 주문 내용을 확인한 뒤 다시 주문하세요",
+        "this order needs an explicit confirmation",
+    ),
+    Reason.FORBIDDEN: ("주문 권한이 없습니다(조회 전용 사용자)", "this user may not place orders"),
+    Reason.NO_ACCOUNT: ("주문할 계좌가 연결되어 있지 않습니다", "no trading account is bound to this user"),
+    Reason.NO_QUOTE: (
+        "시세를 확인할 수 없어 가격제한폭을 검증하지 못했습니다",
+        "no quote to check the price limits against",
+    ),
+    Reason.BAD_CLIENT_ID: (
+        "주문 식별자(client id)는 1~64자의 영문, 숫자, '.', '_', ':', '-' 여야 합니다",
+        "client order id must be 1-64 characters of letters, digits, '.', '_', ':', '-'",
+    ),
+    Reason.LOST: (
+        "증권사에서 이 주문을 찾지 못했습니다(전송되지 않음). 새 주문으로 다시 하세요",
+        "the broker has no such order (it never arrived); place it again as a new order",
+    ),
+    Reason.NOT_OWNER: (
+        "이 프로세스는 계좌의 주문 소유권이 없습니다(다른 프로세스가 계좌를 맡고 있습니다)",
+        "this process does not own the account (another owner holds the lease)",
+    ),
 }
 
 
@@ -70,6 +110,7 @@ class OrderRejected(BrokerError):
 
     def __init__(self, reason: Reason, detail: str = "", broker_message: str | None = None):
         self.reason = reason
+        self.detail = detail
         ko, en = REASON_TEXT[reason]
         suffix = f": {detail}" if detail else ""
         super().__init__(en + suffix, ko + suffix, broker_message)
@@ -84,6 +125,21 @@ class MarketClosed(OrderRejected):
 
 class BrokerUnavailable(BrokerError):
     """The broker cannot be reached (network, maintenance, 5xx)."""
+
+
+class OrderPending(BrokerError):
+    """The order's outcome is not known yet (결과 확인 중): the answer was lost, the caller's wait ran out,
+    or another process is sending the same client order id. It is reconciled with the broker, never
+    re-sent; asking again with the same ``client_order_id`` returns the order once it is known."""
+
+    def __init__(self, client_order_id: str, detail: str = ""):
+        self.client_order_id = client_order_id
+        suffix = f": {detail}" if detail else ""
+        super().__init__(
+            f"order {client_order_id}: outcome not known yet; it is being reconciled with the broker "
+            f"(do not re-send; the same client id returns it){suffix}",
+            "주문 결과 확인 중입니다. 재주문하지 마세요(같은 주문으로 다시 조회하면 결과를 알려드립니다)",
+        )
 
 
 class RateLimited(BrokerError):

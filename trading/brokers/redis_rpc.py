@@ -1,24 +1,29 @@
-"""Redis transport for ``RpcBroker`` (full mode) and the owner's request loop.
+"""Redis transport to the account owner (full mode) and the owner's request loop.
 
-Requests go to the list ``{prefix}rpc``; each carries a private reply list that the owner pushes
-one reply to (expiring after 60 s). Realtime events are published on ``{prefix}ev:{channel}``.
+Requests (``trading/brokers/rpc.py`` envelopes, HMAC-signed) go to the list ``{prefix}rpc``; the owner
+pushes one reply to ``{prefix}reply:<request id>`` (expiring after 60 s). Realtime events are published
+on ``{prefix}ev:{channel}``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
-import uuid
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis
 
-from trading.brokers.base import Broker, Channel
+from trading.brokers.base import Channel
 from trading.brokers.errors import BrokerUnavailable
-from trading.brokers.rpc import dispatch
+from trading.brokers.rpc import Endpoint, RpcTimeout, Signer, expired_ms, parse_envelope
 from trading.brokers.wire import decode, encode
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "gslts:market:"
 
@@ -33,22 +38,38 @@ def market_prefix(url: str) -> str:
     return f"{DEFAULT_PREFIX}{db}:"
 
 
+def reply_key(prefix: str, request_id: str) -> str:
+    """The one key a reply to ``request_id`` goes to (the owner derives it; requests never name keys)."""
+    return f"{prefix}reply:{request_id}"
+
+
 class RedisTransport:
-    def __init__(self, url: str, prefix: str | None = None):
+    """The client's side: signs each request, pushes it on ``{prefix}rpc`` and waits for its reply until
+    the request's deadline."""
+
+    GRACE_S = 0.25  # a reply sent just before the deadline still has this long to arrive
+
+    def __init__(self, url: str, secret: bytes, prefix: str | None = None):
         self.redis = redis.Redis.from_url(url)
         self.prefix = market_prefix(url) if prefix is None else prefix
+        self.signer = Signer(secret)
         self._subs: list[_RedisSubscription] = []
 
-    def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        reply_key = f"{self.prefix}reply:{uuid.uuid4().hex}"
+    def call(self, env: dict[str, Any], timeout: float) -> dict[str, Any]:
+        key = reply_key(self.prefix, env["id"])
+        wait = max(0.0, env["deadline"] / 1000 - time.time()) + self.GRACE_S
         try:
-            self.redis.lpush(self.prefix + "rpc", json.dumps({**request, "reply_to": reply_key}))
-            got = self.redis.brpop([reply_key], timeout=max(1, int(timeout + 0.999)))
+            # One round trip: the push, then the blocking wait for the reply on the same connection.
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.lpush(self.prefix + "rpc", json.dumps(self.signer.sign(env)))
+            pipe.brpop([key], timeout=max(0.01, wait))
+            got = pipe.execute()[1]
         except redis.RedisError as err:
             raise BrokerUnavailable(f"Redis is unreachable: {err}") from None
         if got is None:
-            raise BrokerUnavailable(
-                f"the market process did not answer within {timeout:.0f} s (is `gslts market` running?)"
+            raise RpcTimeout(
+                f"the account owner did not answer {env['method']} within {timeout:.1f} s "
+                "(is `gslts market` running?); it will not run the request later"
             )
         return json.loads(got[1])
 
@@ -87,21 +108,46 @@ class _RedisSubscription:
 
 
 class RedisRpcServer:
-    """Serve ``RpcBroker`` requests for the owner's broker and publish its realtime events."""
+    """Serve requests for the owner (``Endpoint``) and publish its realtime events.
+
+    One thread reads the request list; a pool answers, so a slow broker call never holds up a quote.
+    Malformed, unsigned and expired entries are dropped with a log line and counted (``stats``); nothing
+    stops the loop.
+    """
 
     FLUSH_S = 0.02
     BATCH = 2000
+    WORKERS = 8
 
-    def __init__(self, broker: Broker, url: str, prefix: str | None = None):
-        self.broker = broker
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        url: str,
+        secret: bytes,
+        prefix: str | None = None,
+        inline_places: bool = False,
+    ):
+        self.endpoint = endpoint
+        # The paper market's orders commit in this process's database in milliseconds: placing a drained
+        # batch right here (no hand-off) lets the next drain collect what arrived meanwhile — batches grow
+        # with the load. A broker's orders (network calls) go to the pool instead.
+        self.inline_places = inline_places
         self.redis = redis.Redis.from_url(url)
         self.prefix = market_prefix(url) if prefix is None else prefix
+        self.signer = Signer(secret)
+        self.stats = {"served": 0, "expired": 0, "malformed": 0, "unsigned": 0}
+        self._stats_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(self.WORKERS, thread_name_prefix="market-rpc-call")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._queues: dict[Channel, list[object]] = {}
         self._qlock = threading.Lock()
         self._flusher: threading.Thread | None = None
         self._wake = threading.Event()
+
+    def _count(self, what: str) -> None:
+        with self._stats_lock:
+            self.stats[what] += 1
 
     def publish(self, channel: Channel, events: list[object]) -> None:
         if events:
@@ -155,18 +201,90 @@ class RedisRpcServer:
         self._flusher = threading.Thread(target=loop, name="market-publish", daemon=True)
         self._flusher.start()
 
+    DRAIN = 64  # entries taken per round trip once one arrived
+
     def serve_once(self, timeout: float = 1.0) -> bool:
-        """Answer one request if one arrives within ``timeout``; True if one was answered."""
-        got = self.redis.brpop([self.prefix + "rpc"], timeout=max(1, int(timeout)))
-        if got is None:
+        """Take what is queued (waiting up to ``timeout`` for a first entry); True if any was taken."""
+        # BLMPOP: wait for the first entry and take up to DRAIN in one round trip.
+        got = self.redis.blmpop(
+            max(1, int(timeout)), 1, self.prefix + "rpc", direction="RIGHT", count=self.DRAIN
+        )
+        if not got:
             return False
-        request = json.loads(got[1])
-        reply = dispatch(self.broker, request)
-        pipe = self.redis.pipeline()
-        pipe.lpush(request["reply_to"], json.dumps(reply))
-        pipe.expire(request["reply_to"], 60)
-        pipe.execute()
+        places = []
+        for raw in got[1]:
+            env = self._admit(raw)
+            if env is None:
+                continue
+            if env["method"] == "gateway.place":
+                places.append(env)  # placed together: one store transaction per paper account
+            else:
+                self._pool.submit(self._answer, env)
+        if places and self.inline_places:
+            self._answer_places(places)
+        elif places:
+            self._pool.submit(self._answer_places, places)
         return True
+
+    def _admit(self, raw: bytes) -> dict[str, Any] | None:
+        """One entry, if it is a signed, well-formed request (else dropped, logged and counted)."""
+        env = parse_envelope(raw)
+        if isinstance(env, str):
+            self._count("malformed")
+            log.warning("market rpc: dropped a malformed request (%s, %d bytes)", env, len(raw))
+            return None
+        if not self.signer.valid(env):
+            self._count("unsigned")
+            log.warning("market rpc: dropped an unsigned or mis-signed %s request", env["method"])
+            self._reply(env, {"error": {"type": "AuthError", "message": "request signature refused"}})
+            return None
+        return env
+
+    def _in_time(self, env: dict[str, Any]) -> bool:
+        late = expired_ms(env)
+        if late > 0:  # the caller gave up: it must never run now
+            self._count("expired")
+            log.warning(
+                "market rpc: discarded %s %s, %d ms past its deadline", env["method"], env["id"], late
+            )
+        return late <= 0
+
+    def _answer_places(self, envs: list[dict[str, Any]]) -> None:
+        envs = [env for env in envs if self._in_time(env)]
+        if not envs:
+            return
+        try:
+            replies = self.endpoint.handle_places(envs)
+            pipe = self.redis.pipeline(transaction=False)
+            for env, reply in zip(envs, replies, strict=True):
+                key = reply_key(self.prefix, env["id"])
+                pipe.lpush(key, json.dumps(reply))
+                pipe.expire(key, 60)
+            pipe.execute()
+            with self._stats_lock:
+                self.stats["served"] += len(envs)
+        except redis.RedisError:
+            log.warning("market rpc: could not reply to %d orders (Redis down)", len(envs))
+        except Exception:  # noqa: BLE001 - the pool thread must survive anything
+            log.exception("market rpc: answering %d orders failed", len(envs))
+
+    def _answer(self, env: dict[str, Any]) -> None:
+        if not self._in_time(env):
+            return
+        try:
+            self._reply(env, self.endpoint.handle(env))
+            self._count("served")
+        except redis.RedisError:
+            log.warning("market rpc: could not reply to %s (Redis down)", env["id"])
+        except Exception:  # noqa: BLE001 - the pool thread must survive anything
+            log.exception("market rpc: answering %s failed", env["id"])
+
+    def _reply(self, env: dict[str, Any], reply: dict[str, Any]) -> None:
+        key = reply_key(self.prefix, env["id"])
+        pipe = self.redis.pipeline()
+        pipe.lpush(key, json.dumps(reply))
+        pipe.expire(key, 60)
+        pipe.execute()
 
     def start(self) -> None:
         def loop() -> None:
@@ -175,6 +293,8 @@ class RedisRpcServer:
                     self.serve_once()
                 except redis.RedisError:
                     self._stop.wait(1.0)  # Redis is down: keep the market running, retry
+                except Exception:  # noqa: BLE001 - nothing a request holds may end this loop
+                    log.exception("market rpc: unexpected error; continuing")
 
         self._thread = threading.Thread(target=loop, name="market-rpc", daemon=True)
         self._thread.start()
@@ -186,6 +306,7 @@ class RedisRpcServer:
             self._thread.join(timeout=3)
         if self._flusher:
             self._flusher.join(timeout=3)
+        self._pool.shutdown(wait=True, cancel_futures=False)
         with contextlib.suppress(redis.RedisError):
             self.flush()
         self.redis.close()

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from trading import domain
+from trading.orders import commands, context, results
 
 _TYPES: dict[str, type] = {
     cls.__name__: cls
@@ -24,12 +25,20 @@ _TYPES: dict[str, type] = {
         domain.Position,
         domain.Balance,
         domain.Account,
+        commands.Modify,
+        commands.Cancel,
+        context.Actor,
+        context.OrderContext,
+        results.Preview,
+        results.IntentStatus,
     )
 }
 _ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "side": domain.Side,
     "order_type": domain.OrderType,
     "status": domain.OrderStatus,
+    "role": context.Role,
+    "entry": context.EntryPoint,
 }
 
 
@@ -74,7 +83,14 @@ def decode(obj: Any) -> Any:
         value = decode(obj[f.name])
         if f.name in _ENUM_FIELDS and value is not None:
             value = _ENUM_FIELDS[f.name](value)
-        if isinstance(value, list) and f.name in ("asks", "bids", "positions", "open_orders", "fills"):
+        if isinstance(value, list) and f.name in (
+            "asks",
+            "bids",
+            "positions",
+            "open_orders",
+            "fills",
+            "confirm",
+        ):
             value = tuple(value)
         kwargs[f.name] = value
     return cls(**kwargs)

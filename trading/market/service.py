@@ -21,7 +21,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from trading.brokers.paper.exchange import PaperExchange
+from trading.brokers.errors import OrderRejected, Reason
+from trading.brokers.paper.exchange import OrderSeq, PaperExchange
 from trading.brokers.paper.store import MemoryStore, PaperStore
 from trading.market.clock import Clock, DemoClock, RealClock
 from trading.market.simulator import MarketSimulator, TickBatch, USReturns
@@ -51,6 +52,8 @@ class MarketService:
         *,
         clock: Clock | None = None,
         store: PaperStore | None = None,
+        store_factory: Callable[[str], PaperStore] | None = None,
+        account: str = "paper",
         seed: int = 42,
         strength: float = 0.6,
         commission_rate: Fraction | None = None,
@@ -66,14 +69,52 @@ class MarketService:
             self.stocks, seed=seed, strength=strength, start_day=self.clock.session_date(),
             prev_close=prev_close, us_returns=us_returns,
         )  # fmt: skip
-        self.exchange = PaperExchange(
-            self.sim, self.clock, store or MemoryStore(), commission_rate=commission_rate, lock=self.lock
-        )
+        self._commission_rate = commission_rate
+        self._store_factory = store_factory
+        self._order_seq = OrderSeq()
+        self._fill_listeners: list[Callable[[object], None]] = []
+        # One exchange per paper account, all matched against the same simulated market. ``exchange`` is
+        # the default account's (a given ``store``, or a memory store when no factory makes accounts).
+        self.exchanges: dict[str, PaperExchange] = {}
+        self.exchange: PaperExchange | None = None
+        if store is not None or store_factory is None:
+            self.exchange = self._new_exchange(account, store or MemoryStore())
         self._subs: dict[str, dict[int, _Sub]] = {"ticks": {}, "books": {}}
         self._step_listeners: dict[int, Callable[[], None]] = {}
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+
+    def _new_exchange(self, account: str, store: PaperStore) -> PaperExchange:
+        ex = PaperExchange(
+            self.sim, self.clock, store, commission_rate=self._commission_rate, market_lock=self.lock,
+            account=account, seq=self._order_seq,
+        )  # fmt: skip
+        for cb in self._fill_listeners:
+            ex.add_fill_listener(cb)
+        self.exchanges[account] = ex
+        return ex
+
+    def add_fill_listener(self, callback: Callable[[object], None]) -> None:
+        """Call ``callback(fill)`` for every execution of every paper account (``fill.account`` says whose),
+        accounts opened later included."""
+        with self.lock:
+            self._fill_listeners.append(callback)
+            for ex in self.exchanges.values():
+                ex.add_fill_listener(callback)
+
+    def exchange_for(self, account: str) -> PaperExchange:
+        """The exchange of paper account ``account`` (loaded from its store on first use)."""
+        ex = self.exchanges.get(account)  # the common case needs no lock (a dict read)
+        if ex is not None:
+            return ex
+        with self.lock:
+            ex = self.exchanges.get(account)
+            if ex is None:
+                if self._store_factory is None:
+                    raise OrderRejected(Reason.NO_ACCOUNT, account)
+                ex = self._new_exchange(account, self._store_factory(account))
+            return ex
 
     @classmethod
     def from_settings(
@@ -82,12 +123,15 @@ class MarketService:
         store: PaperStore | None = None,
         prev_close: Mapping[str, int] | None = None,
         stocks: Sequence[StockInfo] | None = None,
+        store_factory: Callable[[str], PaperStore] | None = None,
     ) -> MarketService:
         """Clock, seed, US strength, commission, initial cash and step interval from the settings."""
         clock = DemoClock(settings.market_speed) if settings.market_clock == "demo" else RealClock()
         rate = Fraction(str(settings.commission_pct)) / 100 if settings.commission_pct is not None else None
+        if store is None and store_factory is None:
+            store = MemoryStore(settings.paper_initial_cash)
         return cls(
-            stocks, clock=clock, store=store or MemoryStore(settings.paper_initial_cash),
+            stocks, clock=clock, store=store, store_factory=store_factory,
             seed=settings.market_seed, strength=settings.us_effect_strength, commission_rate=rate,
             prev_close=prev_close, interval=settings.market_step_ms / 1000,
         )  # fmt: skip
@@ -99,10 +143,15 @@ class MarketService:
         with self.lock:
             batch = self.sim.step(now or self.clock.now())
             books = self._changed_books(batch)
-        self.exchange.on_batch(batch)
-        with self.lock:
-            if self.sim.day != self.exchange.day:
-                self.exchange.roll_day(self.sim.day)
+            exchanges = list(self.exchanges.values())
+            day = self.sim.day
+        for ex in exchanges:  # each account under its own lock: never the market's while waiting for one
+            try:
+                ex.on_batch(batch)
+                if day != ex.day:
+                    ex.roll_day(day)
+            except Exception:  # noqa: BLE001 - one account's store failure must not stop the others
+                log.exception("paper account %s: matching failed", ex.account)
         self._publish(batch, books)
         for listener in list(self._step_listeners.values()):
             try:

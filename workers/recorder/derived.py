@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from db.repositories import rankings as rank_repo
 from db.repositories.ticks import MinuteDelta, naive_kst, upsert_minute_deltas
+from services.market_cache import MarketCacheWriter
 from trading.brokers.base import Broker
 from trading.domain import KST, Quote, RankRow, Tick
-from workers.recorder.cache import MarketCacheWriter
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from services.market_cache import MemoryMarketCache, RedisMarketCache
 from trading.brokers.base import Broker
 from trading.config import Settings
 from trading.domain import KST
 from workers.recorder.buffer import BufferWriter
-from workers.recorder.cache import MemoryMarketCache, RedisMarketCache
 from workers.recorder.collector import TickCollector
 from workers.recorder.derived import MinuteBarAggregator, QuoteTracker, RankingSnapshotter
 from workers.recorder.feed import FeedManager

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from db.engine import make_engine
 from db.migrate import upgrade
+from services.market_cache import MemoryMarketCache, RedisMarketCache
 from trading.brokers.base import Channel
 from trading.brokers.paper.broker import PaperBroker
 from trading.config import load_settings
@@ -19,7 +20,6 @@ from trading.domain import Tick
 from trading.krx import krx_session_bounds, next_krx_session, phase_at
 from trading.market.service import MarketService
 from trading.market.stocks import load_listing
-from workers.recorder.cache import MemoryMarketCache, RedisMarketCache
 from workers.recorder.health import FileHealthStore, RedisHealthStore
 from workers.recorder.metrics import render_metrics
 from workers.recorder.service import Recorder, RecorderOptions

@@ -36,7 +36,7 @@ from trading.brokers.common.rate_limit import RateLimiter, default_rate_limiter
 from trading.brokers.common.reconcile import OrderOutcomeUnknown, reconcile
 from trading.brokers.common.token_store import TokenStore, default_token_store, token_key
 from trading.brokers.common.tokens import TokenManager
-from trading.brokers.common.validate import check_code, check_request
+from trading.brokers.common.validate import check_code, check_request, check_revision
 from trading.brokers.common.values import kst_at, now_kst, to_int
 from trading.brokers.errors import BrokerUnavailable, OrderRejected, Reason
 from trading.brokers.kis import auth, parse
@@ -104,6 +104,8 @@ class KisBroker:
         )
         self.rest = KisRest(opts, self.http, self.tokens, limiter, rule_name=key)
         self.journal = OrderJournal()
+        # Set by the account owner (its lease's ``check``); None = no ownership guard (adapter tests).
+        self.send_guard: Callable[[], None] | None = None
         self._org_no: dict[str, str] = {}
         self._feed: Feed | None = None
 
@@ -232,8 +234,16 @@ class KisBroker:
             raise BrokerUnavailable("KIS needs the account number (setting KIS_ACCOUNT, e.g. 12345678-01)")
         return {"CANO": self.opts.cano, "ACNT_PRDT_CD": self.opts.product_code}
 
+    def _order_gate(self) -> None:
+        """Checked before every order, modify and cancel is sent (the gateway checked first)."""
+        if self.opts.is_real and not self.opts.live_trading:
+            raise OrderRejected(Reason.LIVE_DISABLED, "KIS real account")
+        if self.send_guard is not None:
+            self.send_guard()
+
     def place_order(self, req: OrderRequest) -> Order:
         check_request(req)
+        self._order_gate()
         existing = self.journal.by_client(req.client_order_id)
         if existing is not None:
             return existing
@@ -339,6 +349,8 @@ class KisBroker:
         return _upper(out.body.get("output") or {})
 
     def cancel_order(self, order_id: str, qty: int | None = None) -> Order:
+        check_revision(None, qty)
+        self._order_gate()
         order = self._find(order_id)
         if qty is not None and (qty < 1 or qty > order.remaining_qty):
             raise OrderRejected(Reason.BAD_QTY, str(qty))
@@ -349,6 +361,8 @@ class KisBroker:
         return replace(order, qty=order.qty - qty, updated_at=now)
 
     def modify_order(self, order_id: str, price: int | None = None, qty: int | None = None) -> Order:
+        check_revision(price, qty)
+        self._order_gate()
         order = self._find(order_id)
         if (price is None or price == order.price) and (qty is None or qty == order.qty):
             raise OrderRejected(Reason.NO_CHANGE, order_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trading.brokers.common.reasons import reason_for
 from trading.brokers.errors import (
     AuthError,
     BrokerError,
@@ -9,13 +10,14 @@ from trading.brokers.errors import (
     MarketClosed,
     OrderRejected,
     RateLimited,
-    Reason,
 )
 
 RATE_LIMIT_CODES = frozenset({"EGW00201"})
 TOKEN_CODES = frozenset({"EGW00123", "EGW00121"})  # expired / invalid (EGW00121 UNCONFIRMED)
 TOKEN_ISSUE_LIMIT = "EGW00133"
 WRONG_ENV_CODES = frozenset({"EGW02004"})
+# Answers that refuse a request before processing it: an order with one of these was not placed.
+REFUSAL_CODES = RATE_LIMIT_CODES | TOKEN_CODES | WRONG_ENV_CODES | {TOKEN_ISSUE_LIMIT}
 MARKET_CLOSED_HINTS = ("장운영시간", "장종료", "장시작전", "장마감")
 
 
@@ -52,5 +54,5 @@ def error_for(code: str, message: str, env: str, *, order: bool, http_status: in
             err = MarketClosed(message)
             err.broker_message = text
             return err
-        return OrderRejected(Reason.BROKER, message or code, broker_message=text)
+        return OrderRejected(reason_for(message), message or code, broker_message=text)
     return BrokerUnavailable(f"KIS request failed: {text or f'HTTP {http_status}'}", broker_message=text)

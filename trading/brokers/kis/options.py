@@ -21,10 +21,11 @@ ORDER_TR_IDS: dict[str, dict[str, str]] = {
 @dataclass(slots=True)
 class KisOptions:
     env: str = "mock"  # "real" | "mock"
-    app_key: str = ""
-    app_secret: str = ""
-    account: str = ""  # "12345678-01"
-    hts_id: str = ""  # HTS ID: the tr_key of fill notices (H0STCNI0/H0STCNI9)
+    live_trading: bool = False  # LIVE_TRADING: a real account refuses every order without it
+    app_key: str = field(default="", repr=False)
+    app_secret: str = field(default="", repr=False)
+    account: str = field(default="", repr=False)  # "12345678-01"
+    hts_id: str = field(default="", repr=False)  # HTS ID: the tr_key of fill notices (H0STCNI0/H0STCNI9)
     rest_url: str = ""
     ws_url: str = ""
     ws_path: str = "/tryitout"  # appended when ws_url has no path
@@ -55,6 +56,7 @@ class KisOptions:
         rest, ws = settings.broker_urls("kis")
         values: dict[str, Any] = {
             "env": settings.broker_env,
+            "live_trading": bool(getattr(settings, "live_trading", False)),
             "app_key": secret(settings.kis_app_key),
             "app_secret": secret(settings.kis_app_secret),
             "account": settings.kis_account or "",

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from trading.brokers.common.backoff import backoff_delay
-from trading.brokers.common.http import HttpClient
+from trading.brokers.common.http import HttpClient, ResponseLost
 from trading.brokers.common.rate_limit import RateLimiter, RateRule
 from trading.brokers.common.tokens import TokenManager
 from trading.brokers.errors import BrokerUnavailable, RateLimited
-from trading.brokers.kis.errors import RATE_LIMIT_CODES, TOKEN_CODES, error_for
+from trading.brokers.kis.errors import RATE_LIMIT_CODES, REFUSAL_CODES, TOKEN_CODES, error_for
 from trading.brokers.kis.options import KisOptions
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,11 @@ class KisRest:
                 continue
             if response.status_code == 200 and str(data.get("rt_cd", "")) == "0":
                 return KisResponse(data, response.headers.get("tr_cont", ""))
+            if order and response.status_code >= 500 and code not in REFUSAL_CODES:
+                # A server error to an order may come after the broker took it: unknown, reconcile.
+                raise ResponseLost(
+                    f"KIS {tr_id}: HTTP {response.status_code} [{code}] {message}; outcome unknown"
+                )
             if not data and response.status_code >= 500:
                 raise BrokerUnavailable(f"KIS {tr_id}: HTTP {response.status_code}")
             raise error_for(code, message, self.opts.env, order=order, http_status=response.status_code)

@@ -36,7 +36,7 @@ from trading.brokers.common.rate_limit import RateLimiter, default_rate_limiter
 from trading.brokers.common.reconcile import OrderOutcomeUnknown, reconcile
 from trading.brokers.common.token_store import TokenStore, default_token_store, token_key
 from trading.brokers.common.tokens import TokenManager
-from trading.brokers.common.validate import check_code, check_request
+from trading.brokers.common.validate import check_code, check_request, check_revision
 from trading.brokers.common.values import now_kst, to_int
 from trading.brokers.errors import BrokerUnavailable, OrderRejected, Reason
 from trading.brokers.kiwoom import auth, parse
@@ -95,6 +95,8 @@ class KiwoomBroker:
         )
         self.rest = KiwoomRest(opts, self.http, self.tokens, limiter, key)
         self.journal = OrderJournal()
+        # Set by the account owner (its lease's ``check``); None = no ownership guard (adapter tests).
+        self.send_guard: Callable[[], None] | None = None
         self._feed: Feed | None = None
 
     @classmethod
@@ -187,8 +189,16 @@ class KiwoomBroker:
         return [replace(r, rank=i + 1) for i, r in enumerate(ranked[:limit])]
 
     # ---- orders ---------------------------------------------------------------------------
+    def _order_gate(self) -> None:
+        """Checked before every order, modify and cancel is sent (the gateway checked first)."""
+        if self.opts.is_real and not self.opts.live_trading:
+            raise OrderRejected(Reason.LIVE_DISABLED, "Kiwoom real account")
+        if self.send_guard is not None:
+            self.send_guard()
+
     def place_order(self, req: OrderRequest) -> Order:
         check_request(req)
+        self._order_gate()
         existing = self.journal.by_client(req.client_order_id)
         if existing is not None:
             return existing
@@ -269,6 +279,8 @@ class KiwoomBroker:
             ) from err
 
     def cancel_order(self, order_id: str, qty: int | None = None) -> Order:
+        check_revision(None, qty)
+        self._order_gate()
         order = self._find(order_id)
         if qty is not None and (qty < 1 or qty > order.remaining_qty):
             raise OrderRejected(Reason.BAD_QTY, str(qty))
@@ -285,6 +297,8 @@ class KiwoomBroker:
         return replace(order, qty=order.qty - qty, updated_at=now)
 
     def modify_order(self, order_id: str, price: int | None = None, qty: int | None = None) -> Order:
+        check_revision(price, qty)
+        self._order_gate()
         order = self._find(order_id)
         if (price is None or price == order.price) and (qty is None or qty == order.qty):
             raise OrderRejected(Reason.NO_CHANGE, order_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from trading.brokers.common.reasons import reason_for
 from trading.brokers.errors import (
     AuthError,
     BrokerError,
@@ -91,5 +92,5 @@ def error_for(kind: Kind, code: str, message: str, env: str, *, order: bool, htt
             err = MarketClosed(message)
             err.broker_message = text
             return err
-        return OrderRejected(Reason.BROKER, message or code, broker_message=text)
+        return OrderRejected(reason_for(message), message or code, broker_message=text)
     return BrokerUnavailable(f"Kiwoom request failed: {text}", broker_message=text)

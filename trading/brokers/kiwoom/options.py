@@ -15,9 +15,10 @@ from trading.brokers.common.options import overrides_from, secret
 @dataclass(slots=True)
 class KiwoomOptions:
     env: str = "mock"
-    app_key: str = ""
-    secret_key: str = ""
-    account: str = ""  # informational: Kiwoom ties the account to the app key
+    live_trading: bool = False  # LIVE_TRADING: a real account refuses every order without it
+    app_key: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)
+    account: str = field(default="", repr=False)  # informational: Kiwoom ties the account to the app key
     rest_url: str = ""
     ws_url: str = ""
     exchange: str = "KRX"  # dmst_stex_tp on orders (mock: KRX only)
@@ -48,6 +49,7 @@ class KiwoomOptions:
         rest, ws = settings.broker_urls("kiwoom")
         values: dict[str, Any] = {
             "env": settings.broker_env,
+            "live_trading": bool(getattr(settings, "live_trading", False)),
             "app_key": secret(settings.kiwoom_app_key),
             "secret_key": secret(settings.kiwoom_secret_key),
             "account": settings.kiwoom_account or "",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trading.brokers.common.backoff import backoff_delay
-from trading.brokers.common.http import HttpClient
+from trading.brokers.common.http import HttpClient, ResponseLost
 from trading.brokers.common.rate_limit import RateLimiter, RateRule
 from trading.brokers.common.tokens import TokenManager
 from trading.brokers.errors import BrokerUnavailable, RateLimited
@@ -68,11 +68,20 @@ class KiwoomRest:
             except ValueError:
                 data = None
             if not isinstance(data, dict):
+                if response.status_code >= 500 and order:
+                    raise ResponseLost(f"Kiwoom {api_id}: HTTP {response.status_code}; outcome unknown")
                 if response.status_code >= 500:
                     raise BrokerUnavailable(f"Kiwoom {api_id}: HTTP {response.status_code}")
                 data = {}
             message = str(data.get("return_msg") or "").strip()
             kind, code = classify(response.status_code, data.get("return_code", 0), message)
+            if (
+                order
+                and response.status_code >= 500
+                and kind not in (Kind.RATE, Kind.RENEW, Kind.WRONG_ENV, Kind.AUTH)
+            ):
+                # A server error to an order may come after the broker took it: unknown, reconcile.
+                raise ResponseLost(f"Kiwoom {api_id}: HTTP {response.status_code} {message}; outcome unknown")
             if kind == Kind.OK:
                 return KiwoomResponse(
                     data, response.headers.get("cont-yn", ""), response.headers.get("next-key", "")

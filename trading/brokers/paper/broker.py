@@ -9,6 +9,7 @@ from typing import Protocol
 
 from trading.brokers.base import Channel, Subscription
 from trading.brokers.errors import OrderRejected, Reason
+from trading.brokers.paper.exchange import PaperExchange, place_many
 from trading.domain import KST, Account, Balance, Bar, Fill, Order, OrderBook, OrderRequest, Quote, RankRow
 from trading.krx import krx_session_bounds
 from trading.market.service import MarketService
@@ -49,16 +50,36 @@ def aggregate(bars: Sequence[Bar], interval: int, session_open: datetime) -> lis
 
 
 class PaperBroker:
-    """Orders go to the shared paper exchange; prices come from the shared simulator."""
+    """One paper account's view of the shared market: orders go to the account's exchange, prices come
+    from the shared simulator. ``account`` None is the market's default exchange (memory-store markets)."""
 
     name = "paper"
     is_live = False
 
-    def __init__(self, service: MarketService, bars: BarSource | None = None, owns_service: bool = False):
+    def __init__(
+        self,
+        service: MarketService,
+        bars: BarSource | None = None,
+        owns_service: bool = False,
+        account: str | None = None,
+    ):
         self.service = service
         self.bars = bars
+        self.account = account
         self._owns = owns_service
         self._subs: list[Subscription] = []
+
+    @property
+    def exchange(self) -> PaperExchange:
+        if self.account is not None:
+            return self.service.exchange_for(self.account)
+        if self.service.exchange is None:
+            raise OrderRejected(Reason.NO_ACCOUNT, "this market has no default paper account")
+        return self.service.exchange
+
+    def for_account(self, account: str) -> PaperBroker:
+        """The same market seen from another paper account (the market keeps running for the owner)."""
+        return PaperBroker(self.service, self.bars, account=account)
 
     def _check(self, code: str) -> None:
         if not self.service.sim.has(code):
@@ -100,28 +121,45 @@ class PaperBroker:
             return self.service.sim.ranking(limit, market)
 
     def place_order(self, req: OrderRequest) -> Order:
-        return self.service.exchange.place_order(req)
+        return self.exchange.place_order(req)
+
+    @property
+    def batch_key(self) -> int:
+        """Accounts of one market share it: their orders may be written in one transaction."""
+        return id(self.service)
+
+    def place_orders_journaled(
+        self, items: list[tuple[str, OrderRequest, object]]
+    ) -> list[Order | Exception]:
+        """Place each ``(paper account, request, journal intent)`` of this market in ONE store transaction
+        together with its intent; each entry of the answer is the order or what refused it
+        (``DuplicateAttachment``: that client id is already journaled, nothing written for it)."""
+        return place_many([(self.service.exchange_for(a), req, intent) for a, req, intent in items])
 
     def modify_order(self, order_id: str, price: int | None = None, qty: int | None = None) -> Order:
-        return self.service.exchange.modify_order(order_id, price, qty)
+        return self.exchange.modify_order(order_id, price, qty)
 
     def cancel_order(self, order_id: str, qty: int | None = None) -> Order:
-        return self.service.exchange.cancel_order(order_id, qty)
+        return self.exchange.cancel_order(order_id, qty)
+
+    def get_order(self, order_id: str) -> Order | None:
+        """Today's or an active order of this account, as it is now."""
+        return self.exchange.get_order(order_id)
 
     def open_orders(self) -> list[Order]:
-        return self.service.exchange.open_orders()
+        return self.exchange.open_orders()
 
     def orders(self, day: date | None = None) -> list[Order]:
-        return self.service.exchange.orders(day)
+        return self.exchange.orders(day)
 
     def fills(self, day: date | None = None) -> list[Fill]:
-        return self.service.exchange.fills(day)
+        return self.exchange.fills(day)
 
     def balance(self) -> Balance:
-        return self.service.exchange.balance()
+        return self.exchange.balance()
 
-    def account(self) -> Account:
-        ex = self.service.exchange
+    def account_view(self) -> Account:
+        ex = self.exchange
         with ex.lock:  # one consistent moment
             return Account(tuple(ex.open_orders()), tuple(ex.fills()), ex.balance())
 
@@ -130,7 +168,7 @@ class PaperBroker:
     ) -> Subscription:
         channel = Channel(channel)
         if channel is Channel.FILLS:
-            sub: Subscription = _FillSub(self.service.exchange.add_fill_listener(callback))
+            sub: Subscription = _FillSub(self.exchange.add_fill_listener(callback))
         else:
             sub = self.service.subscribe(channel.value, codes, callback)
         self._subs.append(sub)

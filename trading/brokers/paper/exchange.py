@@ -28,6 +28,7 @@ Rules (documented because they are a model, not KRX itself):
 from __future__ import annotations
 
 import bisect
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -40,6 +41,7 @@ import numpy as np
 
 from trading.brokers.errors import BrokerUnavailable, MarketClosed, OrderRejected, Reason
 from trading.brokers.paper.store import (
+    DuplicateAttachment,
     OrderRecord,
     PaperStore,
     PositionRecord,
@@ -103,6 +105,81 @@ class _Pos:
     realized: int
 
 
+@dataclasses.dataclass(slots=True)
+class _Pending:
+    """One place_order call waiting to be combined into a batch."""
+
+    req: OrderRequest
+    attach: object | None = None
+    done: bool = False
+    order: Order | None = None
+    error: Exception | None = None
+    fills: list[Fill] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(slots=True)
+class _Prepared:
+    """A batch checked and matched, waiting for its write (see ``place_many``)."""
+
+    exchange: PaperExchange
+    batch: list[_Pending]
+    txn: _Txn
+    placed: list[tuple[_Pending, str]] = dataclasses.field(default_factory=list)
+    twins: list[tuple[_Pending, str]] = dataclasses.field(default_factory=list)
+    event: StoreEvent | None = None
+
+
+def write_events(events: list[tuple[PaperStore, StoreEvent]]) -> None:
+    """Write every event in one transaction (stores of one database: the first store's ``apply_all``);
+    ``BrokerUnavailable`` on a failed write, the store's own refusals as they are."""
+    try:
+        events[0][0].apply_all(events)
+    except (OrderRejected, DuplicateAttachment):
+        raise
+    except Exception as err:
+        raise BrokerUnavailable(f"paper store write failed: {err}") from err
+
+
+def place_many(items: list[tuple[PaperExchange, OrderRequest, object | None]]) -> list[Order | Exception]:
+    """Place orders of several accounts (exchanges of one market and database) in ONE transaction.
+
+    Each exchange's lock is taken in account order (no deadlock with another batch, and the market's
+    steps take one exchange lock at a time); each batch is checked as ``place_order`` checks it.
+    """
+    groups: dict[PaperExchange, list[_Pending]] = {}
+    slots = []
+    for ex, req, attach in items:
+        slot = _Pending(req, attach)
+        groups.setdefault(ex, []).append(slot)
+        slots.append((ex, slot))
+    exchanges = sorted(groups, key=lambda e: str(e.account))
+    with contextlib.ExitStack() as stack:
+        for ex in exchanges:
+            stack.enter_context(ex.lock)
+        preps = [ex._prepare(groups[ex]) for ex in exchanges]
+        events = [(p.exchange.store, p.event) for p in preps if p.event is not None]
+        error: Exception | None = None
+        if events:
+            try:
+                write_events(events)
+            except Exception as err:  # noqa: BLE001 - handed to each batch's callers
+                error = err
+        if isinstance(error, DuplicateAttachment) and len(events) > 1:
+            for p in reversed(preps):  # one clash fails the shared transaction: each account on its own
+                p.exchange._release_ids(len(p.placed))
+                for sl, _oid in p.placed + p.twins:
+                    sl.done = False
+                p.exchange._place_batch([sl for sl, _ in p.placed + p.twins])
+        else:
+            for p in reversed(preps):  # (reversed: a failed write gives the shared ids back in order)
+                p.exchange._settle(p, error)
+    for ex in exchanges:
+        fills = [f for sl in groups[ex] for f in sl.fills]
+        if fills:
+            ex._publish(fills)
+    return [sl.error if sl.error is not None else sl.order for _, sl in slots]  # type: ignore[misc]
+
+
 class _Txn:
     """Changes of one event, applied to the exchange only after the store wrote them."""
 
@@ -142,6 +219,16 @@ def _ms(t: datetime) -> datetime:
     return t.replace(microsecond=t.microsecond - t.microsecond % 1000)
 
 
+class OrderSeq:
+    """The order-id counter, shared by every account's exchange of one market (under the market's lock),
+    so ids stay unique across accounts."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: int = 1):
+        self.value = value
+
+
 class PaperExchange:
     """One paper account matched against a MarketView. Thread-safe (one lock)."""
 
@@ -153,14 +240,25 @@ class PaperExchange:
         *,
         commission_rate: Fraction | None = None,
         lock: threading.RLock | None = None,
+        market_lock: threading.RLock | None = None,
+        account: str | None = None,
+        seq: OrderSeq | None = None,
     ):
         self.market = market
         self.clock = clock
         self.store = store
+        self.account = account
+        self._ids = seq or OrderSeq()
+        self._queue: list[_Pending] = []  # place_order calls waiting for the lock (combined)
+        self._reserved_to = 0  # the id counter's value after this exchange's last reservation
+        self._queue_lock = threading.Lock()
         rate = Fraction(commission_rate if commission_rate is not None else COMMISSION_RATES["paper"])
         self.commission_rate = rate
         self._c_num, self._c_den = rate.numerator, rate.denominator
+        # ``lock`` guards this account's state; ``market_lock`` (the market's) is taken, after it, only
+        # while an order reads the market (book, limits), so accounts commit to the store in parallel.
         self.lock = lock or threading.RLock()
+        self._market_lock = market_lock or contextlib.nullcontext()
         self._listeners: list[Callable[[Fill], None]] = []
         self._tax_cache: dict[tuple[date, str], tuple[int, int, int, int]] = {}
         self._tick_tables: dict[tuple[date, str], tuple[list[int], list[int]]] = {}
@@ -174,7 +272,7 @@ class PaperExchange:
         state = self.store.load(self.day)
         self.initial_cash = state.initial_cash
         self.cash = state.cash
-        self._seq = state.next_seq
+        self._ids.value = max(self._ids.value, state.next_seq)
         self._orders: dict[str, _Live] = {}
         self._by_code: dict[str, dict[str, _Live]] = {}
         self._client: dict[str, str] = {}
@@ -212,8 +310,9 @@ class PaperExchange:
                 self._reserved_shares[o.code] = self._reserved_shares.get(o.code, 0) + o.qty - o.filled_qty
             self._by_code.setdefault(o.code, {})[o.order_id] = live
 
-    def _commit(self, txn: _Txn, now: datetime) -> None:
-        event = StoreEvent(
+    def _event(self, txn: _Txn, now: datetime, attach: tuple[tuple[object, str], ...] = ()) -> StoreEvent:
+        """What the store must write for ``txn``."""
+        return StoreEvent(
             time=now,
             cash=txn.cash,
             orders=tuple(
@@ -225,11 +324,16 @@ class PaperExchange:
                 PositionRecord(code, p.qty, p.cost, p.realized, code not in self._positions)
                 for code, p in txn.positions.items()
             ),
+            attachments=tuple((a, txn.orders[oid].order) for a, oid in attach),
         )
-        try:
-            self.store.apply(event)
-        except Exception as err:
-            raise BrokerUnavailable(f"paper store write failed: {err}") from err
+
+    def _commit(self, txn: _Txn, now: datetime, attach: tuple[tuple[object, str], ...] = ()) -> None:
+        """Write ``txn`` to the store, then apply it here (nothing changes when the write fails)."""
+        write_events([(self.store, self._event(txn, now, attach))])
+        self._apply_txn(txn)
+
+    def _apply_txn(self, txn: _Txn) -> None:
+        """Apply a stored transaction to the in-memory state."""
         for lv in txn.orders.values():
             self._install(lv)
         self._positions.update(txn.positions)
@@ -328,40 +432,149 @@ class PaperExchange:
 
     # --- orders ------------------------------------------------------------------------------
 
-    def place_order(self, req: OrderRequest) -> Order:
+    def place_order(self, req: OrderRequest, attach: object | None = None) -> Order:
+        """Place ``req``; ``attach`` (e.g. the order gateway's journal intent) is written by the store in the
+        same transaction as the order.
+
+        Concurrent calls are combined: whoever takes the lock places every queued order in one store
+        transaction (one commit for many orders), each checked against the ones before it in the batch.
+        """
+        slot = _Pending(req, attach)
+        with self._queue_lock:
+            self._queue.append(slot)
         with self.lock:
-            existing = self._by_client_id(req.client_order_id)
-            if existing is not None:
-                return existing
-            txn = _Txn(self.cash)
-            order = self._place(txn, req)
-            self._commit(txn, order.created_at)
-            self._seq += 1  # only once stored: a rejection or a failed write consumes no id
-            self._prio += 1
-            fills = txn.fills
-            result = _copy(self._orders[order.order_id].order)
-        if fills:
-            self._publish(fills)
-        return result
+            if not slot.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._place_batch(batch)
+        if slot.fills:
+            self._publish(slot.fills)
+        if slot.error is not None:
+            raise slot.error
+        assert slot.order is not None
+        return slot.order
+
+    def _place_batch(self, batch: list[_Pending]) -> None:
+        """Place ``batch`` in one transaction (under the lock); every slot ends done."""
+        prep = self._prepare(batch)
+        if prep.event is None:
+            self._settle(prep, None)
+            return
+        try:
+            write_events([(self.store, prep.event)])
+        except Exception as err:  # noqa: BLE001 - nothing was written; _settle hands each caller the error
+            self._settle(prep, err)
+            return
+        self._settle(prep, None)
+
+    def _prepare(self, batch: list[_Pending]) -> _Prepared:
+        """Check and match ``batch`` into one transaction, not yet written (under the lock)."""
+        txn = _Txn(self.cash)
+        prep = _Prepared(self, batch, txn)
+        seen: dict[str, str] = {}  # client id → order id placed earlier in this batch
+        with self._market_lock:  # the orders read the market; the write does not
+            for slot in batch:
+                cid = slot.req.client_order_id
+                if cid and cid in seen:
+                    prep.twins.append((slot, seen[cid]))
+                    continue
+                existing = self._by_client_id(cid)
+                if existing is not None:
+                    if slot.attach is not None:  # journaled: the journal answers for the first order
+                        slot.error, slot.done = DuplicateAttachment(f"client id {cid} exists"), True
+                    else:
+                        slot.order, slot.done = existing, True
+                    continue
+                try:
+                    seq, prio = self._ids.value + len(prep.placed), self._prio + len(prep.placed)
+                    order = self._place(txn, slot.req, seq, prio)
+                except OrderRejected as err:
+                    slot.error, slot.done = err, True
+                    continue
+                prep.placed.append((slot, order.order_id))
+                if cid:
+                    seen[cid] = order.order_id
+            if prep.placed:  # ids come from the counter shared by the market's accounts: reserve them now
+                self._ids.value += len(prep.placed)
+                self._prio += len(prep.placed)
+                self._reserved_to = self._ids.value
+        if prep.placed:
+            attach = tuple((sl.attach, oid) for sl, oid in prep.placed if sl.attach is not None)
+            prep.event = self._event(txn, self._orders_time(txn, prep.placed), attach)
+        return prep
+
+    def _settle(self, prep: _Prepared, error: Exception | None) -> None:
+        """After the write (``error`` None) or its failure: apply, or give the ids back; answer each slot."""
+        placed, twins = prep.placed, prep.twins
+        if error is not None:
+            self._release_ids(len(placed))
+            if isinstance(error, DuplicateAttachment) and len(placed) > 1:
+                for sl, _oid in placed + twins:  # one order's attachment clashed: the others one by one
+                    self._place_batch([sl])
+                return
+            if not isinstance(error, OrderRejected | DuplicateAttachment):
+                error = BrokerUnavailable(f"paper store write failed: {error}")
+            for sl, _oid in placed + twins:
+                sl.error, sl.done = error, True
+            return
+        if placed:
+            self._apply_txn(prep.txn)
+        by_order: dict[str, list[Fill]] = {}
+        for f in prep.txn.fills:
+            by_order.setdefault(f.order_id, []).append(f)
+        for sl, oid in placed:
+            sl.order, sl.fills, sl.done = _copy(self._orders[oid].order), by_order.get(oid, []), True
+        for sl, oid in twins:
+            if sl.attach is not None:
+                sl.error, sl.done = DuplicateAttachment(f"client id {sl.req.client_order_id} exists"), True
+            else:
+                sl.order, sl.done = _copy(self._orders[oid].order), True
+
+    def _release_ids(self, n: int) -> None:
+        """Give back ``n`` ids reserved for a batch that was not stored (unless another account took
+        later ones meanwhile: then they stay a gap, never a reuse)."""
+        self._prio -= n
+        with self._market_lock:
+            if self._ids.value == self._reserved_to:
+                self._ids.value -= n
+
+    @staticmethod
+    def _orders_time(txn: _Txn, placed: list[tuple[_Pending, str]]) -> datetime:
+        return txn.orders[placed[-1][1]].order.created_at  # type: ignore[return-value]
 
     def _by_client_id(self, cid: str | None) -> Order | None:
+        """Today's or an active order with this client id (what the exchange keeps in memory; the order
+        gateway's journal answers for older ones before they get here)."""
         if not cid:
             return None
         oid = self._client.get(cid)
         if oid is not None and oid in self._orders:
             return _copy(self._orders[oid].order)
-        rec = self.store.find_client_order(cid)
-        return _copy(rec.order) if rec is not None else None
+        return None
 
-    def _place(self, txn: _Txn, req: OrderRequest) -> Order:
+    def _orderable_in(self, txn: _Txn) -> int:
+        """Orderable cash with the orders placed earlier in ``txn`` (a batch) counted."""
+        pending = sum(lv.reserved for oid, lv in txn.orders.items() if oid not in self._orders)
+        return txn.cash - self._reserved_cash - pending
+
+    def _sellable_in(self, txn: _Txn, code: str) -> int:
+        pos = txn.positions.get(code) or self._positions.get(code)
+        selling = sum(
+            lv.order.qty - lv.order.filled_qty
+            for oid, lv in txn.orders.items()
+            if oid not in self._orders and lv.order.code == code and lv.order.side is SELL
+            and lv.order.status in ACTIVE
+        )  # fmt: skip
+        return (pos.qty if pos else 0) - self._reserved_shares.get(code, 0) - selling
+
+    def _place(self, txn: _Txn, req: OrderRequest, seq: int, prio: int) -> Order:
         code = self._check_code(req.code)
         try:
             side = Side(req.side)
             otype = OrderType(req.order_type)
         except ValueError:
-            raise OrderRejected(
-                Reason.BROKER, f"bad side/order type {req.side!r}/{req.order_type!r}"
-            ) from None
+            reason = Reason.BAD_SIDE if req.side not in tuple(Side) else Reason.BAD_ORDER_TYPE
+            raise OrderRejected(reason, f"{req.side!r}/{req.order_type!r}") from None
         qty = req.qty
         if not _is_int(qty) or qty <= 0:
             raise OrderRejected(Reason.BAD_QTY, str(qty))
@@ -372,22 +585,21 @@ class PaperExchange:
         reserved = 0
         if side is BUY:
             reserved = self._reserve_for(price if price is not None else upper, qty)
-            if reserved > self.orderable():
-                raise OrderRejected(
-                    Reason.INSUFFICIENT_CASH, f"needs {reserved:,}, orderable {self.orderable():,}"
-                )
-        elif qty > self.sellable(code):
-            raise OrderRejected(Reason.INSUFFICIENT_SHARES, f"sellable {self.sellable(code):,}")
-        if otype is MARKET and phase is Phase.CONTINUOUS and not self._liquidity(code, side):
+            orderable = self._orderable_in(txn)
+            if reserved > orderable:
+                raise OrderRejected(Reason.INSUFFICIENT_CASH, f"needs {reserved:,}, orderable {orderable:,}")
+        elif qty > (sellable := self._sellable_in(txn, code)):
+            raise OrderRejected(Reason.INSUFFICIENT_SHARES, f"sellable {sellable:,}")
+        if otype is MARKET and phase is Phase.CONTINUOUS and not self._liquidity(code, side, txn):
             raise OrderRejected(Reason.NO_LIQUIDITY)
 
         now = self._now()
-        oid = make_order_id(self.day, self._seq)
+        oid = make_order_id(self.day, seq)
         order = Order(
             oid, code, side, otype, price, qty, client_order_id=req.client_order_id or None,
             created_at=now, updated_at=now,
         )  # fmt: skip
-        live = _Live(order, 0, reserved, self._prio)
+        live = _Live(order, 0, reserved, prio)
         txn.orders[oid] = live
         self._enter(txn, live, phase, now)
         return order
@@ -407,11 +619,15 @@ class PaperExchange:
         else:
             live.queue_ahead = 0
 
-    def _liquidity(self, code: str, side: Side) -> bool:
+    def _liquidity(self, code: str, side: Side, txn: _Txn) -> bool:
         book = self.market.order_book(code)
         levels = book.asks if side is BUY else book.bids
         other = "ask" if side is BUY else "bid"
-        return any(lv.qty - self._taken.get((code, other, lv.price), 0) > 0 for lv in levels)
+        return any(
+            lv.qty - self._taken.get((code, other, lv.price), 0) - txn.taken.get((code, other, lv.price), 0)
+            > 0
+            for lv in levels
+        )
 
     def _walk(self, txn: _Txn, live: _Live, now: datetime) -> None:
         o = live.order
@@ -483,11 +699,13 @@ class PaperExchange:
         k = txn.nfills.get(o.order_id, 0) + 1
         txn.nfills[o.order_id] = k
         n = self._fill_count.get(o.order_id, 0) + k
-        txn.fills.append(Fill(f"{o.order_id}-{n:04d}", o.order_id, o.code, o.side, price, q, fee, tax, t))
+        txn.fills.append(
+            Fill(f"{o.order_id}-{n:04d}", o.order_id, o.code, o.side, price, q, fee, tax, t, self.account)
+        )
         txn.orders[o.order_id] = live
 
     def modify_order(self, order_id: str, price: int | None = None, qty: int | None = None) -> Order:
-        with self.lock:
+        with self.lock, self._market_lock:
             live = self._active(order_id)
             o = live.order
             new_price = o.price
@@ -535,7 +753,7 @@ class PaperExchange:
 
     def cancel_order(self, order_id: str, qty: int | None = None) -> Order:
         """Cancel ``qty`` shares of the remainder (None = all). Allowed in any phase."""
-        with self.lock:
+        with self.lock, self._market_lock:
             live = self._active(order_id)
             o = live.order
             rem = o.qty - o.filled_qty
@@ -578,15 +796,20 @@ class PaperExchange:
                 return []
             ci = batch.code_idx
             txn = _Txn(self.cash)
-            for code in list(self._by_code):
-                i = self.market.index[code]
-                lo = int(np.searchsorted(ci, i, "left"))
-                hi = int(np.searchsorted(ci, i, "right"))
-                if lo < hi:
-                    times = batch.time[lo:hi]
-                    self._match(
-                        txn, code, batch.price[lo:hi], batch.volume[lo:hi], batch.auction[lo:hi], times
-                    )
+            codes = list(self._by_code)
+            idx = np.fromiter((self.market.index[c] for c in codes), dtype=ci.dtype, count=len(codes))
+            los = np.searchsorted(ci, idx, "left")  # one call for every code with resting orders
+            his = np.searchsorted(ci, idx, "right")
+            for k in np.flatnonzero(his > los).tolist():
+                lo, hi = int(los[k]), int(his[k])
+                self._match(
+                    txn,
+                    codes[k],
+                    batch.price[lo:hi],
+                    batch.volume[lo:hi],
+                    batch.auction[lo:hi],
+                    batch.time[lo:hi],
+                )
             fills = self._finish(txn)
         if fills:
             self._publish(fills)
@@ -759,5 +982,5 @@ class PaperExchange:
                 },
                 "positions": self.positions_raw(),
                 "fills": sorted(dataclasses.astuple(f) for f in self._fills),
-                "next_seq": self._seq,
+                "next_seq": self._ids.value,
             }

@@ -48,6 +48,13 @@ class StoreEvent:
     orders: tuple[OrderRecord, ...] = ()
     fills: tuple[Fill, ...] = ()
     positions: tuple[PositionRecord, ...] = ()
+    # What the caller asked to be written with new orders, in the same transaction: (attachment, order).
+    # The SQL store writes the order gateway's journal intents this way.
+    attachments: tuple[tuple[object, Order], ...] = ()
+
+
+class DuplicateAttachment(Exception):
+    """An attachment clashed with one already stored (the order gateway's client id): nothing written."""
 
 
 @dataclass(slots=True)
@@ -65,7 +72,9 @@ class AccountState:
 class PaperStore(Protocol):
     def load(self, day: date) -> AccountState: ...
     def apply(self, event: StoreEvent) -> None: ...
-    def find_client_order(self, client_order_id: str) -> OrderRecord | None: ...
+    def apply_all(self, events: list[tuple[PaperStore, StoreEvent]]) -> None:
+        """Write events of several stores of the same kind (one database) in one transaction."""
+
     def orders_on(self, day: date) -> list[Order]: ...
     def fills_on(self, day: date) -> list[Fill]: ...
 
@@ -77,10 +86,10 @@ class MemoryStore:
         self.initial_cash = initial_cash
         self.cash = initial_cash
         self.orders: dict[str, OrderRecord] = {}
-        self.client_ids: dict[str, str] = {}
         self.fills: list[Fill] = []
         self.positions: dict[str, PositionRecord] = {}
         self.max_seq = 0
+        self.attachments: list[tuple[object, Order]] = []
         self.fail_next = False  # tests: make the next apply raise (nothing written)
 
     def load(self, day: date) -> AccountState:
@@ -94,6 +103,10 @@ class MemoryStore:
         positions = [dataclasses.replace(p, is_new=False) for p in self.positions.values()]
         return AccountState(self.cash, self.initial_cash, orders, fills, positions, self.max_seq + 1)
 
+    def apply_all(self, events: list[tuple[PaperStore, StoreEvent]]) -> None:
+        for store, event in events:  # memory stores: each its own (tests, benchmarks)
+            store.apply(event)
+
     def apply(self, event: StoreEvent) -> None:
         if self.fail_next:
             self.fail_next = False
@@ -103,18 +116,13 @@ class MemoryStore:
             if rec.is_new and o.order_id in self.orders:
                 raise ValueError(f"duplicate order id {o.order_id}")
             self.orders[o.order_id] = rec
-            if o.client_order_id:
-                self.client_ids[o.client_order_id] = o.order_id
             if rec.is_new:
                 self.max_seq = max(self.max_seq, seq_of(o.order_id))
         self.fills.extend(event.fills)
+        self.attachments.extend(event.attachments)
         for p in event.positions:
             self.positions[p.code] = p
         self.cash = event.cash
-
-    def find_client_order(self, client_order_id: str) -> OrderRecord | None:
-        oid = self.client_ids.get(client_order_id)
-        return self.orders[oid] if oid else None
 
     def orders_on(self, day: date) -> list[Order]:
         return [r.order for r in self.orders.values() if _day(r.order.created_at) == day]

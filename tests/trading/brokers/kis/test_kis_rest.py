@@ -106,7 +106,7 @@ def test_market_order_fills_and_shows_in_fills(make_kis):
 def test_broker_refusal_keeps_the_message(make_kis):
     with pytest.raises(OrderRejected) as err:
         make_kis().place_order(OrderRequest("005930", Side.BUY, 10_000, OrderType.LIMIT, 70000))
-    assert err.value.reason == Reason.BROKER
+    assert err.value.reason == Reason.INSUFFICIENT_CASH  # typed from the message; the text is kept
     assert "주문가능금액" in err.value.broker_message and "APBK0952" in err.value.broker_message
 
 

@@ -109,7 +109,7 @@ def test_balance(make_kiwoom):
 def test_order_refusal_is_order_rejected_with_the_broker_message(make_kiwoom):
     with pytest.raises(OrderRejected) as err:
         make_kiwoom().place_order(OrderRequest("005930", Side.BUY, 10_000, OrderType.LIMIT, 70000))
-    assert err.value.reason == Reason.BROKER
+    assert err.value.reason == Reason.INSUFFICIENT_CASH  # typed from the message; the text is kept
     assert "주문가능금액을 초과" in err.value.broker_message
 
 

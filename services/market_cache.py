@@ -3,7 +3,7 @@
 Full mode: Redis keys ``gslts:md:ranking`` (JSON: time + rows), ``gslts:md:quote:{code}`` and
 ``gslts:md:book:{code}`` (JSON with the tick time), ``gslts:md:tick:{code}`` (epoch seconds of the
 last tick). Embedded mode: ``MemoryMarketCache`` (in-process dicts). Both readers implement
-``app.marketdata.MarketData``; intraday bars come from ``minute_bars`` when an engine is given.
+``services.market_data.MarketData``; intraday bars come from ``minute_bars`` when an engine is given.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class RedisMarketCache:
     def put_book(self, book: OrderBook) -> None:
         self.r.set(f"{self.prefix}book:{book.code}", book_to_json(book), ex=self.ttl_s)
 
-    # reader (app.marketdata.MarketData)
+    # reader (services.market_data.MarketData)
     def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]:
         raw = self.r.get(self.prefix + "ranking")
         if not raw:

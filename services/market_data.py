@@ -1,8 +1,9 @@
-"""Latest market data for the web app: one read path, no per-viewer broker calls.
+"""Latest market data for the pages: one read path, no per-viewer broker calls.
 
-Embedded mode reads the in-process market (memory); full mode reads the cache the market owner /
-recorder writes into Redis. Pages call ``market_data()`` and never a broker for quotes, books or the
-ranking. Orders and account data go through ``runtime().broker()``.
+Embedded mode reads the in-process market (memory, ``ServiceMarketData``); full mode reads the cache
+the market owner / recorder writes into Redis (``services/market_cache.py``). Pages call
+``app.runtime.market_data()`` and never a broker for quotes, books or the ranking; orders go through
+the order gateway and account data through the account's reader.
 """
 
 from __future__ import annotations
@@ -47,10 +48,3 @@ class ServiceMarketData:
             q = self.service.sim.quote(code)
             now = self.service.clock.now()
         return max(0.0, (now - q.time).total_seconds()) if q.volume else None
-
-
-def market_data() -> MarketData:
-    """The market data reader for this process (see the module docstring)."""
-    from app.runtime import runtime
-
-    return runtime().market_data()

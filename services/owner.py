@@ -1,0 +1,180 @@
+"""The account owner: the one process that sends orders for the paper market or the broker account.
+
+It holds the lease, runs the market (paper) or the adapter (KIS/Kiwoom), the ``LocalGateway`` with its
+journal, and a reconciler thread that settles intents whose outcome is unknown (at start, then every
+``RECONCILE_INTERVAL_S``). Other processes reach it through ``Endpoint`` (Redis or local HTTP).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Engine
+
+from db.repositories import accounts as accounts_repo
+from db.repositories.bars import SqlBarSource, latest_closes
+from db.repositories.order_journal import SqlJournal
+from db.repositories.paper import SqlPaperStore
+from db.repositories.stocks import all_stocks
+from services.accounts import OwnerDirectory
+from services.rules import BrokerRules, PaperRules, SessionUnchecked
+from services.secret import deployment_secret
+from trading.brokers.base import Broker
+from trading.brokers.errors import OrderRejected, Reason
+from trading.brokers.paper.broker import PaperBroker
+from trading.brokers.rpc import Endpoint
+from trading.config import Settings
+from trading.domain import Market
+from trading.market.clock import Clock, RealClock
+from trading.market.service import MarketService
+from trading.orders.confirm import Confirmations
+from trading.orders.gateway import LocalGateway
+from trading.orders.lease import Lease
+from trading.orders.naming import broker_account
+from trading.orders.risk import LimitsRisk, RiskChain
+
+log = logging.getLogger(__name__)
+
+
+def make_adapter(settings: Settings) -> Broker:
+    """The configured KIS/Kiwoom adapter (live trading and the send guard come from the settings)."""
+    if settings.broker == "kis":
+        from trading.brokers.kis import KisBroker
+
+        return KisBroker.from_settings(settings)
+    from trading.brokers.kiwoom import KiwoomBroker
+
+    return KiwoomBroker.from_settings(settings)
+
+
+def stock_master(engine: Engine) -> dict[str, tuple[Market, bool]]:
+    return {s.code: (Market(s.market), bool(s.is_etf)) for s in all_stocks(engine)}
+
+
+@dataclass
+class Owner:
+    settings: Settings
+    engine: Engine
+    lease: Lease
+    gateway: LocalGateway
+    directory: OwnerDirectory
+    market: MarketService | None = None
+    adapter: Broker | None = None
+    bars: SqlBarSource | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def reader(self, account: str | None = None) -> Broker:
+        """Reads of ``account`` (None: the market only): a paper view, or the adapter."""
+        if self.market is not None:
+            return PaperBroker(self.market, self.bars, account=account)
+        assert self.adapter is not None
+        if account not in (None, broker_account(self.settings)):
+            raise OrderRejected(Reason.NO_ACCOUNT, str(account))
+        return self.adapter
+
+    def endpoint(self) -> Endpoint:
+        return Endpoint(self.reader, self.gateway)
+
+    def start_reconciler(self, interval_s: float) -> None:
+        def loop() -> None:
+            while True:
+                try:
+                    counts = self.gateway.reconcile()
+                    if counts["accepted"] or counts["lost"]:
+                        log.info("reconciler: %s", counts)
+                except Exception:  # noqa: BLE001 - a database or broker outage: try again next round
+                    log.exception("reconciler round failed")
+                if self._stop.wait(interval_s):
+                    return
+
+        self._thread = threading.Thread(target=loop, name="order-reconciler", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self.market is not None:
+            self.market.stop()
+        close_journal = getattr(self.gateway.journal, "close", None)
+        if close_journal is not None:
+            close_journal()  # the outcomes still queued are written
+        if self.adapter is not None:
+            self.adapter.close()
+        release = getattr(self.lease, "release", None)
+        if release is not None:
+            release()
+
+
+def paper_stores(engine: Engine, settings: Settings, lease: Lease) -> Callable[[str], SqlPaperStore]:
+    """The paper market's store factory: each account's store writes only under ``lease``'s token."""
+    fence = (lease.scope, lease.token)
+
+    def store(account: str) -> SqlPaperStore:
+        return SqlPaperStore(engine, account, settings.paper_initial_cash, fence=fence)
+
+    return store
+
+
+def build_owner(
+    settings: Settings,
+    engine: Engine,
+    lease: Lease,
+    *,
+    market: MarketService | None = None,
+    adapter: Broker | None = None,
+    clock: Clock | None = None,
+) -> Owner:
+    """The owner's parts, not started. Tests and benchmarks may hand in the market (built with
+    ``paper_stores``), the adapter, or the clock broker orders are checked against."""
+    journal = SqlJournal(engine)
+    secret = deployment_secret(settings)
+    bars = None
+    if settings.broker == "paper":
+        bars = SqlBarSource(engine)
+        if market is None:
+            _, closes = latest_closes(engine, date.today())
+            market = MarketService.from_settings(
+                settings, store_factory=paper_stores(engine, settings, lease), prev_close=closes or None
+            )
+        paper = market
+        directory = OwnerDirectory(
+            engine, settings,
+            paper_broker=lambda name: PaperBroker(paper, bars, account=name),
+            paper_rules=PaperRules(paper),
+        )  # fmt: skip
+    else:
+        adapter = adapter or make_adapter(settings)
+        adapter.send_guard = lease.check  # type: ignore[attr-defined]
+        name = broker_account(settings)
+        accounts_repo.ensure_broker_account(engine, name, settings.broker, settings.broker_env)
+        if clock is None:
+            clock = RealClock() if settings.order_session_check == "krx" else SessionUnchecked(RealClock())
+        rules = BrokerRules(adapter, stock_master(engine), clock)
+        directory = OwnerDirectory(engine, settings, adapter=adapter, adapter_rules=rules)
+    gateway = LocalGateway(
+        directory,
+        journal,
+        risk=RiskChain([LimitsRisk()]),
+        confirmations=Confirmations(secret, settings.order_confirm_ttl_s),
+        live_trading=settings.live_trading,
+        confirm_amount=settings.order_confirm_amount,
+        lease=lease,
+        inflight_wait_s=settings.order_inflight_wait_s,
+    )
+    return Owner(settings, engine, lease, gateway, directory, market, adapter, bars)
+
+
+def start_owner(settings: Settings, engine: Engine, lease: Lease, **parts: object) -> Owner:
+    """Build the owner and start it: the market steps, the reconciler settles what a crash left open."""
+    owner = build_owner(settings, engine, lease, **parts)  # type: ignore[arg-type]
+    if owner.market is not None:
+        owner.market.step()
+        owner.market.start()
+    owner.start_reconciler(settings.reconcile_interval_s)
+    return owner
