@@ -90,3 +90,12 @@ class HttpClient:
 
     def close(self) -> None:
         self._client.close()
+
+
+def json_body(response: Any) -> dict[str, Any]:
+    """The response's JSON object ({} when it is not one)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -3,7 +3,10 @@ are what the brokers document and users report; the broker's own text is always 
 
 from __future__ import annotations
 
-from trading.brokers.errors import Reason
+from trading.brokers.errors import MarketClosed, OrderRejected, Reason
+
+# Session-closed wording both brokers use in their order refusals.
+MARKET_CLOSED_HINTS = ("장운영시간", "장종료", "장시작전", "장마감")
 
 REJECT_HINTS: tuple[tuple[tuple[str, ...], Reason], ...] = (
     (("주문가능금액", "증거금", "예수금"), Reason.INSUFFICIENT_CASH),
@@ -22,3 +25,13 @@ def reason_for(message: str) -> Reason:
         if any(h in message for h in hints):
             return reason
     return Reason.BROKER
+
+
+def order_refusal(message: str, code: str, text: str) -> OrderRejected:
+    """A broker's refusal of an order, modify or cancel, typed (the session closed, or a reason by its
+    message), keeping the broker's own text."""
+    if any(hint in message for hint in MARKET_CLOSED_HINTS):
+        err = MarketClosed(message)
+        err.broker_message = text
+        return err
+    return OrderRejected(reason_for(message), message or code, broker_message=text)

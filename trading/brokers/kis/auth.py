@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from trading.brokers.common.http import HttpClient
+from trading.brokers.common.http import HttpClient, json_body
 from trading.brokers.common.tokens import IssuedToken
 from trading.brokers.errors import AuthError, BrokerUnavailable, RateLimited
 from trading.brokers.kis.errors import (
@@ -20,14 +20,6 @@ from trading.brokers.kis.options import KisOptions
 from trading.domain import KST
 
 _JSON = {"content-type": "application/json; charset=utf-8"}
-
-
-def _body(response: Any) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _fail(opts: KisOptions, what: str, response: Any, body: dict[str, Any]) -> Exception:
@@ -58,7 +50,7 @@ def issue_token(http: HttpClient, opts: KisOptions) -> IssuedToken:
     """POST /oauth2/tokenP."""
     payload = {"grant_type": "client_credentials", "appkey": opts.app_key, "appsecret": opts.app_secret}
     response = http.send("POST", "/oauth2/tokenP", headers=_JSON, json=payload)
-    body = _body(response)
+    body = json_body(response)
     if response.status_code != 200 or not body.get("access_token"):
         raise _fail(opts, "token issue", response, body)
     return IssuedToken(str(body["access_token"]), _expiry(body))
@@ -69,14 +61,14 @@ def revoke_token(http: HttpClient, opts: KisOptions, token: str) -> None:
     payload = {"appkey": opts.app_key, "appsecret": opts.app_secret, "token": token}
     response = http.send("POST", "/oauth2/revokeP", headers=_JSON, json=payload)
     if response.status_code != 200:
-        raise _fail(opts, "token revoke", response, _body(response))
+        raise _fail(opts, "token revoke", response, json_body(response))
 
 
 def approval_key(http: HttpClient, opts: KisOptions) -> str:
     """POST /oauth2/Approval: the websocket approval key (body uses ``secretkey``)."""
     payload = {"grant_type": "client_credentials", "appkey": opts.app_key, "secretkey": opts.app_secret}
     response = http.send("POST", "/oauth2/Approval", headers=_JSON, json=payload)
-    body = _body(response)
+    body = json_body(response)
     if response.status_code != 200 or not body.get("approval_key"):
         raise _fail(opts, "websocket approval", response, body)
     return str(body["approval_key"])

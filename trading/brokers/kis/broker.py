@@ -22,21 +22,16 @@ Orders are never re-sent: a lost answer is reconciled against the day's orders (
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from trading.brokers.base import Channel
 from trading.brokers.common.bars import aggregate, dedupe_sorted
-from trading.brokers.common.feed import Feed, FeedSubscription, idle_status
-from trading.brokers.common.http import HttpClient, ResponseLost
-from trading.brokers.common.journal import OrderJournal
-from trading.brokers.common.rate_limit import RateLimiter, default_rate_limiter
-from trading.brokers.common.reconcile import OrderOutcomeUnknown, reconcile
-from trading.brokers.common.token_store import TokenStore, default_token_store, token_key
-from trading.brokers.common.tokens import TokenManager
-from trading.brokers.common.validate import check_code, check_request, check_revision
+from trading.brokers.common.http import HttpClient
+from trading.brokers.common.rate_limit import RateLimiter
+from trading.brokers.common.rest_broker import RestBroker
+from trading.brokers.common.token_store import TokenStore
+from trading.brokers.common.validate import check_code
 from trading.brokers.common.values import kst_at, now_kst, to_int
 from trading.brokers.errors import BrokerUnavailable, OrderRejected, Reason
 from trading.brokers.kis import auth, parse
@@ -50,7 +45,6 @@ from trading.domain import (
     Order,
     OrderBook,
     OrderRequest,
-    OrderStatus,
     OrderType,
     Quote,
     RankRow,
@@ -72,10 +66,14 @@ class Orderable:
     max_qty_with_credit: int
 
 
-class KisBroker:
+class KisBroker(RestBroker):
     """The KIS REST + websocket adapter. Build it with ``KisBroker.from_settings(settings)``."""
 
     name = "kis"
+    label = "KIS"
+    options_class = KisOptions
+    auth = auth
+    rest_class = KisRest
 
     def __init__(
         self,
@@ -85,43 +83,19 @@ class KisBroker:
         *,
         http: HttpClient | None = None,
     ):
+        self._org_no: dict[str, str] = {}  # order number → 한국거래소전송주문조직번호 (modify/cancel need it)
+        super().__init__(opts, token_store, limiter, http=http)
+
+    def _check_credentials(self, opts: KisOptions) -> None:
         if not opts.app_key or not opts.app_secret:
             raise ValueError("KIS needs KIS_APP_KEY and KIS_APP_SECRET")
-        self.opts = opts
-        self.is_live = opts.is_real
-        self.http = http or HttpClient(
-            opts.rest_url, timeout=opts.timeout_s, read_retries=opts.read_retries, label="KIS"
-        )
-        key = token_key("kis", opts.env, opts.app_key)
-        self.tokens = TokenManager(
-            key,
-            token_store,
-            issue=lambda: auth.issue_token(self.http, opts),
-            revoke=lambda token: auth.revoke_token(self.http, opts, token),
-            refresh_margin_s=opts.token_refresh_margin_s,
-            min_issue_interval_s=opts.token_min_interval_s,
-            label=f"KIS {opts.env}",
-        )
-        self.rest = KisRest(opts, self.http, self.tokens, limiter, rule_name=key)
-        self.journal = OrderJournal()
-        # Set by the account owner (its lease's ``check``); None = no ownership guard (adapter tests).
-        self.send_guard: Callable[[], None] | None = None
-        self._org_no: dict[str, str] = {}
-        self._feed: Feed | None = None
 
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Any,
-        token_store: TokenStore | None = None,
-        limiter: RateLimiter | None = None,
-        **options: Any,
-    ) -> KisBroker:
-        """The adapter for ``settings.broker_env`` with the shared token cache and rate limiter."""
-        opts = KisOptions.from_settings(settings, **options)
-        return cls(
-            opts, token_store or default_token_store(settings), limiter or default_rate_limiter(settings)
-        )
+    def _feed_protocol(self) -> KisFeedProtocol:
+        return KisFeedProtocol(self.opts, lambda: auth.approval_key(self.http, self.opts))
+
+    def _check_fills_subscription(self) -> None:
+        if not self.opts.hts_id:
+            raise BrokerUnavailable("KIS fill notices need the HTS ID (setting KIS_HTS_ID)")
 
     # ---- quotations ---------------------------------------------------------------------
     def _market(self, code: str) -> dict[str, str]:
@@ -234,21 +208,7 @@ class KisBroker:
             raise BrokerUnavailable("KIS needs the account number (setting KIS_ACCOUNT, e.g. 12345678-01)")
         return {"CANO": self.opts.cano, "ACNT_PRDT_CD": self.opts.product_code}
 
-    def _order_gate(self) -> None:
-        """Checked before every order, modify and cancel is sent (the gateway checked first)."""
-        if self.opts.is_real and not self.opts.live_trading:
-            raise OrderRejected(Reason.LIVE_DISABLED, "KIS real account")
-        if self.send_guard is not None:
-            self.send_guard()
-
-    def place_order(self, req: OrderRequest) -> Order:
-        check_request(req)
-        self._order_gate()
-        existing = self.journal.by_client(req.client_order_id)
-        if existing is not None:
-            return existing
-        for key, pending in self.journal.pending(req.client_order_id) if req.client_order_id else ():
-            return self._resolve(key, pending.request, pending.sent_at)  # never re-send: find it
+    def _send_order(self, req: OrderRequest, sent_at: datetime) -> Order:
         market = req.order_type == OrderType.MARKET
         body = {
             **self._account(),
@@ -261,18 +221,12 @@ class KisBroker:
             "CNDT_PRIC": "",
         }
         tr_id = self.opts.order_tr("buy" if req.side.value == "buy" else "sell")
-        sent_at = now_kst()
-        try:
-            out = self.rest.call("POST", f"{TRADING}/order-cash", tr_id, body=body, order=True).body
-        except ResponseLost:
-            log.warning("KIS order %s %s x%s: response lost, reconciling", req.side, req.code, req.qty)
-            key = self.journal.mark_pending(req, sent_at)
-            return self._resolve(key, req, sent_at)
+        out = self.rest.call("POST", f"{TRADING}/order-cash", tr_id, body=body, order=True).body
         output = _upper(out.get("output") or {})
         order_id = str(output.get("ODNO") or "").strip()
         self._org_no[order_id] = str(output.get("KRX_FWDG_ORD_ORGNO") or "").strip()
         created = kst_at(sent_at.date(), output.get("ORD_TMD")) if output.get("ORD_TMD") else sent_at
-        order = Order(
+        return Order(
             order_id=order_id,
             code=req.code,
             side=req.side,
@@ -283,46 +237,6 @@ class KisBroker:
             created_at=created,
             updated_at=created,
         )
-        return self.journal.record(order, req.client_order_id)
-
-    def _resolve(self, key: str, req: OrderRequest, sent_at: datetime) -> Order:
-        order = self.reconcile_order(req, sent_at)
-        self.journal.resolve(key, order)
-        return order
-
-    def reconcile_order(self, req: OrderRequest, sent_at: datetime, order_id: str | None = None) -> Order:
-        """Find the order ``req`` sent at ``sent_at`` in today's orders; ``OrderOutcomeUnknown`` if absent.
-
-        For a Celery task: call it with what the app stored for an order whose outcome is unknown.
-        """
-        return reconcile(
-            lambda: self.orders(sent_at.date()),
-            req,
-            sent_at,
-            order_id=order_id,
-            exclude=self.journal.known_ids(),
-            attempts=self.opts.reconcile_attempts,
-            delay_s=self.opts.reconcile_delay_s,
-            window_s=self.opts.reconcile_window_s,
-        )
-
-    def reconcile_pending(self) -> list[Order]:
-        """Resolve every send of this process whose outcome is unknown; returns the orders found."""
-        found = []
-        for key, pending in self.journal.pending():
-            try:
-                found.append(self._resolve(key, pending.request, pending.sent_at))
-            except OrderOutcomeUnknown:
-                continue
-        return found
-
-    def _find(self, order_id: str) -> Order:
-        order = next((o for o in self.orders() if o.order_id.lstrip("0") == order_id.lstrip("0")), None)
-        if order is None:
-            raise OrderRejected(Reason.ORDER_NOT_FOUND, order_id)
-        if not order.status.is_active:
-            raise OrderRejected(Reason.NOT_ACTIVE, order_id)
-        return order
 
     def _revise(self, order: Order, *, cancel: bool, qty: int | None, price: int | None) -> dict[str, Any]:
         body = {
@@ -337,59 +251,19 @@ class KisBroker:
             "EXCG_ID_DVSN_CD": self.opts.exchange,
             "CNDT_PRIC": "",
         }
-        try:
-            out = self.rest.call(
-                "POST", f"{TRADING}/order-rvsecncl", self.opts.order_tr("modify"), body=body, order=True
-            )
-        except ResponseLost as err:
-            raise BrokerUnavailable(
-                f"KIS {'cancel' if cancel else 'modify'} of order {order.order_id}: outcome unknown; "
-                "check open orders before trying again"
-            ) from err
+        out = self.rest.call(
+            "POST", f"{TRADING}/order-rvsecncl", self.opts.order_tr("modify"), body=body, order=True
+        )
         return _upper(out.body.get("output") or {})
 
-    def cancel_order(self, order_id: str, qty: int | None = None) -> Order:
-        check_revision(None, qty)
-        self._order_gate()
-        order = self._find(order_id)
-        if qty is not None and (qty < 1 or qty > order.remaining_qty):
-            raise OrderRejected(Reason.BAD_QTY, str(qty))
+    def _send_cancel(self, order: Order, qty: int | None) -> None:
         self._revise(order, cancel=True, qty=qty, price=None)
-        now = now_kst()
-        if qty is None or qty == order.remaining_qty:
-            return replace(order, status=OrderStatus.CANCELLED, updated_at=now)
-        return replace(order, qty=order.qty - qty, updated_at=now)
 
-    def modify_order(self, order_id: str, price: int | None = None, qty: int | None = None) -> Order:
-        check_revision(price, qty)
-        self._order_gate()
-        order = self._find(order_id)
-        if (price is None or price == order.price) and (qty is None or qty == order.qty):
-            raise OrderRejected(Reason.NO_CHANGE, order_id)
-        if qty is not None and qty > order.qty:
-            raise OrderRejected(Reason.BAD_QTY, "KIS cannot raise an order's quantity; place a new order")
-        if qty is not None and qty <= order.filled_qty:
-            raise OrderRejected(Reason.BAD_QTY, f"{qty} <= already filled {order.filled_qty}")
-        if qty is not None and qty < order.qty:
-            order = self.cancel_order(order_id, order.qty - qty)
-        if price is None or price == order.price:
-            return order
+    def _send_modify(self, order: Order, price: int) -> str:
         output = self._revise(order, cancel=False, qty=None, price=price)
         new_id = str(output.get("ODNO") or order.order_id).strip()
         self._org_no[new_id] = str(output.get("KRX_FWDG_ORD_ORGNO") or self._org_no.get(order.order_id, ""))
-        now = now_kst()
-        modified = Order(
-            order_id=new_id,
-            code=order.code,
-            side=order.side,
-            order_type=OrderType.LIMIT,
-            price=price,
-            qty=order.remaining_qty,
-            client_order_id=order.client_order_id,
-            created_at=now,
-            updated_at=now,
-        )
-        return self.journal.record(modified)
+        return new_id
 
     # ---- account --------------------------------------------------------------------------
     def _daily_rows(self, day: date) -> list[dict[str, Any]]:
@@ -504,50 +378,6 @@ class KisBroker:
             tr_cont = "N"
         orderable = self.orderable("005930").cash
         return parse.balance(holdings, summary, orderable)
-
-    # ---- realtime ---------------------------------------------------------------------------
-    def _ensure_feed(self) -> Feed:
-        if self._feed is None:
-            protocol = KisFeedProtocol(self.opts, lambda: auth.approval_key(self.http, self.opts))
-            self._feed = Feed(
-                protocol,
-                stale_after_s=self.opts.ws_stale_after_s,
-                reconnect_delay_s=self.opts.ws_reconnect_delay_s,
-            )
-        return self._feed
-
-    def subscribe(
-        self, channel: Channel, codes: Sequence[str], callback: Callable[[object], None]
-    ) -> FeedSubscription:
-        if channel != Channel.FILLS:
-            for code in codes:
-                check_code(code)
-        elif not self.opts.hts_id:
-            raise BrokerUnavailable("KIS fill notices need the HTS ID (setting KIS_HTS_ID)")
-        return self._ensure_feed().subscribe(channel, codes, callback)
-
-    def feed_status(self) -> dict[str, Any]:
-        """Realtime state for the UI (connected, subscriptions, last_message_age_s, reconnects, gaps)."""
-        if self._feed is None:
-            return idle_status()
-        status = self._feed.feed_status()
-        errors = self._feed.protocol.control_errors  # type: ignore[attr-defined]
-        if errors and not status["last_error"]:
-            status["last_error"] = errors[-1]
-        return status
-
-    # ---- lifecycle --------------------------------------------------------------------------
-    def logout(self) -> bool:
-        """Revoke the access token at KIS (/oauth2/revokeP) and delete the shared cache."""
-        return self.tokens.revoke()
-
-    def close(self) -> None:
-        try:
-            if self._feed is not None:
-                self._feed.close()
-            self.http.close()
-        except Exception:  # noqa: BLE001 - close never raises
-            log.exception("KIS close failed")
 
 
 def _upper(output: dict[str, Any]) -> dict[str, Any]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from trading.brokers.common.reasons import reason_for
+from trading.brokers.common.reasons import order_refusal
 from trading.brokers.errors import (
     AuthError,
     BrokerError,
     BrokerUnavailable,
-    MarketClosed,
-    OrderRejected,
     RateLimited,
 )
 
@@ -18,7 +16,6 @@ TOKEN_ISSUE_LIMIT = "EGW00133"
 WRONG_ENV_CODES = frozenset({"EGW02004"})
 # Answers that refuse a request before processing it: an order with one of these was not placed.
 REFUSAL_CODES = RATE_LIMIT_CODES | TOKEN_CODES | WRONG_ENV_CODES | {TOKEN_ISSUE_LIMIT}
-MARKET_CLOSED_HINTS = ("장운영시간", "장종료", "장시작전", "장마감")
 
 
 def env_label(env: str) -> str:
@@ -50,9 +47,5 @@ def error_for(code: str, message: str, env: str, *, order: bool, http_status: in
     if code in TOKEN_CODES or http_status in (401, 403):
         return AuthError(f"KIS authentication failed ({env_label(env)})", broker_message=text)
     if order:
-        if any(hint in message for hint in MARKET_CLOSED_HINTS):
-            err = MarketClosed(message)
-            err.broker_message = text
-            return err
-        return OrderRejected(reason_for(message), message or code, broker_message=text)
+        return order_refusal(message, code, text)
     return BrokerUnavailable(f"KIS request failed: {text or f'HTTP {http_status}'}", broker_message=text)

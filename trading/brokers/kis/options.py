@@ -1,15 +1,15 @@
 """Everything the KIS adapter can be told; UNCONFIRMED broker values are options here.
 
-``KisOptions.from_settings`` reads the credentials and URLs from ``Settings`` and any optional
-``KIS_<FIELD>`` key (e.g. ``KIS_HTS_ID``, ``KIS_RATE_PER_S``) a deployment adds to it.
+``KisOptions.from_settings`` (``AdapterOptions``) reads the credentials and URLs from ``Settings`` and any
+optional ``KIS_<FIELD>`` key (e.g. ``KIS_HTS_ID``, ``KIS_RATE_PER_S``) a deployment adds to it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
-from trading.brokers.common.options import overrides_from, secret
+from trading.brokers.common.options import AdapterOptions
 
 # Order TR ids: the current official samples (2025-07+) and the older ones python-kis still uses.
 ORDER_TR_IDS: dict[str, dict[str, str]] = {
@@ -19,15 +19,12 @@ ORDER_TR_IDS: dict[str, dict[str, str]] = {
 
 
 @dataclass(slots=True)
-class KisOptions:
-    env: str = "mock"  # "real" | "mock"
-    live_trading: bool = False  # LIVE_TRADING: a real account refuses every order without it
-    app_key: str = field(default="", repr=False)
+class KisOptions(AdapterOptions):
+    BROKER: ClassVar[str] = "kis"
+    SECRET_SETTINGS: ClassVar[dict[str, str]] = {"app_key": "kis_app_key", "app_secret": "kis_app_secret"}
+
     app_secret: str = field(default="", repr=False)
-    account: str = field(default="", repr=False)  # "12345678-01"
     hts_id: str = field(default="", repr=False)  # HTS ID: the tr_key of fill notices (H0STCNI0/H0STCNI9)
-    rest_url: str = ""
-    ws_url: str = ""
     ws_path: str = "/tryitout"  # appended when ws_url has no path
     custtype: str = "P"
     tr_id_style: str = "current"  # "current" | "legacy" order TR ids (old ids UNCONFIRMED)
@@ -35,41 +32,10 @@ class KisOptions:
     exchange: str = "KRX"  # EXCG_ID_DVSN_CD on orders
     ranking_markets: dict[str, str] = field(default_factory=lambda: {"KOSPI": "0001", "KOSDAQ": "1001"})
     rate_per_s: int | None = None  # None: 19 real, 2 mock
-    rate_period_s: float = 1.05  # a little over 1 s so network jitter never puts 3 calls in a broker second
-    rate_limit_retries: int = 5
-    rate_limit_backoff_s: float = 0.5
-    timeout_s: float = 10.0
-    read_retries: int = 2
-    token_refresh_margin_s: float = 600.0
     token_min_interval_s: float = 60.0  # EGW00133: one token per minute
     max_ws_subscriptions: int = 40  # notes: 41 vs 40 CONFLICT, use <= 40
-    ws_stale_after_s: float = 60.0
-    ws_reconnect_delay_s: float = 0.5
-    reconcile_attempts: int = 3
-    reconcile_delay_s: float = 0.5
-    reconcile_window_s: float = 60.0
     daily_rows_per_call: int = 100
     minute_rows_per_call: int = 30
-
-    @classmethod
-    def from_settings(cls, settings: Any, **extra: Any) -> KisOptions:
-        rest, ws = settings.broker_urls("kis")
-        values: dict[str, Any] = {
-            "env": settings.broker_env,
-            "live_trading": bool(getattr(settings, "live_trading", False)),
-            "app_key": secret(settings.kis_app_key),
-            "app_secret": secret(settings.kis_app_secret),
-            "account": settings.kis_account or "",
-            "rest_url": rest,
-            "ws_url": ws,
-        }
-        values.update(overrides_from(settings, cls, "kis", skip=set(values) | {"ws_url", "rest_url"}))
-        values.update(extra)
-        return cls(**values)
-
-    @property
-    def is_real(self) -> bool:
-        return self.env == "real"
 
     @property
     def rate_limit(self) -> int:

@@ -6,7 +6,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from trading.brokers.common.http import HttpClient
+from trading.brokers.common.http import HttpClient, json_body
 from trading.brokers.common.tokens import IssuedToken
 from trading.brokers.errors import AuthError, BrokerUnavailable
 from trading.brokers.kiwoom.errors import Kind, classify, env_label, error_for
@@ -14,14 +14,6 @@ from trading.brokers.kiwoom.options import KiwoomOptions
 from trading.domain import KST
 
 _JSON = {"content-type": "application/json;charset=UTF-8"}
-
-
-def _body(response: Any) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _fail(opts: KiwoomOptions, what: str, response: Any, body: dict[str, Any]) -> Exception:
@@ -47,7 +39,7 @@ def _expiry(text: str) -> float:
 def issue_token(http: HttpClient, opts: KiwoomOptions) -> IssuedToken:
     payload = {"grant_type": "client_credentials", "appkey": opts.app_key, "secretkey": opts.secret_key}
     response = http.send("POST", "/oauth2/token", headers=_JSON, json=payload)
-    body = _body(response)
+    body = json_body(response)
     if response.status_code != 200 or str(body.get("return_code", 0)) != "0" or not body.get("token"):
         raise _fail(opts, "token issue", response, body)
     return IssuedToken(str(body["token"]), _expiry(str(body.get("expires_dt") or "")))
@@ -56,6 +48,6 @@ def issue_token(http: HttpClient, opts: KiwoomOptions) -> IssuedToken:
 def revoke_token(http: HttpClient, opts: KiwoomOptions, token: str) -> None:
     payload = {"appkey": opts.app_key, "secretkey": opts.secret_key, "token": token}
     response = http.send("POST", "/oauth2/revoke", headers=_JSON, json=payload)
-    body = _body(response)
+    body = json_body(response)
     if response.status_code != 200 or str(body.get("return_code", 0)) != "0":
         raise _fail(opts, "token revoke", response, body)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from trading.brokers.common.reasons import reason_for
+from trading.brokers.common.reasons import order_refusal
 from trading.brokers.errors import (
     AuthError,
     BrokerError,
     BrokerUnavailable,
-    MarketClosed,
     OrderRejected,
     RateLimited,
     Reason,
@@ -23,7 +22,6 @@ WRONG_ENV_CODES = frozenset({"8030", "8031"})
 RATE_CODE = "1700"
 BATCH_CAP_CODE = "1634"  # same text as a rate limit, but never retry it
 UNKNOWN_CODE_CODES = frozenset({"1901", "1902"})
-MARKET_CLOSED_HINTS = ("장운영시간", "장종료", "장시작전", "장마감")
 
 
 class Kind(Enum):
@@ -88,9 +86,5 @@ def error_for(kind: Kind, code: str, message: str, env: str, *, order: bool, htt
     if kind == Kind.UNKNOWN_CODE:
         return OrderRejected(Reason.UNKNOWN_CODE, message, broker_message=text)
     if order:
-        if any(hint in message for hint in MARKET_CLOSED_HINTS):
-            err = MarketClosed(message)
-            err.broker_message = text
-            return err
-        return OrderRejected(reason_for(message), message or code, broker_message=text)
+        return order_refusal(message, code, text)
     return BrokerUnavailable(f"Kiwoom request failed: {text}", broker_message=text)
