@@ -28,6 +28,21 @@ from trading.domain import Order, OrderRequest, OrderStatus, OrderType
 log = logging.getLogger(__name__)
 
 
+def accepted_order(req: OrderRequest, order_id: str, at: datetime) -> Order:
+    """The open order a broker just accepted for ``req`` (a market order carries no price)."""
+    return Order(
+        order_id=order_id,
+        code=req.code,
+        side=req.side,
+        order_type=req.order_type,
+        price=None if req.order_type == OrderType.MARKET else req.price,
+        qty=req.qty,
+        client_order_id=req.client_order_id,
+        created_at=at,
+        updated_at=at,
+    )
+
+
 class RestBroker:
     """Base of the REST broker adapters; see the module docstring. Build one with ``from_settings``."""
 

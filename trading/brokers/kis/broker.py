@@ -26,10 +26,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from trading import domain
 from trading.brokers.common.bars import aggregate, dedupe_sorted
 from trading.brokers.common.http import HttpClient
 from trading.brokers.common.rate_limit import RateLimiter
-from trading.brokers.common.rest_broker import RestBroker
+from trading.brokers.common.rest_broker import RestBroker, accepted_order
 from trading.brokers.common.token_store import TokenStore
 from trading.brokers.common.validate import check_code
 from trading.brokers.common.values import kst_at, now_kst, to_int
@@ -38,17 +39,6 @@ from trading.brokers.kis import auth, parse
 from trading.brokers.kis.options import KisOptions
 from trading.brokers.kis.realtime import KisFeedProtocol
 from trading.brokers.kis.rest import KisRest
-from trading.domain import (
-    Balance,
-    Bar,
-    Fill,
-    Order,
-    OrderBook,
-    OrderRequest,
-    OrderType,
-    Quote,
-    RankRow,
-)
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +91,7 @@ class KisBroker(RestBroker):
     def _market(self, code: str) -> dict[str, str]:
         return {"FID_COND_MRKT_DIV_CODE": self.opts.market_div, "FID_INPUT_ISCD": code}
 
-    def quote(self, code: str) -> Quote:
+    def quote(self, code: str) -> domain.Quote:
         check_code(code)
         out = self.rest.call(
             "GET", f"{QUOTES}/inquire-price", "FHKST01010100", params=self._market(code)
@@ -111,7 +101,7 @@ class KisBroker(RestBroker):
             raise OrderRejected(Reason.UNKNOWN_CODE, code, broker_message=str(out.get("msg1") or "") or None)
         return parse.quote(code, output)
 
-    def order_book(self, code: str) -> OrderBook:
+    def order_book(self, code: str) -> domain.OrderBook:
         check_code(code)
         body = self.rest.call(
             "GET", f"{QUOTES}/inquire-asking-price-exp-ccn", "FHKST01010200", params=self._market(code)
@@ -125,9 +115,9 @@ class KisBroker(RestBroker):
             raise OrderRejected(Reason.UNKNOWN_CODE, code)
         return parse.order_book(code, output)
 
-    def daily_bars(self, code: str, start: date, end: date) -> list[Bar]:
+    def daily_bars(self, code: str, start: date, end: date) -> list[domain.Bar]:
         check_code(code)
-        bars: list[Bar] = []
+        bars: list[domain.Bar] = []
         cursor = end
         for _ in range(MAX_PAGES):
             params = {
@@ -149,7 +139,7 @@ class KisBroker(RestBroker):
                 break
         return [b for b in dedupe_sorted(bars) if start <= b.time.date() <= end]
 
-    def minute_bars(self, code: str, day: date, interval: int = 1) -> list[Bar]:
+    def minute_bars(self, code: str, day: date, interval: int = 1) -> list[domain.Bar]:
         check_code(code)
         today = now_kst().date()
         if day > today:
@@ -161,7 +151,7 @@ class KisBroker(RestBroker):
             else ("FHKST03010200", "inquire-time-itemchartprice", self.opts.minute_rows_per_call)
         )
         cursor = "153000" if past else min(now_kst().strftime("%H%M%S"), "153000")
-        bars: list[Bar] = []
+        bars: list[domain.Bar] = []
         for _ in range(MAX_PAGES):
             params = {
                 **self._market(code),
@@ -182,7 +172,7 @@ class KisBroker(RestBroker):
             cursor = oldest.strftime("%H%M%S")
         return aggregate(dedupe_sorted(bars), interval)
 
-    def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]:
+    def ranking(self, limit: int = 100, market: str | None = None) -> list[domain.RankRow]:
         iscd = self.opts.ranking_markets.get(market.upper(), "0000") if market else "0000"
         params = {
             "FID_COND_MRKT_DIV_CODE": self.opts.market_div,
@@ -208,8 +198,8 @@ class KisBroker(RestBroker):
             raise BrokerUnavailable("KIS needs the account number (setting KIS_ACCOUNT, e.g. 12345678-01)")
         return {"CANO": self.opts.cano, "ACNT_PRDT_CD": self.opts.product_code}
 
-    def _send_order(self, req: OrderRequest, sent_at: datetime) -> Order:
-        market = req.order_type == OrderType.MARKET
+    def _send_order(self, req: domain.OrderRequest, sent_at: datetime) -> domain.Order:
+        market = req.order_type == domain.OrderType.MARKET
         body = {
             **self._account(),
             "PDNO": req.code,
@@ -226,19 +216,11 @@ class KisBroker(RestBroker):
         order_id = str(output.get("ODNO") or "").strip()
         self._org_no[order_id] = str(output.get("KRX_FWDG_ORD_ORGNO") or "").strip()
         created = kst_at(sent_at.date(), output.get("ORD_TMD")) if output.get("ORD_TMD") else sent_at
-        return Order(
-            order_id=order_id,
-            code=req.code,
-            side=req.side,
-            order_type=req.order_type,
-            price=None if market else req.price,
-            qty=req.qty,
-            client_order_id=req.client_order_id,
-            created_at=created,
-            updated_at=created,
-        )
+        return accepted_order(req, order_id, created)
 
-    def _revise(self, order: Order, *, cancel: bool, qty: int | None, price: int | None) -> dict[str, Any]:
+    def _revise(
+        self, order: domain.Order, *, cancel: bool, qty: int | None, price: int | None
+    ) -> dict[str, Any]:
         body = {
             **self._account(),
             "KRX_FWDG_ORD_ORGNO": self._org_no.get(order.order_id, ""),
@@ -256,10 +238,10 @@ class KisBroker(RestBroker):
         )
         return _upper(out.body.get("output") or {})
 
-    def _send_cancel(self, order: Order, qty: int | None) -> None:
+    def _send_cancel(self, order: domain.Order, qty: int | None) -> None:
         self._revise(order, cancel=True, qty=qty, price=None)
 
-    def _send_modify(self, order: Order, price: int) -> str:
+    def _send_modify(self, order: domain.Order, price: int) -> str:
         output = self._revise(order, cancel=False, qty=None, price=price)
         new_id = str(output.get("ODNO") or order.order_id).strip()
         self._org_no[new_id] = str(output.get("KRX_FWDG_ORD_ORGNO") or self._org_no.get(order.order_id, ""))
@@ -301,7 +283,7 @@ class KisBroker(RestBroker):
             tr_cont = "N"
         return rows
 
-    def orders(self, day: date | None = None) -> list[Order]:
+    def orders(self, day: date | None = None) -> list[domain.Order]:
         the_day = day or now_kst().date()
         result = []
         for row in self._daily_rows(the_day):
@@ -315,10 +297,10 @@ class KisBroker(RestBroker):
             result.append(order)
         return sorted(result, key=lambda o: (o.created_at or kst_at(the_day, None), o.order_id))
 
-    def open_orders(self) -> list[Order]:
+    def open_orders(self) -> list[domain.Order]:
         return [o for o in self.orders() if o.status.is_active]
 
-    def fills(self, day: date | None = None) -> list[Fill]:
+    def fills(self, day: date | None = None) -> list[domain.Fill]:
         the_day = day or now_kst().date()
         fills = []
         for row in self._daily_rows(the_day):
@@ -347,7 +329,7 @@ class KisBroker(RestBroker):
             max_qty_with_credit=to_int(output.get("max_buy_qty")),
         )
 
-    def balance(self) -> Balance:
+    def balance(self) -> domain.Balance:
         holdings: list[dict[str, Any]] = []
         summary: dict[str, Any] = {}
         fk = nk = ""

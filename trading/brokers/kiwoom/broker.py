@@ -27,8 +27,9 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from trading import domain
 from trading.brokers.common.bars import aggregate, dedupe_sorted
-from trading.brokers.common.rest_broker import RestBroker
+from trading.brokers.common.rest_broker import RestBroker, accepted_order
 from trading.brokers.common.validate import check_code
 from trading.brokers.common.values import now_kst, to_int
 from trading.brokers.errors import BrokerUnavailable, OrderRejected, Reason
@@ -36,18 +37,6 @@ from trading.brokers.kiwoom import auth, parse
 from trading.brokers.kiwoom.options import KiwoomOptions
 from trading.brokers.kiwoom.realtime import KiwoomFeedProtocol
 from trading.brokers.kiwoom.rest import KiwoomRest
-from trading.domain import (
-    Balance,
-    Bar,
-    Fill,
-    Order,
-    OrderBook,
-    OrderRequest,
-    OrderType,
-    Quote,
-    RankRow,
-    Side,
-)
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +61,14 @@ class KiwoomBroker(RestBroker):
         return KiwoomFeedProtocol(self.opts, self.tokens.get, self.tokens.invalidate)
 
     # ---- quotations ---------------------------------------------------------------------
-    def quote(self, code: str) -> Quote:
+    def quote(self, code: str) -> domain.Quote:
         check_code(code)
         body = self.rest.call("ka10001", "/api/dostk/stkinfo", {"stk_cd": code}).body
         if not to_int(body.get("cur_prc")):
             raise OrderRejected(Reason.UNKNOWN_CODE, code)
         return parse.quote(code, body, self.opts.value_unit)
 
-    def order_book(self, code: str) -> OrderBook:
+    def order_book(self, code: str) -> domain.OrderBook:
         check_code(code)
         body = self.rest.call("ka10004", "/api/dostk/mrkcond", {"stk_cd": code}).body
         book = parse.order_book(code, body)
@@ -101,7 +90,7 @@ class KiwoomBroker(RestBroker):
             next_key = resp.next_key
         return rows
 
-    def daily_bars(self, code: str, start: date, end: date) -> list[Bar]:
+    def daily_bars(self, code: str, start: date, end: date) -> list[domain.Bar]:
         check_code(code)
         body = {"stk_cd": code, "base_dt": end.strftime("%Y%m%d"), "upd_stkpc_tp": "1"}
         start_s = start.strftime("%Y%m%d")
@@ -115,7 +104,7 @@ class KiwoomBroker(RestBroker):
         bars = parse.daily_bars(code, rows, self.opts.value_unit)
         return [b for b in dedupe_sorted(bars) if start <= b.time.date() <= end]
 
-    def minute_bars(self, code: str, day: date, interval: int = 1) -> list[Bar]:
+    def minute_bars(self, code: str, day: date, interval: int = 1) -> list[domain.Bar]:
         check_code(code)
         scope = interval if interval in MINUTE_SCOPES else 1
         body = {
@@ -136,7 +125,7 @@ class KiwoomBroker(RestBroker):
         bars = dedupe_sorted(bars)
         return bars if scope == interval else aggregate(bars, interval)
 
-    def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]:
+    def ranking(self, limit: int = 100, market: str | None = None) -> list[domain.RankRow]:
         body = {
             "mrkt_tp": RANK_MARKETS.get((market or "").upper(), "000"),
             "mang_stk_incls": "1",
@@ -148,8 +137,8 @@ class KiwoomBroker(RestBroker):
         return [replace(r, rank=i + 1) for i, r in enumerate(ranked[:limit])]
 
     # ---- orders ---------------------------------------------------------------------------
-    def _send_order(self, req: OrderRequest, sent_at: datetime) -> Order:
-        market = req.order_type == OrderType.MARKET
+    def _send_order(self, req: domain.OrderRequest, sent_at: datetime) -> domain.Order:
+        market = req.order_type == domain.OrderType.MARKET
         body = {
             "dmst_stex_tp": self.opts.exchange,
             "stk_cd": req.code,
@@ -158,21 +147,11 @@ class KiwoomBroker(RestBroker):
             "trde_tp": "3" if market else "0",
             "cond_uv": "",
         }
-        api_id = "kt10000" if req.side == Side.BUY else "kt10001"
+        api_id = "kt10000" if req.side == domain.Side.BUY else "kt10001"
         out = self.rest.call(api_id, "/api/dostk/ordr", body, order=True).body
-        return Order(
-            order_id=str(out.get("ord_no") or "").strip(),
-            code=req.code,
-            side=req.side,
-            order_type=req.order_type,
-            price=None if market else req.price,
-            qty=req.qty,
-            client_order_id=req.client_order_id,
-            created_at=sent_at,
-            updated_at=sent_at,
-        )
+        return accepted_order(req, str(out.get("ord_no") or "").strip(), sent_at)
 
-    def _send_cancel(self, order: Order, qty: int | None) -> None:
+    def _send_cancel(self, order: domain.Order, qty: int | None) -> None:
         body = {
             "dmst_stex_tp": self.opts.exchange,
             "orig_ord_no": order.order_id,
@@ -181,7 +160,7 @@ class KiwoomBroker(RestBroker):
         }
         self.rest.call("kt10003", "/api/dostk/ordr", body, order=True)
 
-    def _send_modify(self, order: Order, price: int) -> str:
+    def _send_modify(self, order: domain.Order, price: int) -> str:
         body = {
             "dmst_stex_tp": self.opts.exchange,
             "orig_ord_no": order.order_id,
@@ -219,10 +198,10 @@ class KiwoomBroker(RestBroker):
             )
         return today
 
-    def orders(self, day: date | None = None) -> list[Order]:
+    def orders(self, day: date | None = None) -> list[domain.Order]:
         today = self._check_today(day)
         open_rows, done_rows = self._today_rows()
-        merged: dict[str, Order] = {}
+        merged: dict[str, domain.Order] = {}
         for row in done_rows + open_rows:  # open rows (ka10075) win: they carry the live remainder
             order = parse.order(row, today)
             if order is not None:
@@ -230,10 +209,10 @@ class KiwoomBroker(RestBroker):
                 merged[order.order_id] = order
         return sorted(merged.values(), key=lambda o: (o.created_at, o.order_id))  # type: ignore[arg-type, return-value]
 
-    def open_orders(self) -> list[Order]:
+    def open_orders(self) -> list[domain.Order]:
         return [o for o in self.orders() if o.status.is_active]
 
-    def fills(self, day: date | None = None) -> list[Fill]:
+    def fills(self, day: date | None = None) -> list[domain.Fill]:
         today = self._check_today(day)
         _, done_rows = self._today_rows()
         fills = []
@@ -244,7 +223,7 @@ class KiwoomBroker(RestBroker):
                 fills.append(fill)
         return fills
 
-    def balance(self) -> Balance:
+    def balance(self) -> domain.Balance:
         rows = self._pages(
             "kt00018",
             "/api/dostk/acnt",

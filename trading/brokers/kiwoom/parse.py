@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from trading import domain
+from trading.brokers.common import fields
 from trading.brokers.common.values import (
     kst_at,
     now_kst,
@@ -16,53 +18,36 @@ from trading.brokers.common.values import (
     to_int,
     to_price,
 )
-from trading.domain import (
-    Balance,
-    Bar,
-    BookLevel,
-    Fill,
-    Order,
-    OrderBook,
-    OrderStatus,
-    OrderType,
-    Position,
-    Quote,
-    RankRow,
-    Side,
-)
+
+QUOTE = fields.QuoteFields(
+    "cur_prc", "base_pric", "pred_pre", "open_pric", "high_pric", "low_pric",
+    "trde_qty", "trde_prica", "upl_pric", "lst_pric",
+)  # fmt: skip
+DAILY_BAR = fields.BarFields("open_pric", "high_pric", "low_pric", "cur_prc", "trde_qty", "trde_prica")
+MINUTE_BAR = fields.BarFields("open_pric", "high_pric", "low_pric", "cur_prc", "trde_qty")
+RANK = fields.RankFields("now_rank", "stk_cd", "stk_nm", "cur_prc", "pred_pre", "now_trde_qty", "trde_prica")
+POSITION = fields.PositionFields("stk_cd", "rmnd_qty", "pur_amt", "cur_prc")
 
 
-def quote(code: str, out: dict[str, Any], value_unit: int, at: datetime | None = None) -> Quote:
+def quote(code: str, out: dict[str, Any], value_unit: int, at: datetime | None = None) -> domain.Quote:
     """ka10001. 거래대금 is not documented for this TR: ``trde_prica`` when present, else 0."""
-    price = to_price(out.get("cur_prc"))
-    prev = to_price(out.get("base_pric")) or price - to_int(out.get("pred_pre"))
-    return Quote(
-        code=code,
-        price=price,
-        prev_close=prev,
-        open=to_price(out.get("open_pric")),
-        high=to_price(out.get("high_pric")),
-        low=to_price(out.get("low_pric")),
-        volume=abs(to_int(out.get("trde_qty"))),
-        value=abs(to_int(out.get("trde_prica"))) * value_unit,
-        upper_limit=to_price(out.get("upl_pric")),
-        lower_limit=to_price(out.get("lst_pric")),
-        time=at or now_kst(),
-    )
+    return fields.read_quote(code, out, QUOTE, value_unit, at)
 
 
-def order_book(code: str, out: dict[str, Any]) -> OrderBook:
+def order_book(code: str, out: dict[str, Any]) -> domain.OrderBook:
     """ka10004: level 1 is ``sel_fpr_bid``/``buy_fpr_bid``, levels 2..10 ``sel_{n}th_pre_bid``."""
 
-    def level(side: str, n: int) -> BookLevel:
+    def level(side: str, n: int) -> domain.BookLevel:
         if n == 1:
-            return BookLevel(to_price(out.get(f"{side}_fpr_bid")), abs(to_int(out.get(f"{side}_fpr_req"))))
-        return BookLevel(
+            return domain.BookLevel(
+                to_price(out.get(f"{side}_fpr_bid")), abs(to_int(out.get(f"{side}_fpr_req")))
+            )
+        return domain.BookLevel(
             to_price(out.get(f"{side}_{n}th_pre_bid")), abs(to_int(out.get(f"{side}_{n}th_pre_req")))
         )
 
     hms = out.get("bid_req_base_tm")
-    return OrderBook(
+    return domain.OrderBook(
         code=code,
         asks=tuple(level("sel", n) for n in range(1, 11)),
         bids=tuple(level("buy", n) for n in range(1, 11)),
@@ -70,93 +55,46 @@ def order_book(code: str, out: dict[str, Any]) -> OrderBook:
     )
 
 
-def daily_bars(code: str, rows: Iterable[dict[str, Any]], value_unit: int) -> list[Bar]:
+def daily_bars(code: str, rows: Iterable[dict[str, Any]], value_unit: int) -> list[domain.Bar]:
     """ka10081 ``stk_dt_pole_chart_qry``."""
-    bars = []
-    for row in rows:
-        day = parse_ymd(row.get("dt"))
-        if day is None:
-            continue
-        bars.append(
-            Bar(
-                code=code,
-                time=kst_at(day, None),
-                open=to_price(row.get("open_pric")),
-                high=to_price(row.get("high_pric")),
-                low=to_price(row.get("low_pric")),
-                close=to_price(row.get("cur_prc")),
-                volume=abs(to_int(row.get("trde_qty"))),
-                value=abs(to_int(row.get("trde_prica"))) * value_unit,
-            )
-        )
-    return bars
+    days = ((parse_ymd(row.get("dt")), row) for row in rows)
+    return [fields.read_bar(code, kst_at(day, None), row, DAILY_BAR, value_unit) for day, row in days if day]
 
 
-def minute_bars(code: str, rows: Iterable[dict[str, Any]]) -> list[Bar]:
+def minute_bars(code: str, rows: Iterable[dict[str, Any]]) -> list[domain.Bar]:
     """ka10080 ``stk_min_pole_chart_qry`` (``cntr_tm`` = YYYYMMDDHHMMSS)."""
-    bars = []
-    for row in rows:
-        at = parse_ymdhms(row.get("cntr_tm"))
-        if at is None:
-            continue
-        bars.append(
-            Bar(
-                code=code,
-                time=at,
-                open=to_price(row.get("open_pric")),
-                high=to_price(row.get("high_pric")),
-                low=to_price(row.get("low_pric")),
-                close=to_price(row.get("cur_prc")),
-                volume=abs(to_int(row.get("trde_qty"))),
-            )
-        )
-    return bars
+    times = ((parse_ymdhms(row.get("cntr_tm")), row) for row in rows)
+    return [fields.read_bar(code, at, row, MINUTE_BAR) for at, row in times if at is not None]
 
 
-def rank_rows(rows: Iterable[dict[str, Any]], market: str | None, value_unit: int) -> list[RankRow]:
+def rank_rows(rows: Iterable[dict[str, Any]], market: str | None, value_unit: int) -> list[domain.RankRow]:
     """ka10032 ``trde_prica_upper``."""
-    result = []
-    for row in rows:
-        price = to_price(row.get("cur_prc"))
-        result.append(
-            RankRow(
-                rank=to_int(row.get("now_rank")),
-                code=strip_code(row.get("stk_cd")),
-                name=str(row.get("stk_nm") or "").strip(),
-                market=market or "",
-                sector="",
-                price=price,
-                prev_close=price - to_int(row.get("pred_pre")),
-                volume=abs(to_int(row.get("now_trde_qty"))),
-                value=abs(to_int(row.get("trde_prica"))) * value_unit,
-            )
-        )
-    return result
+    return [fields.read_rank_row(row, RANK, market, value_unit) for row in rows]
 
 
-def side_of(text: Any) -> Side | None:
+def side_of(text: Any) -> domain.Side | None:
     """``io_tp_nm`` such as ``"+매수"``, ``"-매도"``, ``"매수정정"``; 907 codes ``1`` sell / ``2`` buy."""
     value = str(text or "").strip()
     if value in ("1", "2"):
-        return Side.SELL if value == "1" else Side.BUY
+        return domain.Side.SELL if value == "1" else domain.Side.BUY
     if "매수" in value:
-        return Side.BUY
+        return domain.Side.BUY
     if "매도" in value:
-        return Side.SELL
+        return domain.Side.SELL
     return None
 
 
-def _status(state: str, qty: int, filled: int, open_qty: int) -> OrderStatus:
+def _status(state: str, qty: int, filled: int, open_qty: int) -> domain.OrderStatus:
     if "거부" in state:
-        return OrderStatus.REJECTED
+        return domain.OrderStatus.REJECTED
     if filled >= qty > 0:
-        return OrderStatus.FILLED
+        return domain.OrderStatus.FILLED
     if "취소" in state or open_qty <= 0:
-        return OrderStatus.CANCELLED
-    return OrderStatus.PARTIAL if filled > 0 else OrderStatus.OPEN
+        return domain.OrderStatus.CANCELLED
+    return domain.OrderStatus.PARTIAL if filled > 0 else domain.OrderStatus.OPEN
 
 
-def order(row: dict[str, Any], day: date) -> Order | None:
+def order(row: dict[str, Any], day: date) -> domain.Order | None:
     """One ka10075 ``oso`` or ka10076 ``cntr`` row; None for cancel-request rows."""
     io = str(row.get("io_tp_nm") or "")
     if "취소" in io:
@@ -176,11 +114,11 @@ def order(row: dict[str, Any], day: date) -> Order | None:
     market = "시장가" in str(row.get("trde_tp") or "")
     hms = row.get("ord_tm") or row.get("tm")
     created = kst_at(day, str(hms or "").replace(":", ""))
-    return Order(
+    return domain.Order(
         order_id=order_id,
         code=strip_code(row.get("stk_cd")),
         side=side,
-        order_type=OrderType.MARKET if market else OrderType.LIMIT,
+        order_type=domain.OrderType.MARKET if market else domain.OrderType.LIMIT,
         price=None if market else to_price(row.get("ord_pric")),
         qty=qty,
         filled_qty=filled,
@@ -191,35 +129,20 @@ def order(row: dict[str, Any], day: date) -> Order | None:
     )
 
 
-def fill(row: dict[str, Any], order_: Order) -> Fill | None:
+def fill(row: dict[str, Any], order_: domain.Order) -> domain.Fill | None:
     """ka10076 reports executions per order: one ``Fill`` per order with its totals and costs."""
-    if order_.filled_qty <= 0:
-        return None
-    return Fill(
-        fill_id=order_.order_id,
-        order_id=order_.order_id,
-        code=order_.code,
-        side=order_.side,
-        price=to_price(row.get("cntr_pric")),
-        qty=order_.filled_qty,
-        commission=to_int(row.get("tdy_trde_cmsn")),
-        tax=to_int(row.get("tdy_trde_tax")),
-        time=order_.updated_at or now_kst(),
+    return fields.order_fill(
+        order_,
+        to_price(row.get("cntr_pric")),
+        to_int(row.get("tdy_trde_cmsn")),
+        to_int(row.get("tdy_trde_tax")),
     )
 
 
-def balance(rows: Iterable[dict[str, Any]], deposit: dict[str, Any]) -> Balance:
+def balance(rows: Iterable[dict[str, Any]], deposit: dict[str, Any]) -> domain.Balance:
     """kt00018 ``acnt_evlt_remn_indv_tot`` + kt00001 (``entr`` 예수금, ``ord_alow_amt`` 주문가능금액)."""
-    positions = tuple(
-        Position(
-            code=strip_code(row.get("stk_cd")),
-            qty=to_int(row.get("rmnd_qty")),
-            cost=to_int(row.get("pur_amt")),
-            price=to_price(row.get("cur_prc")),
-        )
-        for row in rows
-        if to_int(row.get("rmnd_qty")) > 0
-    )
-    return Balance(
-        cash=to_int(deposit.get("entr")), orderable=to_int(deposit.get("ord_alow_amt")), positions=positions
+    return domain.Balance(
+        cash=to_int(deposit.get("entr")),
+        orderable=to_int(deposit.get("ord_alow_amt")),
+        positions=fields.read_positions(rows, POSITION),
     )
