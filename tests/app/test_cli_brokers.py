@@ -9,12 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-FAKES = Path(__file__).resolve().parents[1] / "fakes"
-sys.path.insert(0, str(FAKES))
-
-from fake_kis import FakeKis  # noqa: E402
-from fake_kiwoom import FakeKiwoom  # noqa: E402
+from fakes.fake_kis import FakeKis
+from fakes.fake_kiwoom import FakeKiwoom
 
 
 def _gslts(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,12 +9,23 @@ import itertools
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 from websockets.asyncio.server import ServerConnection, serve
+
+KST = ZoneInfo("Asia/Seoul")
+DEFAULT_PRICES = {"005930": 70000, "000660": 180000, "035420": 210000, "035720": 45000, "005380": 240000}
+
+
+def kst_now() -> datetime:
+    return datetime.now(KST)
 
 
 class Request:
@@ -159,3 +170,209 @@ def next_order_number_base() -> int:
     """Where a new fake's order numbers start: never the same as an earlier fake's in this process (a
     real broker's numbers are unique per day; the journal would take a reused one for a claimed order)."""
     return 1 + 100_000 * next(_INSTANCES)
+
+
+@dataclass
+class WsClient:
+    """One websocket connection to a fake and what it subscribed to."""
+
+    conn: ServerConnection
+    subs: set[tuple[str, str]] = field(default_factory=set)  # (TR / type, key / item)
+    logged_in: bool = False
+    silent: bool = False  # a zombie: kept open, sent nothing
+
+
+class FakeBroker:
+    """What both fake brokers share: app keys, a price table and one account, the counters and
+    order-fault switches the tests read and set, the HTTP and websocket servers and their lifecycle.
+    A subclass adds its routes (``route``), its websocket protocol (``on_ws_message``) and its frames."""
+
+    ws_path: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        env: str = "mock",
+        app_keys: dict[str, str] | None = None,
+        other_env_keys: set[str] | None = None,
+        *,
+        accept_any_key: bool = False,
+        port: int = 0,
+        ws_port: int = 0,
+        tick_interval_s: float | None = None,
+    ):
+        self.env = env
+        self.app_keys = app_keys or {"mock-key": "mock-secret"}
+        self.other_env_keys = other_env_keys or set()
+        self.accept_any_key = accept_any_key
+        self.tick_interval_s = tick_interval_s
+        self.prices = dict(DEFAULT_PRICES)
+        self.cash = 50_000_000
+        self.positions: dict[str, tuple[int, int]] = {"005930": (10, 650_000)}  # code -> (qty, cost)
+        self.lock = threading.Lock()
+        # counters
+        self.token_calls = 0
+        self.revoke_calls = 0
+        self.order_posts = 0
+        self.revise_posts = 0
+        self.pongs = 0
+        self.ws_connections = 0
+        # order faults
+        self.drop_order_response_next = 0  # record the order, then close the connection unanswered
+        self.fail_after_accept_next = 0  # record the order, then answer HTTP 500 (a 5xx after acceptance)
+        self.hold_order_response: threading.Event | None = None  # record, then answer only once it is set
+        self.order_received = threading.Event()  # set when an order was recorded (with the hold above)
+        # state
+        self.tokens: Any = {}  # the subclass's issued tokens (token -> expiry, or a set)
+        self.ws_clients: list[WsClient] = []
+        self._next_number = next_order_number_base()  # broker order numbers are unique per day
+        self.http = HttpServerThread(self.route, port)
+        self.ws = WsServerThread(self.ws_handler, ws_port)
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def start(self) -> Self:
+        self.http.start()
+        self.ws.start()
+        if self.tick_interval_s:
+            asyncio.run_coroutine_threadsafe(self._auto_ticks(), self.ws.loop)
+        return self
+
+    def stop(self) -> None:
+        self.http.stop()
+        self.ws.stop()
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.http.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws.port}{self.ws_path}"
+
+    def expire_tokens(self) -> None:
+        """Every issued token is now refused as expired."""
+        with self.lock:
+            self.tokens.clear()
+
+    def route(self, req: Request) -> Reply:
+        raise NotImplementedError
+
+    # ---- accounts and orders ------------------------------------------------------------
+    def _key_ok(self, key: str, secret: str) -> bool:
+        return self.accept_any_key or self.app_keys.get(key) == secret
+
+    def next_order_number(self) -> int:
+        """The next broker order number (call with ``lock`` held)."""
+        number = self._next_number
+        self._next_number += 1
+        return number
+
+    def refusal(self, code: str, buy: bool, qty: int, price: int) -> str | None:
+        """Why the account cannot take this order: ``"unknown"`` code, ``"cash"`` short, ``"qty"`` short."""
+        if code not in self.prices:
+            return "unknown"
+        if buy and qty * (price or self.prices[code]) > self.cash:
+            return "cash"
+        if not buy and qty > self.positions.get(code, (0, 0))[0]:
+            return "qty"
+        return None
+
+    def crosses(self, code: str, buy: bool, price: int, market: bool) -> bool:
+        """Whether a new order fills at once against the current price (the fakes fill all or nothing)."""
+        last = self.prices[code]
+        return market or (buy and price >= last) or (not buy and 0 < price <= last)
+
+    def order_answer(self, answer: Reply, server_error: Reply) -> Reply:
+        """The reply to an order the fake just recorded, after the injected faults: no answer at all,
+        a 5xx although the order stands, or an answer held until the test releases it."""
+        with self.lock:
+            if self.drop_order_response_next > 0:
+                self.drop_order_response_next -= 1
+                return Reply(drop=True)
+            if self.fail_after_accept_next > 0:
+                self.fail_after_accept_next -= 1
+                return server_error
+            hold = self.hold_order_response
+        if hold is not None:
+            self.order_received.set()
+            hold.wait(60)
+        return answer
+
+    # ---- websocket ----------------------------------------------------------------------
+    async def ws_handler(self, conn: ServerConnection) -> None:
+        client = WsClient(conn)
+        self.ws_connections += 1
+        self.ws_clients.append(client)
+        try:
+            async for raw in conn:
+                await self.on_ws_message(client, json.loads(raw))
+        except Exception:  # noqa: BLE001 - a dropped client just goes away
+            pass
+        finally:
+            if client in self.ws_clients:
+                self.ws_clients.remove(client)
+
+    async def on_ws_message(self, client: WsClient, msg: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def subscribers(self, kind: str) -> set[str]:
+        """The keys (codes) some client subscribed to under ``kind``."""
+        return {key for c in self.ws_clients for (k, key) in c.subs if k == kind}
+
+    async def send_to(self, kind: str, key: str, frame: str) -> int:
+        """Send ``frame`` to every live client subscribed to (kind, key); returns how many got it."""
+        sent = 0
+        for client in list(self.ws_clients):
+            if (kind, key) in client.subs and not client.silent:
+                with contextlib.suppress(Exception):
+                    await client.conn.send(frame)
+                    sent += 1
+        return sent
+
+    def send_all(self, frame: str) -> None:
+        """Send ``frame`` to every client (the broker's keep-alive)."""
+
+        async def send() -> None:
+            for client in list(self.ws_clients):
+                await client.conn.send(frame)
+
+        self.ws.call(send())
+
+    def drop_websockets(self) -> int:
+        """Abort every websocket connection without a close frame."""
+
+        async def drop() -> int:
+            n = 0
+            for client in list(self.ws_clients):
+                client.conn.transport.abort()
+                n += 1
+            return n
+
+        return self.ws.call(drop())
+
+    def silence_websockets(self) -> None:
+        """Keep current connections open but send them nothing more (zombie sockets)."""
+        for client in list(self.ws_clients):
+            client.silent = True
+
+    def tick_frame(self, code: str, price: int) -> tuple[str, str]:
+        """(subscription kind, frame) of one trade at ``price``."""
+        raise NotImplementedError
+
+    async def _auto_ticks(self) -> None:
+        kind = self.tick_frame("005930", 1)[0]
+        while True:
+            await asyncio.sleep(self.tick_interval_s or 1.0)
+            for code in self.subscribers(kind):
+                await self.send_to(kind, code, self.tick_frame(code, self.prices.get(code, 10000))[1])
+
+
+def serve_forever(fake: FakeBroker, *lines: str) -> None:
+    """Standalone mode: print how to point GSLTS at ``fake`` and run until Ctrl-C."""
+    for line in lines:
+        print(line, flush=True)
+    print(f"005930 price {fake.prices['005930']}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()

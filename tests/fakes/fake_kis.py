@@ -1,6 +1,6 @@
 """A fake KIS Open API (REST + websocket) built from the reference notes, with injectable faults.
 
-Standalone: ``python tests/fakes/fake_kis.py --port 18080`` (websocket on port+1, any app key).
+Standalone: ``PYTHONPATH=tests python -m fakes.fake_kis --port 18080`` (websocket on port+1, any app key).
 Then ``BROKER=kis BROKER_ENV=mock KIS_APP_KEY=x KIS_APP_SECRET=y KIS_ACCOUNT=12345678-01
 KIS_REST_URL=http://127.0.0.1:18080 KIS_WS_URL=ws://127.0.0.1:18081``.
 """
@@ -8,36 +8,28 @@ KIS_REST_URL=http://127.0.0.1:18080 KIS_WS_URL=ws://127.0.0.1:18081``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import json
 import secrets
-import sys
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from cryptography.hazmat.primitives import padding  # noqa: E402
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
-from fake_base import HttpServerThread, Reply, Request, WsServerThread, move_account, next_order_number_base  # noqa: E402
-from websockets.asyncio.server import ServerConnection  # noqa: E402
-
-KST = ZoneInfo("Asia/Seoul")
-DEFAULT_PRICES = {"005930": 70000, "000660": 180000, "035420": 210000, "035720": 45000, "005380": 240000}
-
-
-def kst_now() -> datetime:
-    return datetime.now(KST)
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from fakes.fake_base import FakeBroker, Reply, Request, WsClient, kst_now, move_account, serve_forever
 
 
 def err(code: str, msg: str, status: int = 500) -> Reply:
     return Reply(status, {"rt_cd": "1", "msg_cd": code, "msg1": msg})
+
+
+ORDER_REFUSALS = {  # FakeBroker.refusal -> (msg_cd, msg1)
+    "unknown": ("APBK0656", "해당종목정보가 없습니다."),
+    "cash": ("APBK0952", "주문가능금액을 초과 했습니다"),
+    "qty": ("APBK0400", "주문가능수량을 초과 했습니다"),
+}
 
 
 def ok(**parts: Any) -> Reply:
@@ -63,14 +55,7 @@ class FakeOrder:
     fill_amount: int = 0  # exact executed amount when ``FakeKis.execute`` filled it (0: filled × fill_price)
 
 
-@dataclass
-class WsClient:
-    conn: ServerConnection
-    subs: set[tuple[str, str]] = field(default_factory=set)
-    silent: bool = False
-
-
-class FakeKis:
+class FakeKis(FakeBroker):
     """REST on ``rest_url``, websocket on ``ws_url``. Counters and fault switches are attributes."""
 
     def __init__(
@@ -88,35 +73,24 @@ class FakeKis:
         ws_port: int = 0,
         tick_interval_s: float | None = None,
     ):
-        self.env = env
-        self.app_keys = app_keys or {"mock-key": "mock-secret"}
-        self.other_env_keys = other_env_keys or set()
-        self.accept_any_key = accept_any_key
+        super().__init__(
+            env,
+            app_keys,
+            other_env_keys,
+            accept_any_key=accept_any_key,
+            port=port,
+            ws_port=ws_port,
+            tick_interval_s=tick_interval_s,
+        )
         self.token_min_interval_s = token_min_interval_s
         self.token_delay_s = token_delay_s
         self.hts_id = hts_id
         self.account = account
-        self.tick_interval_s = tick_interval_s
-        self.prices = dict(DEFAULT_PRICES)
-        self.cash = 50_000_000
-        self.positions: dict[str, tuple[int, int]] = {"005930": (10, 650_000)}  # code -> (qty, cost)
-        self.lock = threading.Lock()
-        # counters
-        self.token_calls = 0
-        self.revoke_calls = 0
         self.approval_calls = 0
-        self.order_posts = 0
         self.calls: list[tuple[float, str, str]] = []  # (monotonic, path, tr_id) of API calls
-        self.pongs = 0
-        self.ws_connections = 0
         # faults
         self.rate_limit_next = 0  # EGW00201 answers
         self.http429_next = 0
-        self.drop_order_response_next = 0
-        self.fail_after_accept_next = 0  # record the order, then answer HTTP 500 (a 5xx after acceptance)
-        self.hold_order_response: threading.Event | None = None  # record, then answer only once it is set
-        self.order_received = threading.Event()  # set when an order was recorded (with the hold above)
-        self.revise_posts = 0
         self.error_status = 500  # HTTP status of EGW errors (KIS also answers some with 200)
         self.enforce_rate: tuple[int, float] | None = None  # (limit, period): EGW00201 above it
         self.fail_paths: dict[str, int] = {}  # last path segment -> answers left that fail (HTTP 500)
@@ -126,38 +100,9 @@ class FakeKis:
         self.approvals: set[str] = set()
         self.last_token_at = 0.0
         self.orders: list[FakeOrder] = []
-        self._next_odno = next_order_number_base()  # broker order numbers are unique per day
         self.aes_key = secrets.token_hex(16)  # 32 chars
         self.aes_iv = secrets.token_hex(8)  # 16 chars
-        self.ws_clients: list[WsClient] = []
         self._tick_seq = 0
-        self.http = HttpServerThread(self.route, port)
-        self.ws = WsServerThread(self.ws_handler, ws_port)
-
-    # ---- lifecycle ----------------------------------------------------------------------
-    def start(self) -> FakeKis:
-        self.http.start()
-        self.ws.start()
-        if self.tick_interval_s:
-            asyncio.run_coroutine_threadsafe(self._auto_ticks(), self.ws.loop)
-        return self
-
-    def stop(self) -> None:
-        self.http.stop()
-        self.ws.stop()
-
-    @property
-    def rest_url(self) -> str:
-        return f"http://127.0.0.1:{self.http.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.ws.port}"
-
-    def expire_tokens(self) -> None:
-        """Every issued token now answers EGW00123 (expired)."""
-        with self.lock:
-            self.tokens.clear()
 
     def add_token(self, token: str, ttl_s: float = 86400) -> None:
         with self.lock:
@@ -197,9 +142,6 @@ class FakeKis:
         if handler is None:
             return err("OPSQ0002", f"없는 서비스 코드 입니다 {req.path}", 404)
         return handler(req, tr_id)
-
-    def _key_ok(self, key: str, secret: str) -> bool:
-        return self.accept_any_key or self.app_keys.get(key) == secret
 
     def _oauth(self, req: Request) -> Reply:
         body = req.body or {}
@@ -388,17 +330,13 @@ class FakeKis:
         price = int(body.get("ORD_UNPR") or 0)
         code = body.get("PDNO", "")
         side = "02" if tr_id.endswith(("0012U", "0802U")) else "01"
-        if code not in self.prices:
-            return err("APBK0656", "해당종목정보가 없습니다.", 200)
-        if side == "02" and qty * (price or self.prices[code]) > self.cash:
-            return err("APBK0952", "주문가능금액을 초과 했습니다", 200)
-        if side == "01" and qty > self.positions.get(code, (0, 0))[0]:
-            return err("APBK0400", "주문가능수량을 초과 했습니다", 200)
+        refusal = self.refusal(code, side == "02", qty, price)
+        if refusal:
+            return err(*ORDER_REFUSALS[refusal], 200)
         now = kst_now()
         with self.lock:
             self.order_posts += 1
-            odno = f"{self._next_odno:010d}"
-            self._next_odno += 1
+            odno = f"{self.next_order_number():010d}"
             order = FakeOrder(
                 odno,
                 "00950",
@@ -410,25 +348,13 @@ class FakeKis:
                 now.strftime("%H%M%S"),
                 now.strftime("%Y%m%d"),
             )
-            market = self.prices[code]
-            if (
-                order.dvsn == "01"
-                or (side == "02" and price >= market)
-                or (side == "01" and 0 < price <= market)
-            ):
-                order.filled, order.fill_price = qty, market
+            if self.crosses(code, side == "02", price, order.dvsn == "01"):
+                order.filled, order.fill_price = qty, self.prices[code]
             self.orders.append(order)
-            if self.drop_order_response_next > 0:
-                self.drop_order_response_next -= 1
-                return Reply(drop=True)
-            if self.fail_after_accept_next > 0:
-                self.fail_after_accept_next -= 1
-                return err("EGW00500", "시스템 오류가 발생했습니다.", 500)
-            hold = self.hold_order_response
-        if hold is not None:
-            self.order_received.set()
-            hold.wait(60)
-        return ok(output={"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": odno, "ORD_TMD": order.tmd})
+        return self.order_answer(
+            ok(output={"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": odno, "ORD_TMD": order.tmd}),
+            err("EGW00500", "시스템 오류가 발생했습니다.", 500),
+        )
 
     def _r_order_rvsecncl(self, req: Request, tr_id: str) -> Reply:
         body = req.body
@@ -441,8 +367,7 @@ class FakeKis:
             if orig.cancelled or remaining <= 0:
                 return err("APBK0017", "정정/취소할 수량이 없습니다.", 200)
             qty = remaining if body.get("QTY_ALL_ORD_YN") == "Y" else int(body.get("ORD_QTY") or 0)
-            odno = f"{self._next_odno:010d}"
-            self._next_odno += 1
+            odno = f"{self.next_order_number():010d}"
             now = kst_now()
             if body.get("RVSE_CNCL_DVSN_CD") == "02":
                 if qty >= remaining:
@@ -567,34 +492,23 @@ class FakeKis:
             self.cash = move_account(self.cash, self.positions, o.code, o.side == "02", qty, amount)
 
     # ---- websocket ----------------------------------------------------------------------
-    async def ws_handler(self, conn: ServerConnection) -> None:
-        client = WsClient(conn)
-        self.ws_connections += 1
-        self.ws_clients.append(client)
-        try:
-            async for raw in conn:
-                msg = json.loads(raw)
-                header = msg.get("header") or {}
-                if header.get("tr_id") == "PINGPONG":
-                    self.pongs += 1
-                    continue
-                body = (msg.get("body") or {}).get("input") or {}
-                tr_id, tr_key = body.get("tr_id", ""), body.get("tr_key", "")
-                if header.get("approval_key") not in self.approvals:
-                    await conn.send(self._ack(tr_id, tr_key, "1", "OPSP0011", "invalid approval : NOT FOUND"))
-                    continue
-                if header.get("tr_type") == "1":
-                    client.subs.add((tr_id, tr_key))
-                    msg1 = "SUBSCRIBE SUCCESS"
-                else:
-                    client.subs.discard((tr_id, tr_key))
-                    msg1 = "UNSUBSCRIBE SUCCESS"
-                await conn.send(self._ack(tr_id, tr_key, "0", "OPSP0000", msg1))
-        except Exception:  # noqa: BLE001 - a dropped client just goes away
-            pass
-        finally:
-            if client in self.ws_clients:
-                self.ws_clients.remove(client)
+    async def on_ws_message(self, client: WsClient, msg: dict[str, Any]) -> None:
+        header = msg.get("header") or {}
+        if header.get("tr_id") == "PINGPONG":
+            self.pongs += 1
+            return
+        body = (msg.get("body") or {}).get("input") or {}
+        tr_id, tr_key = body.get("tr_id", ""), body.get("tr_key", "")
+        if header.get("approval_key") not in self.approvals:
+            await client.conn.send(self._ack(tr_id, tr_key, "1", "OPSP0011", "invalid approval : NOT FOUND"))
+            return
+        if header.get("tr_type") == "1":
+            client.subs.add((tr_id, tr_key))
+            msg1 = "SUBSCRIBE SUCCESS"
+        else:
+            client.subs.discard((tr_id, tr_key))
+            msg1 = "UNSUBSCRIBE SUCCESS"
+        await client.conn.send(self._ack(tr_id, tr_key, "0", "OPSP0000", msg1))
 
     def _ack(self, tr_id: str, tr_key: str, rt_cd: str, msg_cd: str, msg1: str) -> str:
         encrypted = tr_id in ("H0STCNI0", "H0STCNI9")
@@ -617,22 +531,14 @@ class FakeKis:
         )
         return values + [f"X{i}" for i in range(extra_fields)]
 
-    async def _broadcast(self, tr_id: str, tr_key: str, frame: str) -> int:
-        sent = 0
-        for client in list(self.ws_clients):
-            if (tr_id, tr_key) in client.subs and not client.silent:
-                try:
-                    await client.conn.send(frame)
-                    sent += 1
-                except Exception:  # noqa: BLE001
-                    pass
-        return sent
+    def tick_frame(self, code: str, price: int) -> tuple[str, str]:
+        return "H0STCNT0", "0|H0STCNT0|001|" + "^".join(self.tick_values(code, price))
 
     def push_ticks(self, code: str, prices: list[int], extra_fields: int = 0) -> int:
         """One H0STCNT0 frame carrying ``len(prices)`` records; returns clients reached."""
         payload = "^".join(v for p in prices for v in self.tick_values(code, p, extra_fields))
         frame = f"0|H0STCNT0|{len(prices):03d}|{payload}"
-        return self.ws.call(self._broadcast("H0STCNT0", code, frame))
+        return self.ws.call(self.send_to("H0STCNT0", code, frame))
 
     def push_book(self, code: str, price: int) -> int:
         values = ["0"] * 59
@@ -640,7 +546,7 @@ class FakeKis:
         for i in range(10):
             values[3 + i], values[13 + i] = str(price + 100 * (i + 1)), str(price - 100 * i)
             values[23 + i], values[33 + i] = str(100 + i), str(200 + i)
-        return self.ws.call(self._broadcast("H0STASP0", code, "0|H0STASP0|001|" + "^".join(values)))
+        return self.ws.call(self.send_to("H0STASP0", code, "0|H0STASP0|001|" + "^".join(values)))
 
     def encrypt(self, text: str) -> str:
         padder = padding.PKCS7(128).padder()
@@ -662,42 +568,12 @@ class FakeKis:
         values[12], values[13], values[14] = "0", "2", "1"
         values += [f"X{i}" for i in range(extra_fields)]
         frame = f"1|{tr_id}|001|{self.encrypt('^'.join(values))}"
-        return self.ws.call(self._broadcast(tr_id, self.hts_id, frame))
+        return self.ws.call(self.send_to(tr_id, self.hts_id, frame))
 
     def push_pingpong(self) -> None:
-        frame = json.dumps({"header": {"tr_id": "PINGPONG", "datetime": kst_now().strftime("%Y%m%d%H%M%S")}})
-
-        async def send() -> None:
-            for client in list(self.ws_clients):
-                await client.conn.send(frame)
-
-        self.ws.call(send())
-
-    def drop_websockets(self) -> int:
-        """Abort every websocket connection without a close frame."""
-
-        async def drop() -> int:
-            n = 0
-            for client in list(self.ws_clients):
-                client.conn.transport.abort()
-                n += 1
-            return n
-
-        return self.ws.call(drop())
-
-    def silence_websockets(self) -> None:
-        """Keep current connections open but send them nothing more (zombie sockets)."""
-        for client in list(self.ws_clients):
-            client.silent = True
-
-    async def _auto_ticks(self) -> None:
-        while True:
-            await asyncio.sleep(self.tick_interval_s or 1.0)
-            subs = {key for c in self.ws_clients for (tr, key) in c.subs if tr == "H0STCNT0"}
-            for code in subs:
-                price = self.prices.get(code, 10000)
-                frame = "0|H0STCNT0|001|" + "^".join(self.tick_values(code, price))
-                await self._broadcast("H0STCNT0", code, frame)
+        self.send_all(
+            json.dumps({"header": {"tr_id": "PINGPONG", "datetime": kst_now().strftime("%Y%m%d%H%M%S")}})
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -717,14 +593,11 @@ def main(argv: list[str] | None = None) -> None:
         tick_interval_s=args.tick_interval,
         account=args.account,
     ).start()
-    print(f"fake KIS ({args.env}) REST {fake.rest_url}  websocket {fake.ws_url}", flush=True)
-    print(f"KIS_REST_URL={fake.rest_url} KIS_WS_URL={fake.ws_url} KIS_ACCOUNT={args.account}-01", flush=True)
-    print(f"005930 price {fake.prices['005930']}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    serve_forever(
+        fake,
+        f"fake KIS ({args.env}) REST {fake.rest_url}  websocket {fake.ws_url}",
+        f"KIS_REST_URL={fake.rest_url} KIS_WS_URL={fake.ws_url} KIS_ACCOUNT={args.account}-01",
+    )
 
 
 if __name__ == "__main__":

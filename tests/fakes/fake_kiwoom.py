@@ -3,7 +3,7 @@
 Errors come the way the live server sends them: mostly HTTP 200 with ``return_code != 0`` and the
 4-digit code in brackets inside ``return_msg``.
 
-Standalone: ``python tests/fakes/fake_kiwoom.py --port 18090`` (websocket on port+1, any app key).
+Standalone: ``PYTHONPATH=tests python -m fakes.fake_kiwoom --port 18090`` (websocket on port+1, any app key).
 Then ``BROKER=kiwoom BROKER_ENV=mock KIWOOM_APP_KEY=x KIWOOM_SECRET_KEY=y
 KIWOOM_REST_URL=http://127.0.0.1:18090 KIWOOM_WS_URL=ws://127.0.0.1:18091/api/dostk/websocket``.
 """
@@ -11,31 +11,17 @@ KIWOOM_REST_URL=http://127.0.0.1:18090 KIWOOM_WS_URL=ws://127.0.0.1:18091/api/do
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import secrets
-import sys
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fakes.fake_base import FakeBroker, Reply, Request, WsClient, kst_now, move_account, serve_forever
 
-from fake_base import HttpServerThread, Reply, Request, WsServerThread, move_account, next_order_number_base  # noqa: E402
-from websockets.asyncio.server import ServerConnection  # noqa: E402
-
-KST = ZoneInfo("Asia/Seoul")
-DEFAULT_PRICES = {"005930": 70000, "000660": 180000, "035420": 210000, "035720": 45000, "005380": 240000}
 AUTH_FAILED = "인증에 실패했습니다[8005:Token이 유효하지 않습니다]"
 RATE_MSG = "허용된 요청 개수를 초과하였습니다[1700:허용된 요청 개수를 초과하였습니다. API ID=%s]"
-
-
-def kst_now() -> datetime:
-    return datetime.now(KST)
 
 
 def ok(_headers: dict[str, str] | None = None, **data: Any) -> Reply:
@@ -65,14 +51,16 @@ class FakeOrder:
     orig: str = ""
 
 
-@dataclass
-class WsClient:
-    conn: ServerConnection
-    logged_in: bool = False
-    subs: set[tuple[str, str]] = field(default_factory=set)  # (type, item)
+ORDER_REFUSALS = {  # FakeBroker.refusal -> (return_code, return_msg)
+    "unknown": (2, "[1902:종목 정보가 없습니다]"),
+    "cash": (20, "[2000:주문가능금액을 초과하였습니다(매수증거금 부족)]"),
+    "qty": (20, "[2000:매도가능수량을 초과하였습니다]"),
+}
 
 
-class FakeKiwoom:
+class FakeKiwoom(FakeBroker):
+    ws_path = "/api/dostk/websocket"
+
     def __init__(
         self,
         env: str = "mock",
@@ -84,66 +72,26 @@ class FakeKiwoom:
         ws_port: int = 0,
         tick_interval_s: float | None = None,
     ):
-        self.env = env
-        self.app_keys = app_keys or {"mock-key": "mock-secret"}
-        self.other_env_keys = other_env_keys or set()
-        self.accept_any_key = accept_any_key
-        self.tick_interval_s = tick_interval_s
-        self.prices = dict(DEFAULT_PRICES)
-        self.cash = 50_000_000
-        self.positions = {"005930": (10, 650_000)}
-        self.lock = threading.Lock()
-        self.token_calls = 0
-        self.revoke_calls = 0
-        self.order_posts = 0
+        super().__init__(
+            env,
+            app_keys,
+            other_env_keys,
+            accept_any_key=accept_any_key,
+            port=port,
+            ws_port=ws_port,
+            tick_interval_s=tick_interval_s,
+        )
         self.calls: list[tuple[float, str]] = []  # (monotonic, api-id)
-        self.pongs = 0
-        self.ws_connections = 0
         # faults
         self.rate_limit_next = 0  # HTTP 429 + return_code 5 [1700]
         self.rate_limit_200_next = 0  # HTTP 200 + return_code 5 [1700]
         self.auth_fail_next = 0  # HTTP 200 + return_code 3 [8005]
-        self.drop_order_response_next = 0
-        self.fail_after_accept_next = 0  # record the order, then answer HTTP 500 (a 5xx after acceptance)
-        self.hold_order_response: threading.Event | None = None  # record, then answer only once it is set
-        self.order_received = threading.Event()
-        self.revise_posts = 0
         self.fail_api: dict[str, int] = {}  # api-id -> answers left that fail (HTTP 500, return_code 1)
         # state
         self.tokens: set[str] = set()
         self.orders: list[FakeOrder] = []
-        self._next = next_order_number_base()  # broker order numbers are unique per day
-        self.ws_clients: list[WsClient] = []
-        self.http = HttpServerThread(self.route, port)
-        self.ws = WsServerThread(self.ws_handler, ws_port)
-
-    def start(self) -> FakeKiwoom:
-        self.http.start()
-        self.ws.start()
-        if self.tick_interval_s:
-            asyncio.run_coroutine_threadsafe(self._auto_ticks(), self.ws.loop)
-        return self
-
-    def stop(self) -> None:
-        self.http.stop()
-        self.ws.stop()
-
-    @property
-    def rest_url(self) -> str:
-        return f"http://127.0.0.1:{self.http.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.ws.port}/api/dostk/websocket"
-
-    def expire_tokens(self) -> None:
-        with self.lock:
-            self.tokens.clear()
 
     # ---- REST ---------------------------------------------------------------------------
-    def _key_ok(self, key: str, secret: str) -> bool:
-        return self.accept_any_key or self.app_keys.get(key) == secret
-
     def route(self, req: Request) -> Reply:
         body = req.body or {}
         if req.path == "/oauth2/token":
@@ -293,40 +241,24 @@ class FakeKiwoom:
 
     def _new_order(self, body: dict, side: str) -> Reply:
         code = body.get("stk_cd", "")
-        if code not in self.prices:
-            return fail(2, "[1902:종목 정보가 없습니다]")
         qty = int(body.get("ord_qty") or 0)
         price = int(body.get("ord_uv") or 0)
-        if side == "2" and qty * (price or self.prices[code]) > self.cash:
-            return fail(20, "[2000:주문가능금액을 초과하였습니다(매수증거금 부족)]")
-        if side == "1" and qty > self.positions.get(code, (0, 0))[0]:
-            return fail(20, "[2000:매도가능수량을 초과하였습니다]")
+        refusal = self.refusal(code, side == "2", qty, price)
+        if refusal:
+            return fail(*ORDER_REFUSALS[refusal])
         with self.lock:
             self.order_posts += 1
-            ord_no = f"{self._next:07d}"
-            self._next += 1
+            ord_no = f"{self.next_order_number():07d}"
             order = FakeOrder(
                 ord_no, code, side, qty, price, body.get("trde_tp", "0"), kst_now().strftime("%H%M%S")
             )
-            market = self.prices[code]
-            if (
-                order.trde_tp == "3"
-                or (side == "2" and price >= market)
-                or (side == "1" and 0 < price <= market)
-            ):
-                order.filled, order.fill_price = qty, market
+            if self.crosses(code, side == "2", price, order.trde_tp == "3"):
+                order.filled, order.fill_price = qty, self.prices[code]
             self.orders.append(order)
-            if self.drop_order_response_next > 0:
-                self.drop_order_response_next -= 1
-                return Reply(drop=True)
-            if self.fail_after_accept_next > 0:
-                self.fail_after_accept_next -= 1
-                return Reply(500, {"return_code": 1, "return_msg": "[9999:시스템 오류]"})
-            hold = self.hold_order_response
-        if hold is not None:
-            self.order_received.set()
-            hold.wait(60)
-        return ok(ord_no=ord_no, dmst_stex_tp=body.get("dmst_stex_tp", "KRX"))
+        return self.order_answer(
+            ok(ord_no=ord_no, dmst_stex_tp=body.get("dmst_stex_tp", "KRX")),
+            Reply(500, {"return_code": 1, "return_msg": "[9999:시스템 오류]"}),
+        )
 
     def _kt10000(self, body: dict, headers: dict) -> Reply:
         return self._new_order(body, "2")
@@ -346,8 +278,7 @@ class FakeKiwoom:
             qty = int(body.get("mdfy_qty") or 0)
             orig.qty -= qty
             orig.cancelled = orig.qty == orig.filled
-            ord_no = f"{self._next:07d}"
-            self._next += 1
+            ord_no = f"{self.next_order_number():07d}"
             self.orders.append(
                 FakeOrder(
                     ord_no,
@@ -374,8 +305,7 @@ class FakeKiwoom:
                 orig.cancelled = True
             else:
                 orig.qty -= qty
-            ord_no = f"{self._next:07d}"
-            self._next += 1
+            ord_no = f"{self.next_order_number():07d}"
         return ok(ord_no=ord_no, base_orig_ord_no=orig.ord_no, cncl_qty=str(qty))
 
     def _row(self, o: FakeOrder) -> dict[str, str]:
@@ -446,53 +376,30 @@ class FakeKiwoom:
             self.cash = move_account(self.cash, self.positions, o.code, o.side == "2", qty, amount)
 
     # ---- websocket ----------------------------------------------------------------------
-    async def ws_handler(self, conn: ServerConnection) -> None:
-        client = WsClient(conn)
-        self.ws_connections += 1
-        self.ws_clients.append(client)
-        try:
-            async for raw in conn:
-                msg = json.loads(raw)
-                trnm = msg.get("trnm")
-                if trnm == "PING":
-                    self.pongs += 1
-                elif trnm == "LOGIN":
-                    client.logged_in = msg.get("token") in self.tokens
-                    rc = 0 if client.logged_in else 100013
-                    await conn.send(
-                        json.dumps(
-                            {
-                                "trnm": "LOGIN",
-                                "return_code": rc,
-                                "return_msg": "" if rc == 0 else AUTH_FAILED,
-                                "sor_yn": "Y",
-                            }
-                        )
-                    )
-                elif trnm in ("REG", "REMOVE"):
-                    if not client.logged_in:
-                        await conn.send(
-                            json.dumps({"trnm": trnm, "return_code": 1, "return_msg": "LOGIN first"})
-                        )
-                        continue
-                    for entry in msg.get("data") or []:
-                        for type_ in entry.get("type") or []:
-                            for item in entry.get("item") or []:
-                                (client.subs.add if trnm == "REG" else client.subs.discard)((type_, item))
-                    await conn.send(json.dumps({"trnm": trnm, "return_code": 0, "return_msg": ""}))
-        except Exception:  # noqa: BLE001
-            pass
-        finally:
-            if client in self.ws_clients:
-                self.ws_clients.remove(client)
+    async def on_ws_message(self, client: WsClient, msg: dict[str, Any]) -> None:
+        trnm = msg.get("trnm")
+        if trnm == "PING":
+            self.pongs += 1
+        elif trnm == "LOGIN":
+            client.logged_in = msg.get("token") in self.tokens
+            rc = 0 if client.logged_in else 100013
+            answer = {"trnm": "LOGIN", "return_code": rc, "return_msg": "" if rc == 0 else AUTH_FAILED}
+            await client.conn.send(json.dumps(answer | {"sor_yn": "Y"}))
+        elif trnm in ("REG", "REMOVE"):
+            if not client.logged_in:
+                await client.conn.send(
+                    json.dumps({"trnm": trnm, "return_code": 1, "return_msg": "LOGIN first"})
+                )
+                return
+            for entry in msg.get("data") or []:
+                for type_ in entry.get("type") or []:
+                    for item in entry.get("item") or []:
+                        (client.subs.add if trnm == "REG" else client.subs.discard)((type_, item))
+            await client.conn.send(json.dumps({"trnm": trnm, "return_code": 0, "return_msg": ""}))
 
-    async def _broadcast(self, type_: str, item: str, rows: list[dict]) -> int:
-        sent = 0
-        for client in list(self.ws_clients):
-            if (type_, item) in client.subs:
-                await client.conn.send(json.dumps({"trnm": "REAL", "data": rows}, ensure_ascii=False))
-                sent += 1
-        return sent
+    def _real(self, type_: str, item: str, rows: list[dict]) -> int:
+        frame = json.dumps({"trnm": "REAL", "data": rows}, ensure_ascii=False)
+        return self.ws.call(self.send_to(type_, item, frame))
 
     def tick_row(self, code: str, price: int) -> dict:
         return {
@@ -512,8 +419,11 @@ class FakeKiwoom:
             },
         }
 
+    def tick_frame(self, code: str, price: int) -> tuple[str, str]:
+        return "0B", json.dumps({"trnm": "REAL", "data": [self.tick_row(code, price)]}, ensure_ascii=False)
+
     def push_ticks(self, code: str, prices: list[int]) -> int:
-        return self.ws.call(self._broadcast("0B", code, [self.tick_row(code, p) for p in prices]))
+        return self._real("0B", code, [self.tick_row(code, p) for p in prices])
 
     def push_book(self, code: str, price: int) -> int:
         values = {"21": kst_now().strftime("%H%M%S")}
@@ -522,10 +432,8 @@ class FakeKiwoom:
             values[str(61 + i)] = str(100 + i)
             values[str(51 + i)] = signed(price - 100 * i, -1)
             values[str(71 + i)] = str(200 + i)
-        return self.ws.call(
-            self._broadcast(
-                "0D", code, [{"type": "0D", "name": "주식호가잔량", "item": code, "values": values}]
-            )
+        return self._real(
+            "0D", code, [{"type": "0D", "name": "주식호가잔량", "item": code, "values": values}]
         )
 
     def push_fill(self, ord_no: str, code: str, side: str, qty: int, price: int) -> int:
@@ -549,30 +457,10 @@ class FakeKiwoom:
             "938": "150",
             "939": "0",
         }
-        return self.ws.call(
-            self._broadcast("00", "", [{"type": "00", "name": "주문체결", "item": "", "values": values}])
-        )
+        return self._real("00", "", [{"type": "00", "name": "주문체결", "item": "", "values": values}])
 
     def push_ping(self) -> None:
-        async def send() -> None:
-            for client in list(self.ws_clients):
-                await client.conn.send(json.dumps({"trnm": "PING"}))
-
-        self.ws.call(send())
-
-    def drop_websockets(self) -> int:
-        async def drop() -> int:
-            for client in list(self.ws_clients):
-                client.conn.transport.abort()
-            return len(self.ws_clients)
-
-        return self.ws.call(drop())
-
-    async def _auto_ticks(self) -> None:
-        while True:
-            await asyncio.sleep(self.tick_interval_s or 1.0)
-            for code in {item for c in self.ws_clients for (t, item) in c.subs if t == "0B"}:
-                await self._broadcast("0B", code, [self.tick_row(code, self.prices.get(code, 10000))])
+        self.send_all(json.dumps({"trnm": "PING"}))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -589,14 +477,11 @@ def main(argv: list[str] | None = None) -> None:
         ws_port=args.ws_port or args.port + 1,
         tick_interval_s=args.tick_interval,
     ).start()
-    print(f"fake Kiwoom ({args.env}) REST {fake.rest_url}  websocket {fake.ws_url}", flush=True)
-    print(f"KIWOOM_REST_URL={fake.rest_url} KIWOOM_WS_URL={fake.ws_url}", flush=True)
-    print(f"005930 price {fake.prices['005930']}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    serve_forever(
+        fake,
+        f"fake Kiwoom ({args.env}) REST {fake.rest_url}  websocket {fake.ws_url}",
+        f"KIWOOM_REST_URL={fake.rest_url} KIWOOM_WS_URL={fake.ws_url}",
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ the accounts/orders/fills/positions tables; the job runs through the embedded sc
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,19 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.fake_kis import FakeKis
+from fakes.fake_kiwoom import FakeKiwoom
 
-FAKES = Path(__file__).resolve().parents[1] / "fakes"
-if str(FAKES) not in sys.path:
-    sys.path.insert(0, str(FAKES))
-
-from fake_kis import FakeKis  # noqa: E402
-from fake_kiwoom import FakeKiwoom  # noqa: E402
-
-from db.repositories.broker_sync import BrokerSyncStore, SyncedAccount  # noqa: E402
-from trading.brokers.common.rate_limit import LocalRateLimiter  # noqa: E402
-from trading.brokers.common.token_store import FileTokenStore  # noqa: E402
-from trading.brokers.errors import AuthError, BrokerUnavailable, RateLimited  # noqa: E402
-from trading.brokers.sync import (  # noqa: E402
+from db.repositories.broker_sync import BrokerSyncStore, SyncedAccount
+from trading.brokers.common.rate_limit import LocalRateLimiter
+from trading.brokers.common.token_store import FileTokenStore
+from trading.brokers.errors import AuthError, BrokerUnavailable, RateLimited
+from trading.brokers.sync import (
     BrokerSnapshot,
     FillTotals,
     StoredAccount,
@@ -37,10 +31,10 @@ from trading.brokers.sync import (  # noqa: E402
     db_order_id,
     plan_sync,
 )
-from trading.config import Settings, load_settings  # noqa: E402
-from trading.domain import KST, Balance, Fill, Order, OrderRequest, OrderStatus, OrderType, Side  # noqa: E402
-from workers import broker_sync  # noqa: E402
-from workers.broker_sync import (  # noqa: E402
+from trading.config import Settings, load_settings
+from trading.domain import KST, Balance, Fill, Order, OrderRequest, OrderStatus, OrderType, Side
+from workers import broker_sync
+from workers.broker_sync import (
     account_name,
     close_brokers,
     in_sync_window,
@@ -49,8 +43,8 @@ from workers.broker_sync import (  # noqa: E402
     run_lock,
     sync_broker,
 )
-from workers.embedded import EmbeddedScheduler  # noqa: E402
-from workers.schedule import JOBS, JobFailed, job  # noqa: E402
+from workers.embedded import EmbeddedScheduler
+from workers.schedule import JOBS, JobFailed, job
 
 
 @dataclass

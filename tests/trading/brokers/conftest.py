@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes.fake_kis import FakeKis
+from fakes.fake_kiwoom import FakeKiwoom
 
-FAKES = Path(__file__).resolve().parents[2] / "fakes"
-if str(FAKES) not in sys.path:
-    sys.path.insert(0, str(FAKES))
-
-from fake_kis import FakeKis  # noqa: E402
-from fake_kiwoom import FakeKiwoom  # noqa: E402
-
-from trading.brokers.common.rate_limit import LocalRateLimiter  # noqa: E402
-from trading.brokers.common.token_store import FileTokenStore  # noqa: E402
-from trading.config import load_settings  # noqa: E402
+from trading.brokers.common.rate_limit import LocalRateLimiter
+from trading.brokers.common.token_store import FileTokenStore
+from trading.config import load_settings
 
 
 @pytest.fixture
