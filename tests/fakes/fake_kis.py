@@ -60,28 +60,15 @@ class FakeKis(FakeBroker):
 
     def __init__(
         self,
-        env: str = "mock",
-        app_keys: dict[str, str] | None = None,
-        other_env_keys: set[str] | None = None,
-        *,
-        accept_any_key: bool = False,
+        *args: Any,
         token_min_interval_s: float = 60.0,
         token_delay_s: float = 0.0,
         hts_id: str = "HTSUSER01",
         account: str = "12345678",
-        port: int = 0,
-        ws_port: int = 0,
-        tick_interval_s: float | None = None,
+        **kwargs: Any,
     ):
-        super().__init__(
-            env,
-            app_keys,
-            other_env_keys,
-            accept_any_key=accept_any_key,
-            port=port,
-            ws_port=ws_port,
-            tick_interval_s=tick_interval_s,
-        )
+        """``FakeBroker``'s arguments, and KIS's token pacing, HTS ID and account number (CANO)."""
+        super().__init__(*args, **kwargs)
         self.token_min_interval_s = token_min_interval_s
         self.token_delay_s = token_delay_s
         self.hts_id = hts_id

@@ -61,26 +61,9 @@ ORDER_REFUSALS = {  # FakeBroker.refusal -> (return_code, return_msg)
 class FakeKiwoom(FakeBroker):
     ws_path = "/api/dostk/websocket"
 
-    def __init__(
-        self,
-        env: str = "mock",
-        app_keys: dict[str, str] | None = None,
-        other_env_keys: set[str] | None = None,
-        *,
-        accept_any_key: bool = False,
-        port: int = 0,
-        ws_port: int = 0,
-        tick_interval_s: float | None = None,
-    ):
-        super().__init__(
-            env,
-            app_keys,
-            other_env_keys,
-            accept_any_key=accept_any_key,
-            port=port,
-            ws_port=ws_port,
-            tick_interval_s=tick_interval_s,
-        )
+    def __init__(self, *args: Any, **kwargs: Any):
+        """``FakeBroker``'s arguments."""
+        super().__init__(*args, **kwargs)
         self.calls: list[tuple[float, str]] = []  # (monotonic, api-id)
         # faults
         self.rate_limit_next = 0  # HTTP 429 + return_code 5 [1700]
