@@ -7,12 +7,12 @@ from pathlib import Path
 
 import dash
 from flask import Flask, Response, jsonify, make_response, redirect, request
-from sqlalchemy import text
 
 from app.auth import _safe_next, csrf, init_auth
 from app.i18n import LANGS
 from app.runtime import init_runtime
 from app.stream import init_stream
+from db.engine import reachable
 from services.container import Container
 from services.secret import deployment_secret
 from trading.config import PROJECT_ROOT, Settings, get_settings
@@ -43,12 +43,7 @@ def create_server(rt: Container) -> Flask:
 
     @server.get("/health")
     def health():  # noqa: ANN202
-        try:
-            with rt.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            db_ok = True
-        except Exception:  # noqa: BLE001
-            db_ok = False
+        db_ok = reachable(rt.engine)
         body = {
             "status": "ok" if db_ok else "degraded",
             "database": "ok" if db_ok else "unreachable",

@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from db.migrate import upgrade  # noqa: E402
 from db.partitions import maintain_partitions  # noqa: E402
-from workers.recorder.codec import COLUMNS, pack_columns  # noqa: E402
-from workers.recorder.sink import mysql_connect_args  # noqa: E402
+from db.repositories.tick_sink import COLUMNS, mysql_connect_args  # noqa: E402
+from workers.recorder.codec import pack_columns  # noqa: E402
 from workers.recorder.stats import LatencyHistogram  # noqa: E402
 
 DB_URL = os.environ.get("TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/test")

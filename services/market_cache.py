@@ -73,7 +73,7 @@ def _intraday(engine: Any, code: str, interval: int, last: Quote | None = None) 
     clock trades the next session on a weekend or after the close, so the wall date has no bars)."""
     if engine is None:
         return []
-    from db.repositories.ticks import minute_bars
+    from db.repositories.bars import minute_bars
     from trading.brokers.paper.broker import aggregate
     from trading.krx import today_kst
 

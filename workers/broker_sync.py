@@ -40,6 +40,7 @@ from trading.domain import KST
 from trading.krx.calendar import is_krx_session, krx_session_bounds
 from trading.orders.lease import NoLease
 from trading.orders.naming import broker_account, masked
+from trading.timeconv import as_kst
 from workers.schedule import JobFailed
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ account_name = broker_account  # ``accounts.name`` of the configured broker acco
 
 def in_sync_window(now: datetime) -> bool:
     """True on an XKRX session day from an hour before the open to three hours after the close."""
-    local = now.astimezone(KST) if now.tzinfo else now.replace(tzinfo=KST)
+    local = as_kst(now)
     if not is_krx_session(local.date()):
         return False
     open_, close = krx_session_bounds(local.date())

@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 from app.cli.common import CliError, db_error, emit, engine, json_option
 from app.runtime import runtime
-from trading.domain import KST, is_valid_code
+from trading.domain import is_valid_code
+from trading.timeconv import as_kst
 
 
 def _broker():  # noqa: ANN202 - the Broker protocol
@@ -63,7 +64,7 @@ def _when(value: str) -> datetime:
         t = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not an ISO time: {value}") from None
-    return t if t.tzinfo else t.replace(tzinfo=KST)
+    return as_kst(t)
 
 
 @click.command("ticks")

@@ -16,11 +16,9 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.runtime import runtime
-from db.engine import session_scope
-from db.models import SectorReport
+from db.repositories import reports as reports_repo
 from db.repositories import stocks as stocks_repo
 from services.accounts import account_for_user
 from trading.brokers.errors import OrderRejected, Reason
@@ -201,12 +199,6 @@ def _up_codes(payload: dict[str, Any]) -> tuple[str, ...]:
 
 
 def latest_up_sectors() -> UpSectors | None:
-    """The sectors marked 강세 (up) in the latest morning sector report, or None without a report.
-
-    TODO(lead): move the query into db/repositories (e.g. ``reports.latest_report``).
-    """
-    with session_scope(runtime().engine) as s:
-        row = s.scalars(select(SectorReport).order_by(SectorReport.session_date.desc()).limit(1)).first()
-        if row is None:
-            return None
-        return UpSectors(row.session_date, _up_codes(row.payload or {}))
+    """The sectors marked 강세 (up) in the latest morning sector report, or None without a report."""
+    latest = reports_repo.latest_report(runtime().engine)
+    return None if latest is None else UpSectors(latest[0], _up_codes(latest[1]))

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from db.models import Account, AccountUser, User
 from db.repositories.users import UserError, audit
-from db.timeconv import now_db
 from trading.orders.context import Role
 from trading.orders.naming import paper_account
 from trading.orders.risk import OrderLimits
+from trading.timeconv import now_naive_kst
 
 ACCOUNTS, BINDINGS, USERS = Account.__table__, AccountUser.__table__, User.__table__
 LEGACY_PAPER = "paper"
@@ -64,7 +64,7 @@ def list_accounts(engine: Engine) -> list[AccountRow]:
 
 
 def _create(engine: Engine, name: str, broker: str, env: str, cash: int, owner: int | None) -> bool:
-    now = now_db()
+    now = now_naive_kst()
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -110,7 +110,7 @@ def ensure_broker_account(engine: Engine, name: str, broker: str, env: str) -> A
     if _create(engine, name, broker, env, 0, None):
         with engine.begin() as conn:
             admins = conn.execute(select(USERS.c.id).where(USERS.c.role == Role.ADMIN.value)).scalars().all()
-            now = now_db()
+            now = now_naive_kst()
             for uid in admins:
                 conn.execute(
                     insert(BINDINGS).values(
@@ -147,7 +147,9 @@ def bind(engine: Engine, account: str, username: str, by: str | None = None) -> 
         ).first()
         if exists:
             return False
-        conn.execute(insert(BINDINGS).values(account_id=row.id, user_id=uid, bound_at=now_db(), bound_by=by))
+        conn.execute(
+            insert(BINDINGS).values(account_id=row.id, user_id=uid, bound_at=now_naive_kst(), bound_by=by)
+        )
     audit(engine, by, "account.bind", {"account": account, "user": username})
     return True
 
@@ -231,7 +233,9 @@ def set_limits(
         if (
             values
             and not conn.execute(
-                update(ACCOUNTS).where(ACCOUNTS.c.name == account).values({**values, "updated_at": now_db()})
+                update(ACCOUNTS)
+                .where(ACCOUNTS.c.name == account)
+                .values({**values, "updated_at": now_naive_kst()})
             ).rowcount
         ):
             raise UserError(f"no account {account!r}")

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, Insert, func, insert, select
 
 from db.models import DailyBar, MinuteBar, UsSectorBar
 from trading.domain import KST, Bar
+from trading.timeconv import as_kst, naive_kst
 
 CHUNK = 20_000
 DAILY, MINUTE, US = DailyBar.__table__, MinuteBar.__table__, UsSectorBar.__table__
@@ -165,16 +166,12 @@ def daily_bars(engine: Engine, code: str, start: date, end: date) -> list[Bar]:
     ]
 
 
-def _naive(t: datetime) -> datetime:
-    return t.astimezone(KST).replace(tzinfo=None) if t.tzinfo else t
-
-
 def minute_bars(engine: Engine, code: str, start_dt: datetime, end_dt: datetime) -> list[Bar]:
     """1-minute bars with start_dt <= time < end_dt (aware datetimes are converted to KST)."""
     c = MINUTE.c
     q = (
         select(MINUTE)
-        .where(c.code == code, c.time >= _naive(start_dt), c.time < _naive(end_dt))
+        .where(c.code == code, c.time >= naive_kst(start_dt), c.time < naive_kst(end_dt))
         .order_by(c.time)
     )
     with engine.connect() as conn:
@@ -182,7 +179,7 @@ def minute_bars(engine: Engine, code: str, start_dt: datetime, end_dt: datetime)
     return [
         Bar(
             r.code,
-            r.time.replace(tzinfo=KST),
+            as_kst(r.time),
             int(r.open),
             int(r.high),
             int(r.low),

@@ -10,11 +10,11 @@ Times are stored naive in KST, like the paper exchange's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from db.repositories.paper import ACCOUNTS, ACTIVE, FILLS, ORDERS, POSITIONS, db_time, fill_row
+from db.repositories.paper import ACCOUNTS, ACTIVE, FILLS, ORDERS, POSITIONS, fill_row
 from trading.brokers.sync import (
     BrokerSnapshot,
     FillTotals,
@@ -28,11 +28,7 @@ from trading.brokers.sync import (
     summarize,
 )
 from trading.domain import KST, Fill, OrderStatus, Side
-
-
-def _day_range(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time())
-    return start, start + timedelta(days=1)
+from trading.timeconv import as_kst, day_range, naive_kst
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +71,7 @@ class BrokerSyncStore:
             if row.broker != broker:
                 raise ValueError(f"account {name!r} belongs to broker {row.broker!r}, not {broker!r}")
             return int(row.id), int(row.cash), False
-        now = db_time(snapshot.taken_at)
+        now = naive_kst(snapshot.taken_at)
         cash = snapshot.balance.cash
         res = conn.execute(
             insert(ACCOUNTS).values(
@@ -85,7 +81,7 @@ class BrokerSyncStore:
         return int(res.inserted_primary_key[0]), cash, True
 
     def _load(self, conn: Connection, account_id: int, cash: int, day: date) -> StoredAccount:
-        lo, hi = _day_range(day)
+        lo, hi = day_range(day)
         o, f, p = ORDERS.c, FILLS.c, POSITIONS.c
         rows = conn.execute(
             select(ORDERS).where(
@@ -130,7 +126,7 @@ class BrokerSyncStore:
 
     def _write(self, conn: Connection, plan: SyncPlan, snapshot: BrokerSnapshot) -> None:
         aid = plan.account_id
-        now = db_time(snapshot.taken_at)
+        now = naive_kst(snapshot.taken_at)
         if plan.new_orders:
             conn.execute(insert(ORDERS), [_new_order(w, aid, snapshot) for w in plan.new_orders])
         for w in plan.changed_orders:
@@ -226,7 +222,7 @@ class BrokerSyncStore:
                     int(r.qty),
                     int(r.commission),
                     int(r.tax),
-                    r.time.replace(tzinfo=KST),
+                    as_kst(r.time),
                 )  # fmt: skip
                 for r in fills
             ),
@@ -254,6 +250,6 @@ def _new_order(w: OrderWrite, account_id: int, snapshot: BrokerSnapshot) -> dict
         reserved=0,
         reject_code=o.reject_code,
         reject_message=(o.reject_message or "")[:200] or None,
-        created_at=db_time(created or snapshot.taken_at),
-        updated_at=db_time(snapshot.taken_at),
+        created_at=naive_kst(created or snapshot.taken_at),
+        updated_at=naive_kst(snapshot.taken_at),
     )

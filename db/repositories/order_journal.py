@@ -17,11 +17,11 @@ from sqlalchemy import Engine, and_, bindparam, func, insert, literal, literal_c
 from sqlalchemy.exc import IntegrityError
 
 from db.models import Account, AuditLog, OrderIntent, OwnerFence
-from db.timeconv import from_db, to_db
 from trading.brokers.errors import OrderRejected, Reason
 from trading.brokers.wire import encode
 from trading.domain import KST, Order
 from trading.orders.journal import Intent, IntentState, NewIntent
+from trading.timeconv import as_kst, naive_kst
 
 INTENTS, ACCOUNTS, AUDIT, FENCES = (m.__table__ for m in (OrderIntent, Account, AuditLog, OwnerFence))
 OPEN = (IntentState.PENDING.value, IntentState.UNKNOWN.value)
@@ -69,7 +69,7 @@ class SqlJournal:
 
     def begin(self, new: NewIntent, scope: str | None, fence: int | None) -> tuple[Intent, bool]:
         account_id = self._account_id(new.account)
-        now = to_db(new.created_at)
+        now = naive_kst(new.created_at)
         row: dict[str, Any] = {
             "account_id": account_id,
             "client_order_id": new.client_order_id,
@@ -114,13 +114,13 @@ class SqlJournal:
         intent = Intent(
             id=int(intent_id), account=new.account, client_order_id=new.client_order_id, action=new.action,
             payload=dict(new.payload), state=IntentState.PENDING, username=row["username"], entry=row["entry"],
-            created_at=from_db(now), updated_at=from_db(now), target_order_id=new.target_order_id, fence=fence,
+            created_at=as_kst(now), updated_at=as_kst(now), target_order_id=new.target_order_id, fence=fence,
         )  # fmt: skip
         return intent, True
 
     def _rearm(self, intent: Intent, new: NewIntent, scope: str | None, fence: int | None) -> bool:
         """A failed intent (never sent) goes back to pending for another send, under the same fence rule."""
-        now = to_db(new.created_at)
+        now = naive_kst(new.created_at)
         cond = [INTENTS.c.id == intent.id, INTENTS.c.state == IntentState.FAILED.value]
         if scope is not None:
             current = select(FENCES.c.fence).where(FENCES.c.scope == scope).scalar_subquery()
@@ -160,7 +160,7 @@ class SqlJournal:
     ) -> None:
         """Queue the outcome; a writer thread commits queued outcomes together (reads here see them at
         once). Lost in a crash, an outcome is found again by reconciling the still-open intent."""
-        values: dict[str, Any] = {"state": state.value, "updated_at": to_db(now)}
+        values: dict[str, Any] = {"state": state.value, "updated_at": naive_kst(now)}
         if order is not None:
             values |= {"order_id": order.order_id, "result": encode(order)}
         if reason is not None:
@@ -256,7 +256,7 @@ class SqlJournal:
         if not v or not intent.state.open:
             return intent
         intent.state = IntentState(v["state"])
-        intent.updated_at = from_db(v["updated_at"])
+        intent.updated_at = as_kst(v["updated_at"])
         intent.order_id = v.get("order_id", intent.order_id)
         intent.result = v.get("result", intent.result)
         intent.reason = v.get("reason", intent.reason)
@@ -267,7 +267,7 @@ class SqlJournal:
         with self.engine.begin() as conn:
             conn.execute(
                 insert(AUDIT).values(
-                    time=to_db(datetime.now(KST)),
+                    time=naive_kst(datetime.now(KST)),
                     username=username[:40],
                     action=f"order.{action}.denied",
                     detail={"account": account, "entry": entry, **detail},
@@ -286,8 +286,8 @@ class SqlJournal:
             state=IntentState(r.state),
             username=r.username,
             entry=r.entry,
-            created_at=from_db(r.created_at),
-            updated_at=from_db(r.updated_at),
+            created_at=as_kst(r.created_at),
+            updated_at=as_kst(r.updated_at),
             target_order_id=r.target_order_id,
             order_id=r.order_id,
             reason=r.reason,
@@ -323,7 +323,7 @@ class SqlJournal:
                 select(INTENTS.c.order_id).where(
                     INTENTS.c.account_id == self._account_id(account),
                     INTENTS.c.state == IntentState.ACCEPTED.value,
-                    INTENTS.c.created_at >= to_db(since),
+                    INTENTS.c.created_at >= naive_kst(since),
                     INTENTS.c.order_id.is_not(None),
                 )
             ).scalars()

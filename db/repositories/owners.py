@@ -12,8 +12,8 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db.models import OwnerFence
-from db.timeconv import to_db
 from trading.domain import KST
+from trading.timeconv import naive_kst
 
 FENCES = OwnerFence.__table__
 
@@ -21,7 +21,7 @@ FENCES = OwnerFence.__table__
 def next_fence(engine: Engine, scope: str, owner: str) -> int:
     """Make ``owner`` the current holder of ``scope`` with a new, larger token; returns the token."""
     for _ in range(3):
-        now = to_db(datetime.now(KST))
+        now = naive_kst(datetime.now(KST))
         try:
             with engine.begin() as conn:
                 cur = conn.execute(

@@ -7,7 +7,7 @@ Every ``apply`` is one transaction.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,32 +23,19 @@ from trading.brokers.paper.store import (
     PositionRecord,
     StoreEvent,
 )
-from trading.domain import KST, Fill, Order, OrderStatus, OrderType, Side
+from trading.domain import Fill, Order, OrderStatus, OrderType, Side
+from trading.timeconv import as_kst, day_range, naive_kst, now_naive_kst
 
 ACCOUNTS, ORDERS, FILLS, POSITIONS = (m.__table__ for m in (Account, OrderRow, FillRow, PositionRow))
 FENCES, INTENTS, AUDIT = OwnerFence.__table__, OrderIntent.__table__, AuditLog.__table__
 ACTIVE = (OrderStatus.OPEN.value, OrderStatus.PARTIAL.value)
 
 
-def db_time(t: datetime | None) -> datetime | None:
-    """A KST-aware time as the naive KST value the tables store."""
-    return None if t is None else t.astimezone(KST).replace(tzinfo=None)
-
-
-def _py(t: datetime | None) -> datetime | None:
-    return None if t is None else t.replace(tzinfo=KST)
-
-
-def _day_range(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time())
-    return start, start + timedelta(days=1)
-
-
 def fill_row(f: Fill, account_id: int) -> dict[str, object]:
     """The ``fills`` row of one execution (times naive KST)."""
     return dict(
         fill_id=f.fill_id, order_id=f.order_id, account_id=account_id, code=f.code, side=str(f.side),
-        price=f.price, qty=f.qty, commission=f.commission, tax=f.tax, time=db_time(f.time),
+        price=f.price, qty=f.qty, commission=f.commission, tax=f.tax, time=naive_kst(f.time),
     )  # fmt: skip
 
 
@@ -72,7 +59,7 @@ class SqlPaperStore:
         with engine.begin() as conn:
             row = conn.execute(select(ACCOUNTS.c.id).where(ACCOUNTS.c.name == account_name)).first()
             if row is None:
-                now = datetime.now(KST).replace(tzinfo=None)
+                now = now_naive_kst()
                 res = conn.execute(
                     insert(ACCOUNTS).values(
                         name=account_name,
@@ -90,7 +77,7 @@ class SqlPaperStore:
     # --- reads -------------------------------------------------------------------------------
 
     def load(self, day: date) -> AccountState:
-        lo, hi = _day_range(day)
+        lo, hi = day_range(day)
         o, f, p, a = ORDERS.c, FILLS.c, POSITIONS.c, ACCOUNTS.c
         with self.engine.connect() as conn:
             acc = conn.execute(select(a.cash, a.initial_cash).where(a.id == self.account_id)).one()
@@ -125,7 +112,7 @@ class SqlPaperStore:
         )
 
     def orders_on(self, day: date) -> list[Order]:
-        lo, hi = _day_range(day)
+        lo, hi = day_range(day)
         o = ORDERS.c
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -136,7 +123,7 @@ class SqlPaperStore:
         return [_order(r) for r in rows]
 
     def fills_on(self, day: date) -> list[Fill]:
-        lo, hi = _day_range(day)
+        lo, hi = day_range(day)
         f = FILLS.c
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -166,7 +153,7 @@ class SqlPaperStore:
     def _write(self, conn, event: StoreEvent) -> None:  # noqa: ANN001 - a Connection in a transaction
         """The statements of one event, on ``conn`` (its transaction). Statements are built once (module
         constants): on the order path their construction cost more than their execution."""
-        now = db_time(event.time)
+        now = naive_kst(event.time)
         new_orders = [_order_row(r, self.account_id) for r in event.orders if r.is_new]
         upd_orders = [_order_row(r, self.account_id) for r in event.orders if not r.is_new]
         intents, audits = _attachment_rows(event, self.account_id, self.fence)
@@ -276,7 +263,7 @@ def _order_row(rec: OrderRecord, account_id: int) -> dict:
         code=o.code, side=str(o.side), order_type=str(o.order_type), price=o.price, qty=o.qty,
         filled_qty=o.filled_qty, filled_amount=o.filled_amount, status=str(o.status),
         queue_ahead=rec.queue_ahead, reserved=rec.reserved, reject_code=o.reject_code,
-        reject_message=o.reject_message, created_at=db_time(o.created_at), updated_at=db_time(o.updated_at),
+        reject_message=o.reject_message, created_at=naive_kst(o.created_at), updated_at=naive_kst(o.updated_at),
     )  # fmt: skip
 
 
@@ -292,8 +279,8 @@ def _order(r) -> Order:  # noqa: ANN001 - a Row of ORDERS
         filled_amount=int(r.filled_amount),
         status=OrderStatus(r.status),
         client_order_id=r.client_order_id,
-        created_at=_py(r.created_at),
-        updated_at=_py(r.updated_at),
+        created_at=as_kst(r.created_at),
+        updated_at=as_kst(r.updated_at),
         reject_code=r.reject_code,
         reject_message=r.reject_message,
     )
@@ -302,7 +289,7 @@ def _order(r) -> Order:  # noqa: ANN001 - a Row of ORDERS
 def _fill(r) -> Fill:  # noqa: ANN001 - a Row of FILLS
     return Fill(
         r.fill_id, r.order_id, r.code, Side(r.side), int(r.price), int(r.qty), int(r.commission), int(r.tax),
-        _py(r.time),
+        as_kst(r.time),
     )  # fmt: skip
 
 
@@ -322,14 +309,14 @@ def _attachment_rows(event: StoreEvent, account_id: int, fence: tuple[str, int] 
     for attach, order in event.attachments:
         if not isinstance(attach, NewIntent):
             continue
-        t = db_time(attach.created_at)
+        t = naive_kst(attach.created_at)
         intents.append(
             dict(
                 account_id=account_id, client_order_id=attach.client_order_id, action=attach.action,
                 target_order_id=attach.target_order_id, payload=attach.payload, state=IntentState.ACCEPTED.value,
                 order_id=order.order_id, reason=None, message=None, result=None,  # the orders row has it
                 fence=fence[1] if fence else None, username=attach.username[:40], entry=attach.entry[:8],
-                created_at=t, updated_at=db_time(event.time),
+                created_at=t, updated_at=naive_kst(event.time),
             )
         )  # fmt: skip
         audits.append(

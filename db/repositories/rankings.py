@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, func, select
 
 from db.models import TradingValueRank
-from db.repositories.ticks import naive_kst
 from trading.domain import RankRow
+from trading.timeconv import naive_kst
 
 
 def insert_snapshot(engine: Engine, at: datetime, rows: Sequence[RankRow]) -> int:

@@ -275,3 +275,14 @@ def report_dates(engine: Engine) -> list[date]:
     """Session dates with a stored report, newest first."""
     with session_scope(engine) as s:
         return list(s.scalars(select(SectorReport.session_date).order_by(SectorReport.session_date.desc())))
+
+
+def latest_report(engine: Engine) -> tuple[date, dict[str, Any]] | None:
+    """(session date, stored payload) of the newest report, or None when none is stored."""
+    with session_scope(engine) as s:
+        row = s.execute(
+            select(SectorReport.session_date, SectorReport.payload)
+            .order_by(SectorReport.session_date.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else (row[0], row[1] or {})

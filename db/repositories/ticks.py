@@ -17,18 +17,10 @@ from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from db.models import MinuteBar, TickData
-from trading.domain import KST, Bar, Tick
+from trading.domain import Bar, Tick
+from trading.timeconv import as_kst, naive_kst
 
 TickRow = tuple[str, datetime, int, int, int, int, int, float]
-
-
-def naive_kst(t: datetime) -> datetime:
-    """Aware → naive KST (what the database stores); naive is taken as KST already."""
-    return t.astimezone(KST).replace(tzinfo=None) if t.tzinfo else t
-
-
-def _aware(t: datetime) -> datetime:
-    return t.replace(tzinfo=KST) if t.tzinfo is None else t
 
 
 def insert_ticks(engine: Engine, ticks: Iterable[Tick]) -> int:
@@ -98,7 +90,7 @@ def ticks_between(
         stmt = stmt.limit(limit)
     with engine.connect() as conn:
         return [
-            Tick(r[0], _aware(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), float(r[7]))
+            Tick(r[0], as_kst(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), float(r[7]))
             for r in conn.execute(stmt)
         ]
 
@@ -129,7 +121,7 @@ def bars_from_ticks(
     out: list[Bar] = []
     for _c, t, _s, price, vol, _cv, _cval, _st in iter_tick_rows(engine, code, start, end):
         k = (t.hour * 60 + t.minute) // interval * interval
-        b = _aware(t.replace(hour=k // 60, minute=k % 60, second=0, microsecond=0))
+        b = as_kst(t.replace(hour=k // 60, minute=k % 60, second=0, microsecond=0))
         if out and out[-1].time == b:
             a = out[-1]
             out[-1] = Bar(code, b, a.open, max(a.high, price), min(a.low, price), price,
@@ -192,17 +184,3 @@ def upsert_minute_deltas(engine: Engine, deltas: Sequence[MinuteDelta]) -> int:
     with engine.begin() as conn:
         conn.execute(stmt, rows)
     return len(rows)
-
-
-def minute_bars(engine: Engine, code: str, start: datetime, end: datetime) -> list[Bar]:
-    """Stored 1-minute bars of ``code`` in [start, end), oldest first."""
-    stmt = (
-        select(MinuteBar)
-        .where(MinuteBar.code == code, MinuteBar.time >= naive_kst(start), MinuteBar.time < naive_kst(end))
-        .order_by(MinuteBar.time)
-    )
-    with engine.connect() as conn:
-        return [
-            Bar(r.code, _aware(r.time), r.open, r.high, r.low, r.close, r.volume, r.value)
-            for r in conn.execute(stmt)
-        ]

@@ -18,8 +18,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from db.engine import session_scope
 from db.models import Account, AccountUser, AuditLog, User, UserSession
-from db.timeconv import now_db
 from trading.orders.context import Role
+from trading.timeconv import now_naive_kst
 
 MIN_PASSWORD_LEN = 8
 # Verifying against this costs the same as a real user's hash, so an unknown name takes as long to refuse.
@@ -235,4 +235,4 @@ def end_session(engine: Engine, token: str) -> None:
 
 def audit(engine: Engine, username: str | None, action: str, detail: dict[str, Any] | None) -> None:
     with session_scope(engine) as s:
-        s.add(AuditLog(time=now_db(), username=username, action=action, detail=detail))
+        s.add(AuditLog(time=now_naive_kst(), username=username, action=action, detail=detail))

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.partitions import maintain_partitions
+from db.repositories import bars as bars_repo
 from db.repositories import rankings
 from db.repositories import ticks as repo
 from trading.domain import KST, RankRow, Tick
@@ -46,7 +47,7 @@ def test_minute_delta_upsert_grows_the_current_minute(db_engine):
     m = datetime(2026, 11, 23, 9, 0)
     repo.upsert_minute_deltas(db_engine, [repo.MinuteDelta("005930", m, 100, 110, 95, 105, 10, 1000)])
     repo.upsert_minute_deltas(db_engine, [repo.MinuteDelta("005930", m, 106, 120, 101, 101, 5, 500)])
-    (bar,) = repo.minute_bars(
+    (bar,) = bars_repo.minute_bars(
         db_engine, "005930", m.replace(tzinfo=KST), (m + timedelta(minutes=1)).replace(tzinfo=KST)
     )
     assert (bar.open, bar.high, bar.low, bar.close, bar.volume, bar.value) == (100, 120, 95, 101, 15, 1500)

@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from trading.domain import KST
 from trading.krx.calendar import is_krx_session, krx_session_bounds
+from trading.timeconv import as_kst
 
 
 class Phase(StrEnum):
@@ -37,7 +37,7 @@ def phase_at(t: datetime) -> Phase:
     real open/close, so a 10:00 open has its auction at 09:30–10:00 and CSAT days shift every
     phase by 1 h. Before 2016-08-01 (15:00 close) the same offsets are applied (approximation).
     """
-    local = t.replace(tzinfo=KST) if t.tzinfo is None else t.astimezone(KST)
+    local = as_kst(t)
     day = local.date()
     if not is_krx_session(day):
         return Phase.CLOSED

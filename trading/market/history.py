@@ -31,6 +31,7 @@ from trading.market.model import MarketModel
 from trading.market.simulator import CLOSE_AUCTION_SHARE, CLOSING_AUCTION_S, OPEN_AUCTION_SHARE, U_A, U_B
 from trading.market.stocks import StockInfo
 from trading.market.us import US_SYMBOLS, us_session_returns, us_start_price
+from trading.timeconv import naive_kst
 
 DAILY_COLUMNS = ["code", "day", "open", "high", "low", "close", "volume", "value"]
 MINUTE_COLUMNS = ["code", "time", "open", "high", "low", "close", "volume", "value"]
@@ -178,9 +179,9 @@ def _minute_bars(
     close_v = np.maximum(1, (shares * CLOSE_AUCTION_SHARE).astype(np.int64))
     close = plan.close[idx]
 
-    base = np.datetime64(open_dt.replace(tzinfo=None), "m")
+    base = np.datetime64(naive_kst(open_dt), "m")
     times = base + np.arange(n_min).astype("timedelta64[m]")
-    close_time = np.datetime64(close_dt.replace(tzinfo=None), "m")
+    close_time = np.datetime64(naive_kst(close_dt), "m")
     frame = pd.DataFrame(
         {
             "i": np.concatenate([np.repeat(idx, n_min), idx]),

@@ -14,13 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 
 from trading.domain import KST, Tick
 
-COLUMNS = ("stock_code", "tick_time", "seq", "price", "volume", "cum_volume", "cum_value", "strength")
 _ROW = (
     rb"[0-9A-Z]{6},[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3},"
     rb"[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+(?:\.[0-9]+)?\n"
@@ -105,14 +103,3 @@ def check(payload: bytes, n: int | None = None) -> Checked:
     kept = [ln + b"\n" for ln in lines if ROW_RE.fullmatch(ln + b"\n")]
     bad = len(lines) - len(kept) + (1 if tail else 0)
     return Checked(b"".join(kept), len(kept), bad)
-
-
-def parse_rows(rows: bytes) -> list[tuple[str, datetime, int, int, int, int, int, float]]:
-    """Rows as typed tuples (for the multi-row INSERT path and tests)."""
-    out = []
-    for line in rows.decode("ascii").splitlines():
-        c, ts, seq, price, vol, cv, cval, st = line.split(",")
-        out.append(
-            (c, datetime.fromisoformat(ts), int(seq), int(price), int(vol), int(cv), int(cval), float(st))
-        )
-    return out

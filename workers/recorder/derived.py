@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from db.repositories import rankings as rank_repo
-from db.repositories.ticks import MinuteDelta, naive_kst, upsert_minute_deltas
+from db.repositories.ticks import MinuteDelta, upsert_minute_deltas
 from services.market_cache import MarketCacheWriter
 from trading.brokers.base import Broker
 from trading.domain import KST, Quote, RankRow, Tick
+from trading.timeconv import naive_kst
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.repositories.tick_sink import make_sink
 from workers.recorder.buffer import BufferReader
 from workers.recorder.health import HealthPublisher, HealthStore
-from workers.recorder.sink import make_sink
 from workers.recorder.stats import WriterStats
 from workers.recorder.stream import DEFAULT_GROUP, DEFAULT_STREAM
 from workers.recorder.writer import BatchWriter

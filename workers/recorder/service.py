@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from db.repositories.universe import position_codes, watchlist_codes
 from services.market_cache import MemoryMarketCache, RedisMarketCache
 from trading.brokers.base import Broker
 from trading.config import Settings
@@ -29,7 +30,7 @@ from workers.recorder.health import HealthPublisher, store_for
 from workers.recorder.runner import WriterConfig, run_writer
 from workers.recorder.stats import WriterStats
 from workers.recorder.stream import DEFAULT_STREAM
-from workers.recorder.universe import DEFAULT_CAPS, position_codes, select_universe, watchlist_codes
+from workers.recorder.universe import DEFAULT_CAPS, select_universe
 
 log = logging.getLogger(__name__)
 

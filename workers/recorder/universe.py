@@ -1,26 +1,12 @@
-"""Which stocks to record: top N by 거래대금 ∪ watchlists ∪ open positions; sharding by connection cap."""
+"""Which stocks to record: top N by 거래대금 ∪ watchlists ∪ open positions (read by
+``db.repositories.universe``); sharding by connection cap."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Engine, select
-
-from db.models import PositionRow, Watchlist
-
 # Realtime registrations per connection (a TICKS and a BOOKS subscription of one code take two).
 DEFAULT_CAPS = {"kis": 40, "kiwoom": 100, "paper": 100_000}
-
-
-def watchlist_codes(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
-        return {c for (c,) in conn.execute(select(Watchlist.code).distinct())}
-
-
-def position_codes(engine: Engine) -> set[str]:
-    """Codes with shares held in any stored account (paper positions table)."""
-    with engine.connect() as conn:
-        return {c for (c,) in conn.execute(select(PositionRow.code).where(PositionRow.qty > 0).distinct())}
 
 
 def select_universe(ranked: Sequence[str], top_n: int, *extra: Iterable[str]) -> list[str]:

@@ -13,9 +13,9 @@ import logging
 import threading
 import time
 
+from db.repositories.tick_sink import SinkError, TickSink
 from workers.recorder.buffer import BufferReader, Entry
 from workers.recorder.codec import check
-from workers.recorder.sink import SinkError, TickSink
 from workers.recorder.stats import WriterStats
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from recorder_helpers import TickSource
 
-from workers.recorder.codec import check, pack_columns, pack_ticks, parse_rows
+from db.repositories.tick_sink import parse_rows
+from workers.recorder.codec import check, pack_columns, pack_ticks
 from workers.recorder.spool import SpoolReader, SpoolWriter, encode_record
 from workers.recorder.stream import StreamReader, StreamWriter
 

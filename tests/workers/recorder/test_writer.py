@@ -10,8 +10,8 @@ from recorder_helpers import TickSource, table_keys
 
 from db.engine import make_engine
 from db.migrate import upgrade
+from db.repositories.tick_sink import MariaSink, SqliteSink
 from workers.recorder.codec import pack_ticks
-from workers.recorder.sink import MariaSink, SqliteSink
 from workers.recorder.spool import SpoolReader, SpoolWriter
 from workers.recorder.stream import StreamReader, StreamWriter
 from workers.recorder.writer import BatchWriter

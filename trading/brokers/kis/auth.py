@@ -17,7 +17,7 @@ from trading.brokers.kis.errors import (
     wrong_environment,
 )
 from trading.brokers.kis.options import KisOptions
-from trading.domain import KST
+from trading.timeconv import as_kst
 
 _JSON = {"content-type": "application/json; charset=utf-8"}
 
@@ -41,7 +41,7 @@ def _fail(opts: KisOptions, what: str, response: Any, body: dict[str, Any]) -> E
 def _expiry(body: dict[str, Any]) -> float:
     text = str(body.get("access_token_token_expired") or "")
     try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=KST).timestamp()
+        return as_kst(datetime.strptime(text, "%Y-%m-%d %H:%M:%S")).timestamp()
     except ValueError:
         return time.time() + float(body.get("expires_in") or 86400)
 

@@ -11,7 +11,7 @@ from trading.brokers.common.tokens import IssuedToken
 from trading.brokers.errors import AuthError, BrokerUnavailable
 from trading.brokers.kiwoom.errors import Kind, classify, env_label, error_for
 from trading.brokers.kiwoom.options import KiwoomOptions
-from trading.domain import KST
+from trading.timeconv import as_kst
 
 _JSON = {"content-type": "application/json;charset=UTF-8"}
 
@@ -31,7 +31,7 @@ def _fail(opts: KiwoomOptions, what: str, response: Any, body: dict[str, Any]) -
 
 def _expiry(text: str) -> float:
     try:
-        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=KST).timestamp()
+        return as_kst(datetime.strptime(text, "%Y%m%d%H%M%S")).timestamp()
     except ValueError:
         return time.time() + 12 * 3600  # lifetime undocumented (18-24 h observed)
 

@@ -12,16 +12,28 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import pymysql
 from sqlalchemy.engine import make_url
 
-from workers.recorder.codec import COLUMNS, parse_rows
-
+# The order of a packed tick row (see workers/recorder/codec.py): exactly tick_data's columns.
+COLUMNS = ("stock_code", "tick_time", "seq", "price", "volume", "cum_volume", "cum_value", "strength")
 INSERT_CHUNK = 5000
 _TMP_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def parse_rows(rows: bytes) -> list[tuple[str, datetime, int, int, int, int, int, float]]:
+    """Rows as typed tuples (for the multi-row INSERT path and tests)."""
+    out = []
+    for line in rows.decode("ascii").splitlines():
+        c, ts, seq, price, vol, cv, cval, st = line.split(",")
+        out.append(
+            (c, datetime.fromisoformat(ts), int(seq), int(price), int(vol), int(cv), int(cval), float(st))
+        )
+    return out
 
 
 class SinkError(RuntimeError):
