@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, Insert, func, insert, select
@@ -141,6 +142,11 @@ def has_daily_bars(engine: Engine) -> bool:
         return conn.execute(select(DAILY.c.code).limit(1)).first() is not None
 
 
+def _bar(r: Any, at: datetime) -> Bar:
+    """A stored daily or minute bar row starting at ``at``."""
+    return Bar(r.code, at, int(r.open), int(r.high), int(r.low), int(r.close), int(r.volume), int(r.value))
+
+
 def _day_dt(d: date) -> datetime:
     return datetime.combine(d, time(), KST)
 
@@ -151,19 +157,7 @@ def daily_bars(engine: Engine, code: str, start: date, end: date) -> list[Bar]:
     q = select(DAILY).where(c.code == code, c.day >= start, c.day <= end).order_by(c.day)
     with engine.connect() as conn:
         rows = conn.execute(q).all()
-    return [
-        Bar(
-            r.code,
-            _day_dt(r.day),
-            int(r.open),
-            int(r.high),
-            int(r.low),
-            int(r.close),
-            int(r.volume),
-            int(r.value),
-        )
-        for r in rows
-    ]
+    return [_bar(r, _day_dt(r.day)) for r in rows]
 
 
 def minute_bars(engine: Engine, code: str, start_dt: datetime, end_dt: datetime) -> list[Bar]:
@@ -176,19 +170,7 @@ def minute_bars(engine: Engine, code: str, start_dt: datetime, end_dt: datetime)
     )
     with engine.connect() as conn:
         rows = conn.execute(q).all()
-    return [
-        Bar(
-            r.code,
-            as_kst(r.time),
-            int(r.open),
-            int(r.high),
-            int(r.low),
-            int(r.close),
-            int(r.volume),
-            int(r.value),
-        )  # fmt: skip
-        for r in rows
-    ]
+    return [_bar(r, as_kst(r.time)) for r in rows]
 
 
 def us_bars(engine: Engine, symbol: str, start: date, end: date) -> pd.DataFrame:
