@@ -9,15 +9,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from support import report_data as rd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trading" / "report"))
-import report_data as rd  # noqa: E402
-
-from db.engine import make_engine  # noqa: E402
-from db.repositories import reports as repo  # noqa: E402
+from db.engine import make_engine
+from db.repositories import reports as repo
 
 RUN = (
     "from app.cli import cli, main; from app.cli.report_cmds import report, sectors; "

@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
+from support import report_data as rd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trading" / "report"))
-import report_data as rd  # noqa: E402
-import test_track  # noqa: E402
-
-from app.runtime import runtime  # noqa: E402
-from db.engine import make_engine, session_scope  # noqa: E402
-from db.models import AuditLog  # noqa: E402
-from db.repositories import reports as repo  # noqa: E402
-from db.repositories.users import add_user  # noqa: E402
-from trading.krx.calendar import krx_sessions  # noqa: E402
-from trading.report import compute_track_record  # noqa: E402
-from trading.report.track_store import save_track_record  # noqa: E402
-from workers.report_jobs import build_and_store  # noqa: E402
+from app.runtime import runtime
+from db.engine import make_engine, session_scope
+from db.models import AuditLog
+from db.repositories import reports as repo
+from db.repositories.users import add_user
+from trading.krx.calendar import krx_sessions
+from trading.report import compute_track_record
+from trading.report.track_store import save_track_record
+from workers.report_jobs import build_and_store
 
 
 @pytest.fixture
 def report_app(app_settings, dash_app):
     engine = make_engine(app_settings.database_url)
     rd.insert_fixed_market(engine, seed_master=False)
-    history = test_track._history(krx_sessions(rd.SESSION.replace(day=2), rd.SESSION))
+    history = rd.track_history(krx_sessions(rd.SESSION.replace(day=2), rd.SESSION))
     save_track_record(app_settings.data_dir, compute_track_record(history))
     build_and_store(engine, app_settings, rd.SESSION)
     add_user(engine, "viewer", "viewer-password-1", role="viewer")

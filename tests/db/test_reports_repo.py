@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from support import report_data as rd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trading" / "report"))
-import report_data as rd  # noqa: E402
-
-from db.engine import session_scope  # noqa: E402
-from db.models import AuditLog, UsSectorMap  # noqa: E402
-from db.repositories import reports as repo  # noqa: E402
-from trading.market.us_data import UsBar  # noqa: E402
-from trading.report import build_report  # noqa: E402
+from db.engine import session_scope
+from db.models import AuditLog, UsSectorMap
+from db.repositories import reports as repo
+from trading.market.us_data import UsBar
+from trading.report import build_report
 
 
 def test_us_bars_upsert_and_reads(db_engine):

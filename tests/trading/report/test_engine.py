@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-import report_data as rd
+from support import report_data as rd
 
 from trading.report import ReportConfig, build_report
 from trading.report.engine import cutoff_rank, value_ranks

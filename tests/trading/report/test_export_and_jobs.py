@@ -7,7 +7,7 @@ import io
 import json
 from datetime import date
 
-import report_data as rd
+from support import report_data as rd
 
 from db.repositories import reports as repo
 from trading.config import load_settings

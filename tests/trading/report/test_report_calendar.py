@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
-import report_data as rd
+from support import report_data as rd
 
 from trading.report import ReportDateError, build_report, signal_window
 

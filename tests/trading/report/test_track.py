@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import report_data as rd
+from support import report_data as rd
 
-from trading.krx.calendar import krx_sessions, nyse_sessions, prev_krx_session
+from trading.krx.calendar import krx_sessions
 from trading.report import TrackInput, compute_track_record
-from trading.report.model import UsClose
 from trading.report.stats import pearson, wilson
 
 
@@ -24,39 +23,9 @@ def test_pearson_and_wilson_known_values():
     assert lo0 == 0.0 and hi0 == pytest.approx(0.4345, abs=1e-4)
 
 
-def _history(sessions: list[date]):
-    """SOXX alternates +2% / −2% each US session; semis follow the next KRX day at +1%/−1%."""
-    us_days = nyse_sessions(date(2026, 9, 1), sessions[-1])
-    us: dict[str, dict[date, UsClose]] = {s: {} for s in rd.US_RETURNS}
-    sign: dict[date, int] = {}
-    price = {s: 100.0 for s in rd.US_RETURNS}
-    for i, d in enumerate(us_days):
-        sign[d] = 1 if i % 2 else -1
-        for s in price:
-            r = 0.02 * sign[d] if s == "SOXX" else 0.001 * (i % 3 - 1)
-            price[s] *= 1 + r
-            us[s][d] = UsClose(price[s], "yfinance")
-    codes = rd.ranked_codes()
-    refs = rd.stock_refs()
-    closes = dict.fromkeys(codes, 10_000)
-    vals = rd.values()
-    bars = {}
-    start = prev_krx_session(sessions[0])
-    from trading.report.calendar import signal_window
-
-    for d in [start, *sessions]:
-        if d != start:
-            s = sign[signal_window(d).us_session]
-            for c in codes:
-                mult = 1 + 0.01 * s if refs[c].sector_code == "SEMI" else 1.0
-                closes[c] = round(closes[c] * mult)
-        bars[d] = {c: (closes[c], closes[c], vals[c]) for c in codes}
-    return TrackInput(sessions, bars, us, rd.mapping(), {c: refs[c] for c in codes})
-
-
 def test_track_record_measures_correlation_hits_and_pick_excess():
     sessions = krx_sessions(date(2026, 10, 12), date(2026, 11, 20))
-    rec = compute_track_record(_history(sessions))
+    rec = compute_track_record(rd.track_history(sessions))
     soxx = next(m for m in rec["mappings"] if m["etf"] == "SOXX")
     assert soxx["n"] > 20 and soxx["pearson_r"] == pytest.approx(1.0, abs=1e-3)
     assert soxx["calls"] >= 1 and soxx["hit_rate"] == 1.0 and soxx["ci_high"] == 1.0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import report_data as rd
+from support import report_data as rd
 
 from db.repositories import reports as repo
 from trading.config import load_settings

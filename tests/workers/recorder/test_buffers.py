@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from recorder_helpers import TickSource
+from support.recorder import TickSource
 
 from db.repositories.tick_sink import parse_rows
 from workers.recorder.codec import check, pack_columns, pack_ticks

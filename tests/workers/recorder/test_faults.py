@@ -8,8 +8,8 @@ import random
 import signal
 import time
 
-from recorder_helpers import FeedThread, TcpProxy, start_writer, table_keys, wait_rows
 from sqlalchemy.engine import make_url
+from support.recorder import FeedThread, TcpProxy, start_writer, table_keys, wait_rows
 
 from db.engine import make_engine
 from db.migrate import upgrade

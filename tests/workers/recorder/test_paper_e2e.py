@@ -7,8 +7,8 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
-from recorder_helpers import table_keys, wait_rows
 from sqlalchemy import text
+from support.recorder import table_keys, wait_rows
 
 from db.engine import make_engine
 from db.migrate import upgrade

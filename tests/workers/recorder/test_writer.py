@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from recorder_helpers import TickSource, table_keys
+from support.recorder import TickSource, table_keys
 
 from db.engine import make_engine
 from db.migrate import upgrade

@@ -10,6 +10,9 @@ from datetime import date
 
 from sqlalchemy import Engine
 
+from trading.krx.calendar import nyse_sessions, prev_krx_session
+from trading.report import TrackInput
+from trading.report.calendar import signal_window
 from trading.report.model import MapRow, ReportInput, StockRef, UsClose
 from trading.sectors import SEED_MAPPING
 from trading.stocks import read_listing
@@ -106,3 +109,31 @@ def insert_fixed_market(engine: Engine, *, seed_master: bool = True, source: str
         for day, c in series.items()
     ]
     reports.upsert_us_bars(engine, bars)
+
+
+def track_history(sessions: list[date]) -> TrackInput:
+    """SOXX alternates +2% / −2% each US session; semis follow the next KRX day at +1%/−1%."""
+    us_days = nyse_sessions(date(2026, 9, 1), sessions[-1])
+    us: dict[str, dict[date, UsClose]] = {s: {} for s in US_RETURNS}
+    sign: dict[date, int] = {}
+    price = {s: 100.0 for s in US_RETURNS}
+    for i, d in enumerate(us_days):
+        sign[d] = 1 if i % 2 else -1
+        for s in price:
+            r = 0.02 * sign[d] if s == "SOXX" else 0.001 * (i % 3 - 1)
+            price[s] *= 1 + r
+            us[s][d] = UsClose(price[s], "yfinance")
+    codes = ranked_codes()
+    refs = stock_refs()
+    closes = dict.fromkeys(codes, 10_000)
+    vals = values()
+    bars = {}
+    start = prev_krx_session(sessions[0])
+    for d in [start, *sessions]:
+        if d != start:
+            s = sign[signal_window(d).us_session]
+            for c in codes:
+                mult = 1 + 0.01 * s if refs[c].sector_code == "SEMI" else 1.0
+                closes[c] = round(closes[c] * mult)
+        bars[d] = {c: (closes[c], closes[c], vals[c]) for c in codes}
+    return TrackInput(sessions, bars, us, mapping(), {c: refs[c] for c in codes})
