@@ -11,12 +11,11 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from app.i18n import t
+from app.login_throttle import LoginThrottle
 from app.runtime import runtime
 from db.repositories import users as users_repo
 from trading.orders.context import Role
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 300
 PUBLIC_PREFIXES = (
     "/login",
     "/health",
@@ -77,51 +76,6 @@ def forget_session(token: str) -> None:
         _user_cache.pop(key, None)
 
 
-class LoginThrottle:
-    """At most MAX_FAILURES failed logins per client address per LOCK_SECONDS window.
-
-    Counters live in Redis in full mode (shared by every web worker) and in-process otherwise.
-    """
-
-    def __init__(self, redis_url: str | None = None, prefix: str = "gslts:login-fail:") -> None:
-        self._fails: dict[str, tuple[int, float]] = {}
-        self._prefix = prefix
-        self._redis = None
-        if redis_url:
-            import redis
-
-            self._redis = redis.Redis.from_url(redis_url, socket_timeout=2)
-
-    def locked_for(self, key: str) -> int:
-        """Seconds until ``key`` may try again (0 = not locked)."""
-        if self._redis is not None:
-            k = self._prefix + key
-            count = int(self._redis.get(k) or 0)
-            return max(int(self._redis.ttl(k)), 1) if count >= MAX_FAILURES else 0
-        count, since = self._fails.get(key, (0, 0.0))
-        left = LOCK_SECONDS - (time.monotonic() - since)
-        if left <= 0:
-            self._fails.pop(key, None)
-            return 0
-        return int(left) + 1 if count >= MAX_FAILURES else 0
-
-    def fail(self, key: str) -> None:
-        if self._redis is not None:
-            k = self._prefix + key
-            pipe = self._redis.pipeline()
-            pipe.incr(k)
-            pipe.expire(k, LOCK_SECONDS, nx=True)
-            pipe.execute()
-            return
-        count, since = self._fails.get(key, (0, time.monotonic()))
-        self._fails[key] = (count + 1, since)
-
-    def reset(self, key: str) -> None:
-        if self._redis is not None:
-            self._redis.delete(self._prefix + key)
-        self._fails.pop(key, None)
-
-
 LOGIN_HTML = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -174,7 +128,13 @@ def _login_page(error: str | None = None, status: int = 200) -> Response:
 def init_auth(server: Flask) -> None:
     """Install login, CSRF, the login/logout routes and the login requirement on every other path."""
     login_manager.init_app(server)
-    throttle = LoginThrottle(runtime().settings.redis_url)
+    settings = runtime().settings
+    throttle = LoginThrottle(
+        settings.redis_url,
+        max_failures=settings.login_max_failures,
+        max_per_address=settings.login_max_per_address,
+        lock_s=settings.login_lock_s,
+    )
     server.extensions["gslts_login_throttle"] = throttle
 
     @server.before_request
@@ -202,20 +162,21 @@ def init_auth(server: Flask) -> None:
     def login():  # noqa: ANN202
         if request.method == "GET":
             return _login_page()
-        key = request.remote_addr or "?"
-        wait = throttle.locked_for(key)
-        if wait:
-            return _login_page(t("login.locked", minutes=max(1, wait // 60)), 429)
+        # The peer address; behind a configured reverse proxy (TRUSTED_PROXIES) ProxyFix has already
+        # replaced it with the client's from X-Forwarded-For, and only then.
+        address = request.remote_addr or "?"
         username = (request.form.get("username") or "").strip()
+        wait = throttle.admit(username, address)
+        if wait:
+            return _login_page(t("login.locked", minutes=max(1, -(-wait // 60))), 429)
         user = users_repo.verify(runtime().engine, username, request.form.get("password") or "")
         if user is None:
-            throttle.fail(key)
-            users_repo.audit(runtime().engine, username or None, "login.failed", {"ip": key})
+            users_repo.audit(runtime().engine, username or None, "login.failed", {"ip": address})
             return _login_page(t("login.failed"), 401)
-        throttle.reset(key)
-        token = users_repo.start_session(runtime().engine, user.id, key)
+        throttle.succeeded(username, address)
+        token = users_repo.start_session(runtime().engine, user.id, address)
         login_user(SessionUser(token, user.id, user.username, user.role))
-        users_repo.audit(runtime().engine, user.username, "login", {"ip": key})
+        users_repo.audit(runtime().engine, user.username, "login", {"ip": address})
         return redirect(_safe_next(request.form.get("next")))
 
     @server.route("/logout", methods=["POST"])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dash
 from flask import Flask, Response, jsonify, make_response, redirect, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.auth import _safe_next, csrf, init_auth
 from app.i18n import LANGS
@@ -33,6 +34,9 @@ def create_server(rt: Container) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead
         WTF_CSRF_HEADERS=["X-CSRFToken"],
     )
+    if rt.settings.trusted_proxies:
+        n = rt.settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     init_auth(server)
 
     @server.before_request

@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     # KIS/Kiwoom orders outside the KRX regular session (08:30-15:30 on XKRX days) are refused by the
     # gateway ("krx"); "off" leaves it to the broker (NXT's 08:00-20:00 sessions, tests against fakes).
     order_session_check: Literal["krx", "off"] = "krx"
+    # Login: attempts per (user, address) and per address in a lock window, counted before the check.
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_max_per_address: int = Field(default=20, ge=1, le=10_000)
+    login_lock_s: int = Field(default=300, ge=10, le=86_400)
+    # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto (0: none; the
+    # client address is the socket peer and forwarded headers are ignored).
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
 
     def __repr_args__(self):  # noqa: ANN204 - pydantic's repr hook: never show a password
         for key, value in super().__repr_args__():

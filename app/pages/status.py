@@ -14,6 +14,7 @@ from dash import dcc, html
 from flask import has_request_context
 from flask_login import current_user
 
+from app.components.login_status import login_protection
 from workers.recorder.health import COLORS, assess
 
 dash.register_page(__name__, path="/admin/status", title="GSLTS · 수집 상태", order=900)
@@ -127,13 +128,17 @@ def render(health: dict) -> html.Div:
     )
 
 
+def _body() -> html.Div:
+    return html.Div([render(_health()), login_protection()])
+
+
 def layout(**_query: str) -> html.Div:
     if not is_admin():
         return html.Div(dbc.Alert(NOT_ADMIN, color="warning", id="status-denied"))
     return html.Div(
         [
             html.H1("실시간 수집 상태", className="h4"),
-            html.Div(render(_health()), id="status-body"),
+            html.Div(_body(), id="status-body"),
             dcc.Interval(id="status-interval", interval=2000),
         ]
     )
@@ -147,4 +152,4 @@ def layout(**_query: str) -> html.Div:
 def _refresh(_n: int | None) -> html.Div:
     if not is_admin():
         return html.Div(dbc.Alert(NOT_ADMIN, color="warning"))
-    return render(_health())
+    return _body()

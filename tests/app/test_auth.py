@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.auth import MAX_FAILURES, LoginThrottle
+from app.login_throttle import MAX_FAILURES, LoginThrottle
 
 
 def test_health_is_public(client):
@@ -79,13 +79,13 @@ def test_language_cookie_switches_the_login_form(client):
 
 
 def test_throttle_is_shared_through_redis(redis_url, key_prefix):
-    """Two web workers (two throttles) share the failure count in full mode."""
+    """Two web workers (two throttles) share the attempt count in full mode."""
     a = LoginThrottle(redis_url, prefix=key_prefix)
     b = LoginThrottle(redis_url, prefix=key_prefix)
     for _ in range(MAX_FAILURES - 1):
-        a.fail("10.0.0.1")
-    assert b.locked_for("10.0.0.1") == 0
-    b.fail("10.0.0.1")
-    assert a.locked_for("10.0.0.1") > 0 and b.locked_for("10.0.0.2") == 0
-    a.reset("10.0.0.1")
-    assert b.locked_for("10.0.0.1") == 0
+        assert a.admit("trader", "10.0.0.1") == 0
+    assert b.admit("trader", "10.0.0.1") == 0  # the fifth attempt is still checked
+    assert a.admit("trader", "10.0.0.1") > 0 and b.admit("trader", "10.0.0.2") == 0
+    a.succeeded("trader", "10.0.0.1")
+    assert b.admit("trader", "10.0.0.1") == 0
+    assert a.status().backend == "redis"
