@@ -14,7 +14,7 @@ from app.components.style import direction_class
 from app.i18n import current_lang
 from app.text import t
 from trading.domain import OrderBook, Quote
-from trading.krx import amount_kr, pct, signed
+from trading.krx import amount_kr, signed_pct
 
 
 def quote_stamp(q: Quote) -> str:
@@ -29,7 +29,7 @@ def header_values(q: Quote) -> tuple:
         f"{q.price:,}",
         f"num trade-price {cls}",
         quote_stamp(q),
-        f"{arrow}{signed(q.change)} ({pct(q.change_pct)})",
+        f"{arrow}{signed_pct(q.change, q.change_pct)}",
         f"trade-change {cls}",
         f"{q.volume:,}",
         amount_kr(q.value) if current_lang() == "ko" else f"{q.value:,}",

@@ -23,7 +23,7 @@ from app.i18n import message
 from app.text import t
 from trading.brokers.errors import BrokerError
 from trading.domain import Balance, Fill, OrderStatus, Side
-from trading.krx import pct, signed
+from trading.krx import signed, signed_pct
 
 dash.register_page(__name__, path="/account", title="GSLTS · 계좌", order=30, nav_label="nav.account")
 
@@ -115,7 +115,7 @@ def _summary() -> tuple[list, list[dict]]:
         ),  # fmt: skip
         _card(
             t("account.pnl_total"),
-            f"{signed(total)} ({pct(total * 100.0 / cost if cost else 0.0)})",
+            signed_pct(total, total * 100.0 / cost if cost else 0.0),
             direction_class(total, flat=""),
             "acct-pnl-total",
         ),

@@ -29,7 +29,7 @@ from app.trade.inputs import as_int
 from trading.brokers.base import account_of
 from trading.brokers.errors import BrokerError, OrderPending, OrderRejected, Reason
 from trading.domain import Fill, Side
-from trading.krx import pct, signed
+from trading.krx import signed_pct
 from trading.orders.commands import Cancel, Modify
 
 # --- reading the account --------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def position_card(code: str, bal: Any) -> html.Div:
                 [
                     t("pos.pnl"),
                     html.Span(
-                        f"{signed(pos.pnl)} ({pct(pos.pnl_pct)})",
+                        signed_pct(pos.pnl, pos.pnl_pct),
                         className=f"num float-end {direction_class(pos.pnl)}",
                         id=ids.POS_PNL,
                     ),
