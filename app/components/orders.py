@@ -74,13 +74,14 @@ def open_orders_table(orders: Sequence[Order]) -> html.Div:
                         [
                             html.Button(
                                 t("oo.modify"),
-                                className=f"btn btn-outline-secondary btn-sm py-0 px-1 me-1 {ids.OO_MODIFY_CLASS}",
+                                className="btn btn-outline-secondary btn-sm py-0 px-1 me-1 "
+                                + ids.OO_MODIFY_CLASS,
                                 id=ids.oo_modify(o.order_id),
                                 **{"data-order-id": o.order_id},
                             ),
                             html.Button(
                                 t("oo.cancel"),
-                                className=f"btn btn-outline-danger btn-sm py-0 px-1 {ids.OO_CANCEL_CLASS}",
+                                className="btn btn-outline-danger btn-sm py-0 px-1 " + ids.OO_CANCEL_CLASS,
                                 id=ids.oo_cancel(o.order_id),
                                 **{"data-order-id": o.order_id},
                             ),

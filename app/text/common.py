@@ -1,7 +1,8 @@
 """Texts shared by several pages: app title, navbar, trading modes, login, table column headers,
 help for domain terms (``term``/``help_icon``: ``help.<term>``) and the stock search.
 
-Namespaces: ``app.*``, ``nav.*``, ``mode.*``, ``login.*``, ``col.*``, ``common.*``, ``page.*``, ``help.*``, ``search.*``.
+Namespaces: ``app.*``, ``nav.*``, ``mode.*``, ``login.*``, ``col.*``, ``common.*``, ``page.*``, ``help.*``,
+``search.*``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """/trade/<code>: header, chart and quarter lines, order book, order panel, open orders (정정/취소),
 fills, position, toasts and order statuses (``status.*``, also on /account).
 
-Namespaces: ``trade.*``, ``chart.*``, ``ql.*``, ``book.*``, ``order.*``, ``oo.*``, ``fills.*``, ``fill.*``, ``pos.*``, ``status.*``.
+Namespaces: ``trade.*``, ``chart.*``, ``ql.*``, ``book.*``, ``order.*``, ``oo.*``, ``fills.*``, ``fill.*``,
+``pos.*``, ``status.*``.
 """
 
 from __future__ import annotations
