@@ -10,9 +10,9 @@ from flask import Flask, Response, jsonify, redirect, render_template_string, re
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from app.i18n import t
 from app.login_throttle import LoginThrottle
 from app.runtime import runtime
+from app.text import t
 from db.repositories import users as users_repo
 from trading.orders.context import Role
 

@@ -1,4 +1,5 @@
 // GSLTS trading dashboard helpers: grid formatters, click-to-price, order actions, search keys.
+// The trade page's element ids and the classes used here are listed in app/trade/ids.py.
 (function () {
   "use strict";
 

@@ -90,7 +90,7 @@
   };
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.gslts = window.dash_clientside.gslts || {};
-  // Clientside callback on trade-code (app/pages/trade.py): open or move the stream.
+  // Clientside callback on trade-code (app/trade/live.py): open or move the stream.
   window.dash_clientside.gslts.startLive = function (c) {
     if (c !== code || !es) open(c);
     return window.dash_clientside.no_update;

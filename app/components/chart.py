@@ -11,21 +11,15 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.text_dashboard import td
+from app.components.style import DOWN, FLAT, UP, direction_colour
+from app.text import t
 from trading.domain import Bar
 from trading.quarter_lines import QuarterLines
 
 MA_WINDOWS = (5, 20, 60)
 MA_COLOURS = {5: "#f59f00", 20: "#7048e8", 60: "#2b8a3e"}
 QL_DASH = {"high": "solid", "q3": "dot", "mid": "dash", "q1": "dot", "low": "solid", "open": "dashdot"}
-QL_COLOURS = {
-    "high": "#d7263d",
-    "q3": "#868e96",
-    "mid": "#495057",
-    "q1": "#868e96",
-    "low": "#1565c0",
-    "open": "#f08c00",
-}
+QL_COLOURS = {"high": UP, "q3": FLAT, "mid": "#495057", "q1": FLAT, "low": DOWN, "open": "#f08c00"}
 
 
 def x_label(bar: Bar, interval: int | None) -> str:
@@ -74,12 +68,17 @@ def ql_annotations(ql: QuarterLines | None) -> list[dict]:
             "xanchor": "left",
             "yanchor": "bottom",
             "bgcolor": "rgba(255,255,255,0.55)",
-            "text": f"{td('ql.' + key)} {price:,}",
+            "text": f"{t('ql.' + key)} {price:,}",
             "showarrow": False,
             "font": {"size": 10, "color": QL_COLOURS[key]},
         }
         for key, price in ql.levels()
     ]
+
+
+def volume_colour(bar: Bar) -> str:
+    """A volume bar's colour: its candle's (red when it closed at or above its open)."""
+    return direction_colour(bar.close - bar.open)
 
 
 def figure(
@@ -96,8 +95,8 @@ def figure(
             high=[b.high for b in bars],
             low=[b.low for b in bars],
             close=closes,
-            increasing={"line": {"color": "#d7263d"}, "fillcolor": "#d7263d"},
-            decreasing={"line": {"color": "#1565c0"}, "fillcolor": "#1565c0"},
+            increasing={"line": {"color": UP}, "fillcolor": UP},
+            decreasing={"line": {"color": DOWN}, "fillcolor": DOWN},
             name="OHLC",
             showlegend=False,
         ),
@@ -108,8 +107,8 @@ def figure(
         go.Bar(
             x=xs,
             y=[b.volume for b in bars],
-            marker={"color": ["#d7263d" if b.close >= b.open else "#1565c0" for b in bars]},
-            name=td("trade.volume"),
+            marker={"color": [volume_colour(b) for b in bars]},
+            name=t("trade.volume"),
             showlegend=False,
         ),
         row=2,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from app.text_dashboard import td
+from app.text import t
 
 
 def help_icon(key: str, uid: str) -> html.Span:
@@ -14,7 +14,7 @@ def help_icon(key: str, uid: str) -> html.Span:
     return html.Span(
         [
             html.Span("ⓘ", id=target, className="gslts-help", tabIndex=0, role="button"),
-            dbc.Tooltip(td(f"help.{key}"), target=target, placement="bottom", className="gslts-help-tip"),
+            dbc.Tooltip(t(f"help.{key}"), target=target, placement="bottom", className="gslts-help-tip"),
         ]
     )
 

@@ -11,8 +11,9 @@ from flask_wtf.csrf import generate_csrf
 
 from app.components.search import search_box
 from app.components.status_badge import status_badge
-from app.i18n import current_lang, t
+from app.i18n import current_lang
 from app.runtime import runtime
+from app.text import t
 from trading.config import Settings
 
 MODE_COLORS = {"paper": "success", "mock": "info", "blocked": "secondary", "live": "danger"}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dash import html
 
-from app.text_dashboard import td
+from app.components.style import direction_class
+from app.text import t
+from app.trade import ids
 from trading.domain import OrderBook, Quote
 
 LEVELS = 10
@@ -19,11 +21,8 @@ STALE_BAD_S = 30.0
 
 
 def price_class(price: int, prev_close: int) -> str:
-    if price > prev_close:
-        return "text-up"
-    if price < prev_close:
-        return "text-down"
-    return ""
+    """Red above the previous close, blue below, no class at it."""
+    return direction_class(price - prev_close, flat="")
 
 
 def age_class(age: float | None) -> str:
@@ -37,8 +36,8 @@ def age_class(age: float | None) -> str:
 
 def age_text(age: float | None) -> str:
     if age is None:
-        return td("trade.tick_age_none")
-    return td("trade.tick_age", age=td("trade.sec_ago", s=age))
+        return t("trade.tick_age_none")
+    return t("trade.tick_age", age=t("trade.sec_ago", s=age))
 
 
 def book_data(book: OrderBook, q: Quote) -> dict:
@@ -59,15 +58,15 @@ def _row(side: str, k: int, level: list | None, top: int, last: int) -> html.Tr:
     width = f"{min(100, qty * 100 // top) if top else 0}%"
     qty_cell = html.Td(
         [
-            html.Div(className=f"ob-bar ob-bar-{side}", style={"width": width}, id=f"ob-{side}-bar-{k}"),
-            html.Span(f"{qty:,}" if level else "", id=f"ob-{side}-qty-{k}"),
+            html.Div(className=f"ob-bar ob-bar-{side}", style={"width": width}, id=ids.ob_bar(side, k)),
+            html.Span(f"{qty:,}" if level else "", id=ids.ob_qty(side, k)),
         ],
         className=f"ob-qty ob-qty-{side} num",
     )
     price_cell = html.Td(
         f"{price:,}" if level else "",
-        className=f"ob-level ob-price {cls}" + (" ob-last" if level and price == last else ""),
-        id=f"ob-{side}-{k}",
+        className=f"{ids.OB_LEVEL_CLASS} ob-price {cls}" + (" ob-last" if level and price == last else ""),
+        id=ids.ob_price(side, k),
         role="button",
         **{"data-price": str(price) if level else "", "data-side": side},
     )
@@ -75,7 +74,7 @@ def _row(side: str, k: int, level: list | None, top: int, last: int) -> html.Tr:
     return html.Tr(
         cells,
         className=f"ob-row-{side}",
-        id=f"ob-{side}-row-{k}",
+        id=ids.ob_row(side, k),
         style=None if level else {"visibility": "hidden"},
     )
 
@@ -93,16 +92,16 @@ def book_table(book: OrderBook, q: Quote) -> html.Table:
     ]
     footer = html.Tr(
         [
-            html.Td(d["ta"], className="num ob-total-ask", id="ob-total-ask"),
+            html.Td(d["ta"], className="num ob-total-ask", id=ids.OB_TOTAL_ASK),
             html.Td(
                 [
-                    td("book.total"),
+                    t("book.total"),
                     html.Br(),
-                    html.Small([td("book.strength"), " ", html.Span(d["str"], id="ob-strength")]),
+                    html.Small([t("book.strength"), " ", html.Span(d["str"], id=ids.OB_STRENGTH)]),
                 ],
                 className="text-center small",
             ),
-            html.Td(d["tb"], className="num ob-total-bid", id="ob-total-bid"),
+            html.Td(d["tb"], className="num ob-total-bid", id=ids.OB_TOTAL_BID),
         ],
         className="ob-footer",
     )

@@ -7,25 +7,28 @@ from collections.abc import Sequence
 from dash import html
 
 from app.components.data import stock
+from app.components.style import DOWN_CLASS, UP_CLASS
 from app.i18n import current_lang
-from app.text_dashboard import td
+from app.text import t
+from app.trade import ids
 from trading.domain import Fill, Order, OrderType, Side
 
 
 def side_text(side: Side | str) -> str:
-    return td("order.buy") if Side(side) is Side.BUY else td("order.sell")
+    return t("order.buy") if Side(side) is Side.BUY else t("order.sell")
 
 
 def side_class(side: Side | str) -> str:
-    return "text-up" if Side(side) is Side.BUY else "text-down"
+    """A buy is red (up), a sell blue (down)."""
+    return UP_CLASS if Side(side) is Side.BUY else DOWN_CLASS
 
 
-def type_text(t: OrderType | str) -> str:
-    return td("order.limit") if OrderType(t) is OrderType.LIMIT else td("order.market")
+def type_text(order_type: OrderType | str) -> str:
+    return t("order.limit") if OrderType(order_type) is OrderType.LIMIT else t("order.market")
 
 
 def status_text(status: str) -> str:
-    return td(f"status.{status}")
+    return t(f"status.{status}")
 
 
 def name_of(code: str) -> str:
@@ -41,23 +44,23 @@ def _hhmmss(o: Order | Fill) -> str:
 def open_orders_table(orders: Sequence[Order]) -> html.Div:
     """Active orders, newest first, each with 정정/취소 (handled by assets/dashboard.js → trade-action)."""
     if not orders:
-        return html.Div(td("oo.none"), className="small text-body-secondary py-2", id="oo-empty")
+        return html.Div(t("oo.none"), className="small text-body-secondary py-2", id=ids.OO_EMPTY)
     head = html.Thead(
         html.Tr(
             [
-                html.Th(td("col.time")),
-                html.Th(td("col.name")),
-                html.Th(td("col.side")),
-                html.Th(td("col.order_price"), className="num"),
-                html.Th(td("col.qty"), className="num"),
-                html.Th(td("col.remaining"), className="num"),
+                html.Th(t("col.time")),
+                html.Th(t("col.name")),
+                html.Th(t("col.side")),
+                html.Th(t("col.order_price"), className="num"),
+                html.Th(t("col.qty"), className="num"),
+                html.Th(t("col.remaining"), className="num"),
                 html.Th(""),
             ]
         )
     )
     rows = []
     for o in sorted(orders, key=lambda o: o.created_at.timestamp() if o.created_at else 0.0, reverse=True):
-        price = f"{o.price:,}" if o.price is not None else td("order.market")
+        price = f"{o.price:,}" if o.price is not None else t("order.market")
         rows.append(
             html.Tr(
                 [
@@ -70,22 +73,23 @@ def open_orders_table(orders: Sequence[Order]) -> html.Div:
                     html.Td(
                         [
                             html.Button(
-                                td("oo.modify"),
-                                className="btn btn-outline-secondary btn-sm py-0 px-1 me-1 oo-modify",
-                                id=f"oo-modify-{o.order_id}",
+                                t("oo.modify"),
+                                className="btn btn-outline-secondary btn-sm py-0 px-1 me-1 "
+                                + ids.OO_MODIFY_CLASS,
+                                id=ids.oo_modify(o.order_id),
                                 **{"data-order-id": o.order_id},
                             ),
                             html.Button(
-                                td("oo.cancel"),
-                                className="btn btn-outline-danger btn-sm py-0 px-1 oo-cancel",
-                                id=f"oo-cancel-{o.order_id}",
+                                t("oo.cancel"),
+                                className="btn btn-outline-danger btn-sm py-0 px-1 " + ids.OO_CANCEL_CLASS,
+                                id=ids.oo_cancel(o.order_id),
                                 **{"data-order-id": o.order_id},
                             ),
                         ],
                         className="text-nowrap text-end",
                     ),
                 ],
-                id=f"oo-row-{o.order_id}",
+                id=ids.oo_row(o.order_id),
                 className="oo-row",
             )
         )
@@ -97,16 +101,16 @@ def open_orders_table(orders: Sequence[Order]) -> html.Div:
 
 def fills_table(fills: Sequence[Fill]) -> html.Div:
     if not fills:
-        return html.Div(td("fills.none"), className="small text-body-secondary py-2", id="fills-empty")
+        return html.Div(t("fills.none"), className="small text-body-secondary py-2", id=ids.FILLS_EMPTY)
     head = html.Thead(
         html.Tr(
             [
-                html.Th(td("col.time")),
-                html.Th(td("col.name")),
-                html.Th(td("col.side")),
-                html.Th(td("col.fill_price"), className="num"),
-                html.Th(td("col.qty"), className="num"),
-                html.Th(td("order.commission") + "+" + td("order.tax"), className="num"),
+                html.Th(t("col.time")),
+                html.Th(t("col.name")),
+                html.Th(t("col.side")),
+                html.Th(t("col.fill_price"), className="num"),
+                html.Th(t("col.qty"), className="num"),
+                html.Th(t("order.commission") + "+" + t("order.tax"), className="num"),
             ]
         )
     )

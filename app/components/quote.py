@@ -10,14 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from app.components.orderbook import age_class, age_text, book_data
+from app.components.style import direction_class
 from app.i18n import current_lang
-from app.text_dashboard import td
+from app.text import t
 from trading.domain import OrderBook, Quote
-from trading.krx import amount_kr, pct, signed
-
-
-def dir_class(n: int) -> str:
-    return "text-up" if n > 0 else "text-down" if n < 0 else "text-flat"
+from trading.krx import amount_kr, signed_pct
 
 
 def quote_stamp(q: Quote) -> str:
@@ -26,17 +23,17 @@ def quote_stamp(q: Quote) -> str:
 
 def header_values(q: Quote) -> tuple:
     """(price, price class, stamp, change, change class, volume, value, OHLC line) of the header."""
-    cls = dir_class(q.change)
+    cls = direction_class(q.change)
     arrow = "▲" if q.change > 0 else "▼" if q.change < 0 else ""
     return (
         f"{q.price:,}",
         f"num trade-price {cls}",
         quote_stamp(q),
-        f"{arrow}{signed(q.change)} ({pct(q.change_pct)})",
+        f"{arrow}{signed_pct(q.change, q.change_pct)}",
         f"trade-change {cls}",
         f"{q.volume:,}",
         amount_kr(q.value) if current_lang() == "ko" else f"{q.value:,}",
-        f"{td('trade.open')} {q.open:,} · {td('trade.high')} {q.high:,} · {td('trade.low')} {q.low:,}",
+        f"{t('trade.open')} {q.open:,} · {t('trade.high')} {q.high:,} · {t('trade.low')} {q.low:,}",
     )
 
 

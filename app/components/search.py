@@ -11,7 +11,7 @@ from dash import MATCH, Input, Output, callback, dcc, html
 
 from app.components.data import liquidity, search_index
 from app.i18n import current_lang
-from app.text_dashboard import td
+from app.text import t
 
 LIMIT = 10
 
@@ -23,7 +23,7 @@ def search_box(where: str = "nav") -> html.Div:
             dcc.Input(
                 id={"type": "stock-search", "where": where},
                 type="search",
-                placeholder=td("search.placeholder"),
+                placeholder=t("search.placeholder"),
                 autoComplete="off",
                 debounce=False,
                 className="form-control form-control-sm stock-search-input",
@@ -46,7 +46,7 @@ def results(query: str | None, lang: str) -> list:
         return []
     hits = search_index().search(q, LIMIT, liquidity())
     if not hits:
-        return [html.Div(td("search.none", lang), className="list-group-item small text-body-secondary")]
+        return [html.Div(t("search.none", lang), className="list-group-item small text-body-secondary")]
     return [
         dcc.Link(
             [

@@ -52,11 +52,14 @@ def status_badge() -> html.Span:
 
 
 @dash.callback(
-    dash.Output("recorder-badge", "children"),
-    dash.Output("recorder-badge", "color"),
-    dash.Output("recorder-badge", "title"),
-    dash.Input("recorder-badge-interval", "n_intervals"),
+    output=dict(
+        text=dash.Output("recorder-badge", "children"),
+        color=dash.Output("recorder-badge", "color"),
+        title=dash.Output("recorder-badge", "title"),
+    ),
+    inputs=[dash.Input("recorder-badge-interval", "n_intervals")],
     prevent_initial_call=True,
 )
-def _refresh(_n: int | None) -> tuple[str, str, str]:
-    return badge_content()
+def _refresh(_n: int | None) -> dict[str, str]:
+    text, color, title = badge_content()
+    return {"text": text, "color": color, "title": title}

@@ -18,11 +18,12 @@ from app.components.data import account_reader, market_data
 from app.components.grid import grid_options
 from app.components.help import term
 from app.components.orders import name_of, side_text, status_text, type_text
-from app.i18n import current_lang
-from app.text_dashboard import td
+from app.components.style import DOWN_CLASS, UP_CLASS, direction_class, grid_direction_rules
+from app.i18n import message
+from app.text import t
 from trading.brokers.errors import BrokerError
 from trading.domain import Balance, Fill, OrderStatus, Side
-from trading.krx import pct, signed
+from trading.krx import signed, signed_pct
 
 dash.register_page(__name__, path="/account", title="GSLTS · 계좌", order=30, nav_label="nav.account")
 
@@ -81,10 +82,6 @@ def _card(label, value: str, cls: str = "", id_: str | None = None) -> dbc.Col: 
     )
 
 
-def _dir(n: int) -> str:
-    return "text-up" if n > 0 else "text-down" if n < 0 else ""
-
-
 def _summary() -> tuple[list, list[dict]]:
     b = account_reader()
     bal = b.balance()
@@ -100,26 +97,26 @@ def _summary() -> tuple[list, list[dict]]:
     total = bal.total_pnl
     cost = sum(p.cost for p in bal.positions)
     cards = [
-        _card(td("acct.cash"), f"{bal.cash:,}", id_="acct-cash"),
-        _card(term(td("acct.orderable"), "orderable", "acct"), f"{bal.orderable:,}", id_="acct-orderable"),
-        _card(td("acct.stock_value"), f"{bal.stock_value:,}", id_="acct-stock-value"),
-        _card(td("acct.total"), f"{bal.total_value:,}", id_="acct-total"),
+        _card(t("account.cash"), f"{bal.cash:,}", id_="acct-cash"),
+        _card(term(t("account.orderable"), "orderable", "acct"), f"{bal.orderable:,}", id_="acct-orderable"),
+        _card(t("account.stock_value"), f"{bal.stock_value:,}", id_="acct-stock-value"),
+        _card(t("account.total"), f"{bal.total_value:,}", id_="acct-total"),
         _card(
             html.Span(
                 [
-                    td("acct.pnl_today"),
+                    t("account.pnl_today"),
                     html.Span("ⓘ", id="acct-pnl-today-help", className="gslts-help"),
-                    dbc.Tooltip(td("acct.pnl_today_tip"), target="acct-pnl-today-help"),
+                    dbc.Tooltip(t("account.pnl_today_tip"), target="acct-pnl-today-help"),
                 ]
             ),
             signed(today),
-            _dir(today),
+            direction_class(today, flat=""),
             "acct-pnl-today",
         ),  # fmt: skip
         _card(
-            td("acct.pnl_total"),
-            f"{signed(total)} ({pct(total * 100.0 / cost if cost else 0.0)})",
-            _dir(total),
+            t("account.pnl_total"),
+            signed_pct(total, total * 100.0 / cost if cost else 0.0),
+            direction_class(total, flat=""),
             "acct-pnl-total",
         ),
     ]
@@ -174,34 +171,34 @@ def layout(**_query: str) -> html.Div:
         "cellClass": "num",
         "valueFormatter": {"function": "GSLTS.int(params.value)"},
     }
-    updown = {"text-up": "params.value > 0", "text-down": "params.value < 0"}
+    updown = grid_direction_rules()
     try:
         cards, rows = _summary()
         error = None
     except BrokerError as err:
-        cards, rows, error = [], [], err.message_en if current_lang() == "en" else err.message_ko
-    statuses = [{"label": td("acct.any"), "value": ""}] + [
+        cards, rows, error = [], [], message(err)
+    statuses = [{"label": t("account.any"), "value": ""}] + [
         {"label": status_text(s.value), "value": s.value} for s in OrderStatus
     ]
     return html.Div(
         [
-            html.H1(td("acct.title"), className="h4"),
-            dbc.Alert(td("acct.unavailable", err=error), color="warning") if error else None,
+            html.H1(t("account.title"), className="h4"),
+            dbc.Alert(t("account.unavailable", err=error), color="warning") if error else None,
             dbc.Row(cards, className="g-2 mb-3", id="acct-cards"),
-            html.H2(td("acct.positions"), className="h6"),
+            html.H2(t("account.positions"), className="h6"),
             dag.AgGrid(
                 id="acct-positions",
                 rowData=rows,
                 getRowId="params.data.code",
                 columnDefs=[
-                    {"field": "name", "headerName": td("col.name"), "flex": 2, "minWidth": 120},
-                    {"field": "qty", "headerName": td("col.qty"), "width": 90, **num},
-                    {"field": "avg", "headerName": td("col.avg_price"), "width": 110, **num},
-                    {"field": "price", "headerName": td("col.price"), "width": 110, **num},
-                    {"field": "value", "headerName": td("col.eval"), "width": 130, **num},
+                    {"field": "name", "headerName": t("col.name"), "flex": 2, "minWidth": 120},
+                    {"field": "qty", "headerName": t("col.qty"), "width": 90, **num},
+                    {"field": "avg", "headerName": t("col.avg_price"), "width": 110, **num},
+                    {"field": "price", "headerName": t("col.price"), "width": 110, **num},
+                    {"field": "value", "headerName": t("col.eval"), "width": 130, **num},
                     {
                         "field": "pnl",
-                        "headerName": td("col.pnl"),
+                        "headerName": t("col.pnl"),
                         "width": 120,
                         **num,
                         "valueFormatter": {"function": "GSLTS.signed(params.value)"},
@@ -209,7 +206,7 @@ def layout(**_query: str) -> html.Div:
                     },
                     {
                         "field": "pnl_pct",
-                        "headerName": td("col.pnl_pct"),
+                        "headerName": t("col.pnl_pct"),
                         "width": 100,
                         **num,
                         "valueFormatter": {"function": "GSLTS.pct(params.value)"},
@@ -222,21 +219,21 @@ def layout(**_query: str) -> html.Div:
                 ),
                 className="ag-theme-alpine mb-3",
             ),
-            html.H2(td("acct.history"), className="h6"),
+            html.H2(t("account.history"), className="h6"),
             html.Div(
                 [
                     # Empty = the broker's current session (on a weekend the demo market trades Monday's).
                     dcc.DatePickerSingle(
                         id="acct-date",
                         date=None,
-                        placeholder=td("acct.session_day"),
+                        placeholder=t("account.session_day"),
                         clearable=True,
                         display_format="YYYY-MM-DD",
                         style={"maxWidth": "12rem"},
                     ),
                     dbc.Input(
                         id="acct-code",
-                        placeholder=td("acct.code"),
+                        placeholder=t("account.code"),
                         size="sm",
                         style={"maxWidth": "10rem"},
                         debounce=True,
@@ -244,9 +241,9 @@ def layout(**_query: str) -> html.Div:
                     dcc.Dropdown(
                         id="acct-side",
                         options=[
-                            {"label": td("acct.any"), "value": ""},
-                            {"label": td("order.buy"), "value": "buy"},
-                            {"label": td("order.sell"), "value": "sell"},
+                            {"label": t("account.any"), "value": ""},
+                            {"label": t("order.buy"), "value": "buy"},
+                            {"label": t("order.sell"), "value": "sell"},
                         ],
                         value="",
                         clearable=False,
@@ -272,24 +269,24 @@ def layout(**_query: str) -> html.Div:
                 rowData=[],
                 getRowId="params.data.order_id",
                 columnDefs=[
-                    {"field": "time", "headerName": td("col.time"), "width": 95},
-                    {"field": "name", "headerName": td("col.name"), "flex": 2, "minWidth": 140},
+                    {"field": "time", "headerName": t("col.time"), "width": 95},
+                    {"field": "name", "headerName": t("col.name"), "flex": 2, "minWidth": 140},
                     {
                         "field": "side",
-                        "headerName": td("col.side"),
+                        "headerName": t("col.side"),
                         "width": 80,
                         "cellClassRules": {
-                            "text-up": "params.data.side_raw === 'buy'",
-                            "text-down": "params.data.side_raw === 'sell'",
+                            UP_CLASS: "params.data.side_raw === 'buy'",
+                            DOWN_CLASS: "params.data.side_raw === 'sell'",
                         },
                     },
-                    {"field": "type", "headerName": td("col.type"), "width": 85},
-                    {"field": "price", "headerName": td("col.order_price"), "width": 105, **num},
-                    {"field": "qty", "headerName": td("col.qty"), "width": 85, **num},
-                    {"field": "filled", "headerName": td("col.filled"), "width": 85, **num},
-                    {"field": "avg_fill", "headerName": td("col.fill_price"), "width": 105, **num},
-                    {"field": "status", "headerName": td("col.status"), "width": 95},
-                    {"field": "order_id", "headerName": td("col.order_id"), "width": 160},
+                    {"field": "type", "headerName": t("col.type"), "width": 85},
+                    {"field": "price", "headerName": t("col.order_price"), "width": 105, **num},
+                    {"field": "qty", "headerName": t("col.qty"), "width": 85, **num},
+                    {"field": "filled", "headerName": t("col.filled"), "width": 85, **num},
+                    {"field": "avg_fill", "headerName": t("col.fill_price"), "width": 105, **num},
+                    {"field": "status", "headerName": t("col.status"), "width": 95},
+                    {"field": "order_id", "headerName": t("col.order_id"), "width": 160},
                 ],  # fmt: skip
                 defaultColDef={"sortable": True, "resizable": True},
                 dashGridOptions=grid_options(
@@ -325,4 +322,4 @@ def _refresh(_n: int | None) -> tuple:
 )
 def _filter_history(day: str | None, code: str | None, side: str | None, status: str | None, _n: int | None):  # noqa: ANN202
     rows = _history(date.fromisoformat(day[:10]) if day else None, code, side or None, status or None)
-    return rows, td("acct.orders_count", n=len(rows))
+    return rows, t("account.orders_count", n=len(rows))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from app.i18n import t
+from app.text import t
 
 dash.register_page(__name__, path="/404", title="GSLTS · 404")
 

@@ -16,9 +16,10 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 from app.components.data import latest_up_sectors, market_data, sector_code_of, sector_name, stock, stocks
 from app.components.grid import grid_options
 from app.components.help import term
+from app.components.style import grid_direction_rules
 from app.i18n import current_lang
 from app.runtime import runtime
-from app.text_dashboard import td
+from app.text import t
 from trading.domain import RankRow
 from trading.sectors import SECTORS
 
@@ -71,14 +72,14 @@ def _fetch(
 
 
 def _columns(lang: str) -> list[dict]:
-    updown = {"text-up": "params.data.change > 0", "text-down": "params.data.change < 0"}
+    updown = grid_direction_rules("params.data.change")
     num = {"type": "rightAligned", "cellClass": "num"}
     return [
-        {"field": "rank", "headerName": td("col.rank"), "width": 80, "sort": "asc", **num},
-        {"field": "label", "headerName": td("col.name_code"), "flex": 2, "minWidth": 170},
+        {"field": "rank", "headerName": t("col.rank"), "width": 80, "sort": "asc", **num},
+        {"field": "label", "headerName": t("col.name_code"), "flex": 2, "minWidth": 170},
         {
             "field": "price",
-            "headerName": td("col.price"),
+            "headerName": t("col.price"),
             "valueFormatter": {"function": "GSLTS.int(params.value)"},
             "cellClassRules": updown,
             "width": 110,
@@ -86,7 +87,7 @@ def _columns(lang: str) -> list[dict]:
         },
         {
             "field": "change",
-            "headerName": td("col.change"),
+            "headerName": t("col.change"),
             "valueFormatter": {"function": "GSLTS.signed(params.value)"},
             "cellClassRules": updown,
             "width": 100,
@@ -94,7 +95,7 @@ def _columns(lang: str) -> list[dict]:
         },
         {
             "field": "change_pct",
-            "headerName": td("col.change_pct"),
+            "headerName": t("col.change_pct"),
             "valueFormatter": {"function": "GSLTS.pct(params.value)"},
             "cellClassRules": updown,
             "width": 100,
@@ -102,19 +103,19 @@ def _columns(lang: str) -> list[dict]:
         },
         {
             "field": "value",
-            "headerName": td("col.value"),
+            "headerName": t("col.value"),
             "valueFormatter": {"function": f"GSLTS.amount(params.value, {lang!r})"},
             "width": 120,
             **num,
         },
         {
             "field": "volume",
-            "headerName": td("col.volume"),
+            "headerName": t("col.volume"),
             "valueFormatter": {"function": "GSLTS.int(params.value)"},
             "width": 120,
             **num,
         },
-        {"field": "sector", "headerName": td("col.sector"), "flex": 1, "minWidth": 110},
+        {"field": "sector", "headerName": t("col.sector"), "flex": 1, "minWidth": 110},
     ]
 
 
@@ -123,13 +124,13 @@ def layout(**_query: str) -> html.Div:
     settings = runtime().settings
     up = latest_up_sectors()
     if up is None:
-        up_tip, up_disabled, up_codes = td("rank.us_up_none"), True, []
+        up_tip, up_disabled, up_codes = t("ranking.us_up_none"), True, []
     elif not up.codes:
-        up_tip, up_disabled, up_codes = td("rank.us_up_empty"), True, []
+        up_tip, up_disabled, up_codes = t("ranking.us_up_empty"), True, []
     else:
         names = ", ".join(sector_name(c, lang) for c in up.codes)
         up_tip, up_disabled, up_codes = (
-            td("rank.us_up_tip", day=up.session_date.isoformat(), sectors=names),
+            t("ranking.us_up_tip", day=up.session_date.isoformat(), sectors=names),
             False,
             list(up.codes),
         )
@@ -142,7 +143,7 @@ def layout(**_query: str) -> html.Div:
         [
             dbc.RadioItems(
                 id="ranking-top",
-                options=[{"label": td("rank.top", n=n), "value": n} for n in TOPS],
+                options=[{"label": t("ranking.top", n=n), "value": n} for n in TOPS],
                 value=TOPS[0],
                 inline=True,
                 className="btn-group btn-group-sm",
@@ -153,7 +154,7 @@ def layout(**_query: str) -> html.Div:
             dcc.Dropdown(
                 id="ranking-market",
                 options=[
-                    {"label": td("rank.all"), "value": ""},
+                    {"label": t("ranking.all"), "value": ""},
                     {"label": "KOSPI", "value": "KOSPI"},
                     {"label": "KOSDAQ", "value": "KOSDAQ"},
                 ],
@@ -169,13 +170,13 @@ def layout(**_query: str) -> html.Div:
                 ],
                 value=[],
                 multi=True,
-                placeholder=td("rank.sectors"),
+                placeholder=t("ranking.sectors"),
                 style={"minWidth": "16rem"},
             ),
             html.Span(
                 dbc.Switch(
                     id="ranking-us-up",
-                    label=td("rank.us_up"),
+                    label=t("ranking.us_up"),
                     value=False,
                     disabled=up_disabled,
                     className="mb-0",
@@ -191,13 +192,13 @@ def layout(**_query: str) -> html.Div:
     )
     return html.Div(
         [
-            html.H1(td("rank.title"), className="h4"),
+            html.H1(t("ranking.title"), className="h4"),
             html.P(
-                [td("rank.intro"), " ", term(td("col.value"), "value", "rank")],
+                [t("ranking.intro"), " ", term(t("col.value"), "value", "rank")],
                 className="text-body-secondary small mb-2",
             ),
             filters,
-            dbc.Alert(td("rank.unavailable", err=error), color="warning", className="small")
+            dbc.Alert(t("ranking.unavailable", err=error), color="warning", className="small")
             if error
             else None,
             dag.AgGrid(
@@ -234,7 +235,7 @@ def layout(**_query: str) -> html.Div:
 )
 def _refresh(_n, top, market, sectors, up_only, up_codes):  # noqa: ANN001, ANN202
     rows = _fetch(int(top or TOPS[0]), market or "", sectors, bool(up_only), up_codes or [])
-    return rows, td("rank.count", n=len(rows), ms=runtime().settings.ranking_refresh_ms)
+    return rows, t("ranking.count", n=len(rows), ms=runtime().settings.ranking_refresh_ms)
 
 
 clientside_callback(

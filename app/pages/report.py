@@ -9,8 +9,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from app.i18n import current_lang, pick
+from app.components.style import DOWN_CLASS, UP_CLASS, direction_class
+from app.i18n import current_lang
 from app.runtime import runtime
+from app.text import t
 from db.repositories import reports as repo
 from trading.krx.fmt import pct
 from trading.report.export import picks_by_sector, to_csv, to_markdown
@@ -25,77 +27,21 @@ dash.register_page(
     nav_label="nav.report",
 )
 
-# Page text (Korean, English). Kept here so this page owns its strings.
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("오늘의 섹터 분석", "Today's sector report"),
-    "help": (
-        "매일 아침 8시, 전날 밤 미국 섹터 ETF의 등락을 보고 오늘 한국에서 강세·약세가 예상되는 섹터와 "
-        "거래대금 상위 종목을 정리합니다. 과거 통계에 기반한 참고 자료일 뿐 투자 권유가 아니며, "
-        "투자 판단과 책임은 본인에게 있습니다.",
-        "Every morning at 08:00 this report looks at last night's US sector ETF moves and lists the Korean "
-        "sectors expected to rise or fall today, with their most traded stocks. It is reference material "
-        "based on past statistics, not investment advice; decisions and their risk are yours.",
-    ),
-    "date": ("리포트 날짜", "Report date"),
-    "none": (
-        "저장된 리포트가 없습니다. 매일 08:00에 자동 생성되며 `gslts report`로 바로 만들 수 있습니다.",
-        "No report stored yet. One is made every day at 08:00; `gslts report` makes one now.",
-    ),
-    "missing": ("{day} 리포트가 없습니다.", "No report for {day}."),
-    "data": (
-        "기준 미국 세션 {us} · 데이터 {src} · 직전 KRX 세션 {prev}",
-        "US session {us} · data {src} · previous KRX session {prev}",
-    ),
-    "simulated": ("시뮬레이션 데이터", "Simulated data"),
-    "us": ("🇺🇸 미국 전일 섹터", "🇺🇸 US sectors, previous session"),
-    "indexes": ("지수", "Indexes"),
-    "kr": ("🇰🇷 한국 섹터 (예상)", "🇰🇷 Korean sectors (expected)"),
-    "kr_none": ("방향이 예상되는 섹터가 없습니다.", "No sector has an expected direction."),
-    "picks": ("💎 추천 종목 (거래대금 상위 기준)", "💎 Picks (by trading value)"),
-    "picks_none": ("추천 종목이 없습니다.", "No picks."),
-    "value_rank": ("거래대금 {rank}위", "Trading value #{rank}"),
-    "track": ("추천 성과 (과거 데이터 검증)", "Track record (measured on stored history)"),
-    "track_none": (
-        "아직 계산된 성과가 없습니다 (매일 밤 다시 계산).",
-        "No track record computed yet (recomputed nightly).",
-    ),
-    "track_period": ("{start} ~ {end}, {n}개 세션", "{start} to {end}, {n} sessions"),
-    "col_map": ("매핑", "Mapping"),
-    "col_n": ("표본", "n"),
-    "col_r": ("상관계수 r", "Pearson r"),
-    "col_hit": ("방향 적중률 (95% 구간)", "Hit rate (95% CI)"),
-    "col_calls": ("신호 수", "Calls"),
-    "picks_perf": (
-        "추천 종목 다음 세션 평균 {pick} vs 시장 {mkt} (초과 {ex}); 시가→종가 {po} vs {mo}; {days}일 중 {beat}일 시장 상회",
-        "Picks' next-session average {pick} vs market {mkt} (excess {ex}); open→close {po} vs {mo}; beat the market on {beat} of {days} days",
-    ),
-    "csv": ("CSV 내보내기", "Export CSV"),
-    "md": ("Markdown 내보내기", "Export Markdown"),
-}
-
-
-def _t(key: str, **fmt: object) -> str:
-    return pick(TEXT, key, **fmt)
-
-
-def _signed_cls(x: float) -> str:
-    return "text-up" if x > 0 else "text-down" if x < 0 else "text-flat"
-
 
 def _meta(r: dict[str, Any], lang: str) -> list:
     out: list = [
         html.Div(
             [
                 html.Span(
-                    _t(
-                        "data",
+                    t(
+                        "report.data",
                         us=r["us_session_date"] or "-",
                         src=r["data_source"],
                         prev=r["prev_krx_session"],
                     ),
                     id="report-data-date",
                 ),
-                dbc.Badge(_t("simulated"), color="warning", className="ms-2", id="report-simulated")
+                dbc.Badge(t("report.simulated"), color="warning", className="ms-2", id="report-simulated")
                 if r["simulated"]
                 else None,
             ],
@@ -116,7 +62,7 @@ def _us_card(r: dict[str, Any]) -> dbc.Card:
         html.Li(
             [
                 html.Span(f"{m['name']} ({m['symbol']}) "),
-                html.Span(pct(m["return_pct"]), className=_signed_cls(m["return_pct"]) + " num fw-bold"),
+                html.Span(pct(m["return_pct"]), className=direction_class(m["return_pct"]) + " num fw-bold"),
             ],
             className="fw-bold" if m["signal"] == "up" else "",
         )
@@ -124,15 +70,15 @@ def _us_card(r: dict[str, Any]) -> dbc.Card:
     ]
     idx = [
         html.Span(
-            [f"{m['name']} ", html.Span(pct(m["return_pct"]), className=_signed_cls(m["return_pct"]))],
+            [f"{m['name']} ", html.Span(pct(m["return_pct"]), className=direction_class(m["return_pct"]))],
             className="me-3",
         )
         for m in r["us_indexes"]
     ]
     body = [html.Ol(rows, className="mb-2", id="report-us")]
     if idx:
-        body.append(html.Div([html.B(_t("indexes") + ": "), *idx], className="small"))
-    return dbc.Card([dbc.CardHeader(_t("us")), dbc.CardBody(body)], className="h-100")
+        body.append(html.Div([html.B(t("report.indexes") + ": "), *idx], className="small"))
+    return dbc.Card([dbc.CardHeader(t("report.us")), dbc.CardBody(body)], className="h-100")
 
 
 def _kr_card(r: dict[str, Any], lang: str) -> dbc.Card:
@@ -148,15 +94,19 @@ def _kr_card(r: dict[str, Any], lang: str) -> dbc.Card:
                     html.Span(k["name_en"] if lang == "en" else k["name_ko"], className="me-2"),
                     html.Span(
                         f"{arrow} {direction_text(k['direction'], lang)}",
-                        className=("text-up" if k["direction"] == "up" else "text-down") + " fw-bold",
+                        className=(UP_CLASS if k["direction"] == "up" else DOWN_CLASS) + " fw-bold",
                     ),
                     html.Span(f" ({drivers})", className="small text-body-secondary"),
                 ],
                 className=f"kr-sector kr-{k['direction']}",
             )
         )
-    body = html.Ol(items, id="report-kr") if items else html.P(_t("kr_none"), className="text-body-secondary")
-    return dbc.Card([dbc.CardHeader(_t("kr")), dbc.CardBody(body)], className="h-100")
+    body = (
+        html.Ol(items, id="report-kr")
+        if items
+        else html.P(t("report.kr_none"), className="text-body-secondary")
+    )
+    return dbc.Card([dbc.CardHeader(t("report.kr")), dbc.CardBody(body)], className="h-100")
 
 
 def _picks(r: dict[str, Any], lang: str) -> dbc.Card:
@@ -171,7 +121,9 @@ def _picks(r: dict[str, Any], lang: str) -> dbc.Card:
                         className="report-pick fw-bold",
                         id=f"pick-{p['code']}",
                     ),
-                    html.Span(f" | {_t('value_rank', rank=p['value_rank'])} | {amount(p['value'], lang)}"),
+                    html.Span(
+                        f" | {t('report.value_rank', rank=p['value_rank'])} | {amount(p['value'], lang)}"
+                    ),
                     html.Div(
                         " · ".join(reason_text(x, lang) for x in p["reasons"]),
                         className="small text-body-secondary",
@@ -182,8 +134,10 @@ def _picks(r: dict[str, Any], lang: str) -> dbc.Card:
             for p in picks
         ]
         groups.append(html.Div([html.H3(f"[{sector_name(code, lang)}]", className="h6 mt-2"), html.Ul(rows)]))
-    body = groups or [html.P(_t("picks_none"), className="text-body-secondary")]
-    return dbc.Card([dbc.CardHeader(_t("picks")), dbc.CardBody(body, id="report-picks")], className="mt-3")
+    body = groups or [html.P(t("report.picks_none"), className="text-body-secondary")]
+    return dbc.Card(
+        [dbc.CardHeader(t("report.picks")), dbc.CardBody(body, id="report-picks")], className="mt-3"
+    )
 
 
 def _ci(m: dict[str, Any]) -> str:
@@ -194,12 +148,20 @@ def _ci(m: dict[str, Any]) -> str:
 
 def _track(rec: dict[str, Any] | None, lang: str) -> dbc.Card:
     if not rec or not rec.get("sessions"):
-        body: list = [html.P(_t("track_none"), className="text-body-secondary small")]
+        body: list = [html.P(t("report.track_none"), className="text-body-secondary small")]
     else:
         head = html.Thead(
             html.Tr(
-                [html.Th(_t(k)) for k in ("col_map",)]
-                + [html.Th(_t(k), className="num") for k in ("col_n", "col_r", "col_calls", "col_hit")]
+                [html.Th(t("report.col_map"))]
+                + [
+                    html.Th(label, className="num")
+                    for label in (
+                        t("report.col_n"),
+                        t("report.col_r"),
+                        t("report.col_calls"),
+                        t("report.col_hit"),
+                    )
+                ]
             )
         )
         rows = [
@@ -218,7 +180,8 @@ def _track(rec: dict[str, Any] | None, lang: str) -> dbc.Card:
         ]
         body = [
             html.P(
-                _t("track_period", start=rec["start"], end=rec["end"], n=rec["sessions"]), className="small"
+                t("report.track_period", start=rec["start"], end=rec["end"], n=rec["sessions"]),
+                className="small",
             ),
             dbc.Table(
                 [head, html.Tbody(rows)], size="sm", hover=True, responsive=True, id="report-track-table"
@@ -228,8 +191,8 @@ def _track(rec: dict[str, Any] | None, lang: str) -> dbc.Card:
         if p.get("days"):
             body.append(
                 html.P(
-                    _t(
-                        "picks_perf",
+                    t(
+                        "report.picks_perf",
                         pick=pct(p["avg_pick_return_pct"]),
                         mkt=pct(p["avg_market_return_pct"]),
                         ex=pct(p["excess_pct"]),
@@ -245,14 +208,20 @@ def _track(rec: dict[str, Any] | None, lang: str) -> dbc.Card:
         body.append(
             html.P(rec["method"]["en" if lang == "en" else "ko"], className="small text-body-secondary")
         )
-    return dbc.Card([dbc.CardHeader(_t("track")), dbc.CardBody(body, id="report-track")], className="mt-3")
+    return dbc.Card(
+        [dbc.CardHeader(t("report.track")), dbc.CardBody(body, id="report-track")], className="mt-3"
+    )
 
 
 def render(r: dict[str, Any] | None, day: str | None = None) -> list:
     """The report body for a stored report dict (or a message when there is none)."""
     lang = current_lang()
     if r is None:
-        return [dbc.Alert(_t("missing", day=day) if day else _t("none"), color="light", id="report-empty")]
+        return [
+            dbc.Alert(
+                t("report.missing", day=day) if day else t("report.none"), color="light", id="report-empty"
+            )
+        ]
     track = load_track_record(runtime().settings.data_dir) or r.get("track_record")
     return [
         *_meta(r, lang),
@@ -280,11 +249,11 @@ def layout(date: str | None = None, **_query: str) -> html.Div:  # noqa: A002 - 
     )
     return html.Div(
         [
-            html.H1(_t("title"), className="h4"),
-            html.P(_t("help"), className="small text-body-secondary", id="report-help"),
+            html.H1(t("report.title"), className="h4"),
+            html.P(t("report.help"), className="small text-body-secondary", id="report-help"),
             html.Div(
                 [
-                    html.Label(_t("date"), htmlFor="report-date", className="me-2 small"),
+                    html.Label(t("report.date"), htmlFor="report-date", className="me-2 small"),
                     dcc.DatePickerSingle(
                         id="report-date",
                         date=chosen,
@@ -295,7 +264,7 @@ def layout(date: str | None = None, **_query: str) -> html.Div:  # noqa: A002 - 
                         style={"maxWidth": "12rem"},
                     ),
                     dbc.Button(
-                        _t("csv"),
+                        t("report.csv"),
                         id="report-csv",
                         size="sm",
                         color="secondary",
@@ -303,7 +272,12 @@ def layout(date: str | None = None, **_query: str) -> html.Div:  # noqa: A002 - 
                         className="ms-3",
                     ),
                     dbc.Button(
-                        _t("md"), id="report-md", size="sm", color="secondary", outline=True, className="ms-2"
+                        t("report.md"),
+                        id="report-md",
+                        size="sm",
+                        color="secondary",
+                        outline=True,
+                        className="ms-2",
                     ),
                     dcc.Download(id="report-download"),
                 ],

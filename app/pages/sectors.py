@@ -9,37 +9,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from flask_login import current_user
 
-from app.i18n import current_lang, t
+from app.i18n import current_lang
 from app.runtime import runtime
+from app.text import t
 from db.repositories import reports as report_repo
 from db.repositories import stocks as repo
 from trading.report.config import US_SYMBOLS
 from trading.sectors import SECTOR_BY_CODE, SECTORS
 
 dash.register_page(__name__, path="/sectors", title="GSLTS · 섹터", order=60, nav_label="nav.sectors")
-
-# Strings for the editing form (Korean, English); kept here so this page owns them.
-TEXT: dict[str, tuple[str, str]] = {
-    "edit": ("매핑 편집 (관리자)", "Edit the mapping (admin)"),
-    "readonly": ("관리자만 매핑을 바꿀 수 있습니다.", "Only admins can change the mapping."),
-    "save": ("저장 (추가·수정)", "Save (add or change)"),
-    "remove": ("삭제", "Remove"),
-    "saved": (
-        "저장했습니다: {etf} → {sector}, 가중치 {w:g}, {state}",
-        "Saved: {etf} → {sector}, weight {w:g}, {state}",
-    ),
-    "removed": ("삭제했습니다: {etf} → {sector}", "Removed: {etf} → {sector}"),
-    "on": ("사용", "enabled"),
-    "off": ("사용 안 함", "disabled"),
-    "denied": ("권한이 없습니다.", "Not allowed."),
-    "need": ("ETF와 섹터를 고르세요.", "Choose an ETF and a sector."),
-}
-
-
-def _t(key: str, **fmt: object) -> str:
-    ko, en = TEXT[key]
-    text = en if current_lang() == "en" else ko
-    return text.format(**fmt) if fmt else text
 
 
 def _is_admin() -> bool:
@@ -73,7 +51,7 @@ def _table() -> dbc.Table:
                     html.Td(sd.name_ko if lang == "ko" else sd.name_en),
                     html.Td(f"{counts.get(m.sector_code, 0):,}", className="num"),
                     html.Td(f"{m.weight:.2f}", className="num"),
-                    html.Td(t("yes") if m.enabled else t("no")),
+                    html.Td(t("common.yes") if m.enabled else t("common.no")),
                 ],
                 className="" if m.enabled else "text-body-secondary",
             )
@@ -91,7 +69,7 @@ def _form() -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H2(_t("edit"), className="h6"),
+                html.H2(t("sectors.edit"), className="h6"),
                 dbc.Row(
                     [
                         dbc.Col(
@@ -108,9 +86,9 @@ def _form() -> dbc.Card:
                         dbc.Col(dbc.Checkbox(id="map-enabled", label=t("col.enabled"), value=True), md=2),
                         dbc.Col(
                             [
-                                dbc.Button(_t("save"), id="map-save", size="sm", color="primary"),
+                                dbc.Button(t("sectors.save"), id="map-save", size="sm", color="primary"),
                                 dbc.Button(
-                                    _t("remove"),
+                                    t("sectors.remove"),
                                     id="map-remove",
                                     size="sm",
                                     color="danger",
@@ -139,7 +117,9 @@ def layout(**_query: str) -> html.Div:
             html.P(t("sectors.intro"), className="text-body-secondary small"),
             _form()
             if admin
-            else html.P(_t("readonly"), className="small text-body-secondary", id="sector-map-readonly"),
+            else html.P(
+                t("sectors.readonly"), className="small text-body-secondary", id="sector-map-readonly"
+            ),
             html.Div(_table(), id="sector-map-wrap"),
         ]
     )
@@ -158,21 +138,21 @@ def layout(**_query: str) -> html.Div:
 )
 def _change(_save: int | None, _remove: int | None, etf: str | None, sector: str | None, weight, enabled):  # noqa: ANN001, ANN202
     if not _is_admin():
-        return html.Span(_t("denied"), className="text-danger"), _table()
+        return html.Span(t("sectors.denied"), className="text-danger"), _table()
     if not etf or not sector:
-        return html.Span(_t("need"), className="text-danger"), dash.no_update
+        return html.Span(t("sectors.need"), className="text-danger"), dash.no_update
     engine = runtime().engine
     try:
         if dash.ctx.triggered_id == "map-remove":
             report_repo.remove_mapping(engine, etf, sector, user=current_user.username)
-            msg = _t("removed", etf=etf, sector=sector)
+            msg = t("sectors.removed", etf=etf, sector=sector)
         else:
             w = float(weight) if weight not in (None, "") else None
             row = report_repo.set_mapping(
                 engine, etf, sector, weight=w, enabled=bool(enabled), user=current_user.username
             )
-            state = _t("on") if row["enabled"] else _t("off")
-            msg = _t("saved", etf=row["etf"], sector=row["sector_code"], w=row["weight"], state=state)
+            state = t("sectors.on") if row["enabled"] else t("sectors.off")
+            msg = t("sectors.saved", etf=row["etf"], sector=row["sector_code"], w=row["weight"], state=state)
     except (report_repo.MappingError, ValueError) as err:
         return html.Span(str(err), className="text-danger", id="map-error"), dash.no_update
     return html.Span(msg, className="text-success", id="map-ok"), _table()

@@ -7,8 +7,8 @@ import dash_ag_grid as dag
 from dash import Input, Output, callback, dcc, html
 
 from app.components.grid import grid_options
-from app.i18n import t
 from app.runtime import runtime
+from app.text import t
 from db.repositories import stocks as repo
 from trading.sectors import SECTOR_BY_CODE
 

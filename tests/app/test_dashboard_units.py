@@ -1,50 +1,12 @@
-"""Dashboard pieces without a browser: text keys, ranking rows, daily P&L, book rendering, chart."""
+"""Dashboard pieces without a browser: ranking rows, daily P&L, book rendering, chart."""
 
 from __future__ import annotations
 
-import ast
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from app.text_dashboard import TEXT, td
 from trading.domain import KST, Balance, BookLevel, Fill, OrderBook, Position, Quote, RankRow, Side
-
-ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [
-    ROOT / "app/pages/ranking.py",
-    ROOT / "app/pages/trade.py",
-    ROOT / "app/pages/account.py",
-    *sorted((ROOT / "app/components").glob("*.py")),
-]
-
-
-def test_every_text_key_used_exists_in_both_languages():
-    used: set[str] = set()
-    for path in SOURCES:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-                continue
-            name, args = node.func.id, node.args
-            if name == "td" and args and isinstance(args[0], ast.Constant):
-                used.add(args[0].value)
-            elif name == "term" and len(args) > 1 and isinstance(args[1], ast.Constant):
-                used.add(f"help.{args[1].value}")
-            elif name == "help_icon" and args and isinstance(args[0], ast.Constant):
-                used.add(f"help.{args[0].value}")
-    assert "help.quarter" in used and "order.submit_buy" in used
-    missing = sorted(k for k in used if k not in TEXT)
-    assert not missing, missing
-    for key, (ko, en) in TEXT.items():
-        assert ko and en or key == "col.actions", key
-
-
-def test_td_formats_and_falls_back_to_korean():
-    assert td("rank.top", n=50) == "TOP 50"
-    assert td("order.buy", "en") == "Buy"
-    assert td("order.buy") == "매수"  # no request: Korean
-
 
 T0 = datetime(2026, 7, 1, 10, 0, tzinfo=KST)
 

@@ -217,3 +217,62 @@ def test_pressing_order_again_after_an_unknown_outcome_reuses_its_client_id(trad
                 _order_values(**{"order-submit.n_clicks": 8, "order-price.value": price, "order-qty.value": 2,
                                  "order-retry.data": retry}))  # fmt: skip
     assert _intents(trade_app) == before + 1
+
+
+def test_modify_and_cancel_an_open_order_through_the_dialog(trade_app, login):
+    """정정: the dialog opens with the order, 정정 주문 changes it through the gateway; 취소 cancels it."""
+    from support.orders import account_reads, ctx_for
+
+    from app.runtime import runtime
+    from trading.domain import OrderRequest, OrderType, Side
+    from trading.krx import move_ticks
+
+    client = trade_app.server.test_client()
+    login(client)
+    price = _price()
+    order = runtime().gateway().place(OrderRequest(CODE, Side.BUY, 2, OrderType.LIMIT, price, "page-modify-1"),
+                                      ctx_for("trader"))  # fmt: skip
+    action = {"action": "modify", "order_id": order.order_id, "t": 1}
+    resp = call(
+        trade_app, client, "trade-action.data", {"trade-action.data": action, "trade-code.data": CODE}
+    )
+    assert output(resp, "oo-modal", "is_open") is True
+    held = output(resp, "oo-modal-order", "data")
+    assert held["order_id"] == order.order_id and held["price"] == price and held["cid"]
+    assert output(resp, "oo-modal-price", "value") == price and output(resp, "oo-modal-qty", "value") == 2
+
+    lower = move_ticks(price, -1, market="KOSPI")
+    resp = call(trade_app, client, "oo-modal-ok.n_clicks",
+                {"oo-modal-ok.n_clicks": 1, "oo-modal-order.data": held, "oo-modal-price.value": lower,
+                 "oo-modal-qty.value": 2, "trade-code.data": CODE, "trade-acct.data": {}})  # fmt: skip
+    assert output(resp, "oo-modal", "is_open") is False and output(resp, "oo-modal-token", "data") is None
+    assert "주문 정정" in json.dumps(output(resp, "trade-toasts", "children"), ensure_ascii=False)
+    mine = [o for o in account_reads("trader").open_orders() if o.code == CODE]
+    assert [(o.price, o.remaining_qty) for o in mine] == [(lower, 2)]
+
+    cancel = {"action": "cancel", "order_id": mine[0].order_id, "t": 2}
+    resp = call(
+        trade_app, client, "trade-action.data", {"trade-action.data": cancel, "trade-code.data": CODE}
+    )
+    assert "주문 취소" in json.dumps(output(resp, "trade-toasts", "children"), ensure_ascii=False)
+    assert output(resp, "oo-modal", "is_open") is None  # the dialog is left alone
+    assert not [o for o in account_reads("trader").open_orders() if o.code == CODE]
+
+    resp = call(trade_app, client, "oo-modal-cancel.n_clicks", {"oo-modal-cancel.n_clicks": 1})
+    assert output(resp, "oo-modal", "is_open") is False and output(resp, "oo-modal-order", "data") is None
+
+
+def test_price_and_quantity_buttons(trade_app, login):
+    from trading.krx import move_ticks
+
+    client = trade_app.server.test_client()
+    login(client)
+    price = _price()
+    values = _order_values(**{"order-price.value": price, "order-qty.value": 3})
+    resp = call(trade_app, client, "order-qty-plus.n_clicks", values | {"order-qty-plus.n_clicks": 1})
+    assert output(resp, "order-qty", "value") == 4 and output(resp, "order-price", "value") is None
+    resp = call(trade_app, client, "order-qty-minus.n_clicks", values | {"order-qty-minus.n_clicks": 1})
+    assert output(resp, "order-qty", "value") == 2
+    resp = call(trade_app, client, "order-price-up.n_clicks", values | {"order-price-up.n_clicks": 1})
+    assert output(resp, "order-price", "value") == move_ticks(price, 1, market="KOSPI")
+    assert output(resp, "order-qty", "value") is None

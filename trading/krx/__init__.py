@@ -28,7 +28,7 @@ from trading.krx.costs import (
     sell_tax_rates,
     settlement_date,
 )
-from trading.krx.fmt import amount_en, amount_kr, pct, qty, signed, won
+from trading.krx.fmt import amount_en, amount_kr, pct, pct_or_dash, qty, signed, signed_pct, won, won_words
 from trading.krx.limits import LIMIT_RATE_SCHEDULE, limit_rate, price_limits, within_limits
 from trading.krx.sessions import NXT_SESSIONS, NxtSession, Phase, phase_at
 from trading.krx.ticks import (
@@ -73,6 +73,7 @@ __all__ = [
     "nyse_sessions",
     "order_costs",
     "pct",
+    "pct_or_dash",
     "phase_at",
     "prev_krx_session",
     "prev_nyse_session",
@@ -85,10 +86,12 @@ __all__ = [
     "sell_tax_rates",
     "settlement_date",
     "signed",
+    "signed_pct",
     "tick_size",
     "tick_table",
     "ticks_between",
     "today_kst",
     "within_limits",
     "won",
+    "won_words",
 ]

@@ -68,9 +68,35 @@ def pct(x: float, digits: int = 2) -> str:
     return f"{'+' if x > 0 else '-'}{text}%"
 
 
+def pct_or_dash(x: float | None, digits: int = 2) -> str:
+    """``pct(x)``, or "-" for no value."""
+    return "-" if x is None else pct(x, digits)
+
+
 def signed(n: int) -> str:
     """800 → "+800", -800 → "-800", 0 → "0" (thousands separators)."""
     return f"{n:+,}" if n else "0"
+
+
+def signed_pct(n: int, x: float) -> str:
+    """A change and its percentage: (800, 1.13) → "+800 (+1.13%)"."""
+    return f"{signed(n)} ({pct(x)})"
+
+
+def won_words(amount: int, lang: str = "ko") -> str:
+    """Readable money: "1억 2,345만원", "3억원", "5,000만원", "9,999원" (Korean drops the part below 만원
+    once there are 만원); English "KRW 123,450,000"."""
+    if lang == "en":
+        return f"KRW {amount:,}"
+    sign, a = _sign(amount), abs(int(amount))
+    eok, man = divmod(a // MAN, EOK // MAN)
+    if eok and man:
+        return f"{sign}{eok:,}억 {man:,}만원"
+    if eok:
+        return f"{sign}{eok:,}억원"
+    if man:
+        return f"{sign}{man:,}만원"
+    return f"{sign}{a:,}원"
 
 
 def qty(n: int) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from trading.krx.fmt import amount_en, amount_kr, pct, qty, signed, won
+from trading.krx.fmt import amount_en, amount_kr, pct, pct_or_dash, qty, signed, signed_pct, won, won_words
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,27 @@ def test_signed(n: int, text: str) -> None:
 @pytest.mark.parametrize(("n", "text"), [(1_234, "1,234주"), (0, "0주"), (1, "1주")])
 def test_qty(n: int, text: str) -> None:
     assert qty(n) == text
+
+
+def test_pct_or_dash_and_signed_pct() -> None:
+    assert pct_or_dash(None) == "-" and pct_or_dash(1.234, 1) == "+1.2%"
+    assert signed_pct(800, 1.13) == "+800 (+1.13%)"
+    assert signed_pct(-1_500, -2.5) == "-1,500 (-2.50%)"
+    assert signed_pct(0, 0.0) == "0 (0.00%)"
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (123_450_000, "1억 2,345만원"),
+        (300_000_000, "3억원"),
+        (50_000_000, "5,000만원"),
+        (10_009_999, "1,000만원"),  # below 만원 dropped
+        (9_999, "9,999원"),
+        (-123_450_000, "-1억 2,345만원"),
+        (1_234_500_000_000, "12,345억원"),
+    ],
+)
+def test_won_words(n: int, text: str) -> None:
+    assert won_words(n) == text
+    assert won_words(n, "en") == f"KRW {n:,}"
