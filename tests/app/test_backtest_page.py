@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from browser_helpers import click, grid_rows, set_input
-from browser_helpers import wait_until as _wait_until
 from selenium.webdriver.common.by import By
+from support.browser import click, grid_rows, set_input
+from support.browser import wait_until as _wait_until
 
 from db.engine import make_engine
 from db.repositories import backtests as runs

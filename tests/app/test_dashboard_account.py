@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser_helpers import grid_rows, wait_until
+from support.browser import grid_rows, wait_until
 from support.orders import account_reads, ctx_for
 from test_dashboard_flow import live_app  # noqa: F401 - a fixture
 

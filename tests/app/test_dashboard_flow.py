@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_helpers import click, grid_rows, set_input, wait_until
+from support.browser import click, grid_rows, set_input, wait_until
 from support.orders import account_reads
 
 pytestmark = pytest.mark.browser
