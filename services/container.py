@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine
 
+from db import cache as read_cache
 from db.engine import get_engine
 from services.owner import Owner, make_adapter, start_owner
 from services.ownership import FileLease, OwnedElsewhere, RedisLease
@@ -50,6 +51,7 @@ class Container:
         self.settings = settings
         self.kind = kind
         self.engine = engine or get_engine(settings.database_url)
+        read_cache.attach(self.engine, settings)  # shared reads: the deployment's cache (db/cache.py)
         self.owner: Owner | None = None
         self.scheduler: Any | None = None  # workers.embedded.EmbeddedScheduler (gslts run)
         self.live_hub: Any | None = None  # app.stream.LiveHub (web)

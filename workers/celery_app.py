@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from sqlalchemy import Engine
 
 from trading.config import Settings, get_settings
 from workers.schedule import JOBS, JobFailed, run_job
@@ -49,18 +50,23 @@ def make_celery(settings: Settings) -> Celery:
     )
 
     # shared=False: each app (tests build several) runs its own settings; throws: no traceback logged
-    @app.task(name="gslts.run_job", throws=(JobFailed,), shared=False)
-    def _run_job(name: str) -> str:
+    def job_engine() -> Engine:
+        from db import cache as read_cache
         from db.engine import get_engine
 
-        return run_job(name, get_engine(settings.database_url), settings)
+        eng = get_engine(settings.database_url)
+        read_cache.attach(eng, settings)  # so a report the job stores invalidates what web workers cached
+        return eng
+
+    @app.task(name="gslts.run_job", throws=(JobFailed,), shared=False)
+    def _run_job(name: str) -> str:
+        return run_job(name, job_engine(), settings)
 
     @app.task(name="gslts.backtest", shared=False)  # one stored run; progress and results in backtest_runs
     def _backtest(run_id: int) -> str:
-        from db.engine import get_engine
         from workers.backtest_jobs import run_backtest_job
 
-        return run_backtest_job(get_engine(settings.database_url), settings, run_id)
+        return run_backtest_job(job_engine(), settings, run_id)
 
     return app
 

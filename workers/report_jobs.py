@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from db.cache import Topic, invalidate
 from db.repositories import reports as repo
 from trading.config import Settings
 from trading.domain import KST
@@ -71,6 +72,7 @@ def track_record_now(
     record = compute_track_record(inp)
     record["computed_at"] = datetime.now(KST).isoformat(timespec="seconds")
     save_track_record(settings.data_dir, record)
+    invalidate(engine, Topic.REPORTS)  # the report page shows the track record
     return record
 
 

@@ -2,12 +2,12 @@
 
 Market data (quotes, books, ranking, intraday bars) comes from ``market_data()`` only; orders go
 through the order gateway (``gateway()`` with ``order_context()``) and account data comes from the
-user's account (``account_reader()``). The stock master is read once per engine.
+user's account (``account_reader()``). The stock master is kept in the process until it is re-seeded
+(``db/cache.py``: ``local``).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -16,8 +16,11 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy import Engine
 
 from app.runtime import runtime
+from db import cache as read_cache
+from db.cache import Topic
 from db.repositories import reports as reports_repo
 from db.repositories import stocks as stocks_repo
 from services.accounts import account_for_user
@@ -41,26 +44,17 @@ class StockMeta:
         return self.name_en if lang == "en" and self.name_en else self.name_ko
 
 
-_lock = threading.Lock()
-_master: dict[str, tuple[dict[str, StockMeta], SearchIndex]] = {}
+def _build_master(engine: Engine) -> tuple[dict[str, StockMeta], SearchIndex]:
+    metas = {
+        s.code: StockMeta(s.code, s.name_ko, s.name_en or "", s.market, s.sector_code, bool(s.is_etf))
+        for s in stocks_repo.all_stocks(engine)
+    }
+    index = SearchIndex(StockEntry(m.code, m.name_ko, m.name_en, m.market) for m in metas.values())
+    return metas, index
 
 
 def _load_master() -> tuple[dict[str, StockMeta], SearchIndex]:
-    engine = runtime().engine
-    key = str(engine.url)
-    hit = _master.get(key)
-    if hit is not None:
-        return hit
-    with _lock:
-        hit = _master.get(key)
-        if hit is None:
-            metas = {
-                s.code: StockMeta(s.code, s.name_ko, s.name_en or "", s.market, s.sector_code, bool(s.is_etf))
-                for s in stocks_repo.all_stocks(engine)
-            }
-            index = SearchIndex(StockEntry(m.code, m.name_ko, m.name_en, m.market) for m in metas.values())
-            hit = _master[key] = (metas, index)
-    return hit
+    return read_cache.local(runtime().engine, Topic.STOCKS, _build_master)
 
 
 def stocks() -> dict[str, StockMeta]:
@@ -200,5 +194,10 @@ def _up_codes(payload: dict[str, Any]) -> tuple[str, ...]:
 
 def latest_up_sectors() -> UpSectors | None:
     """The sectors marked 강세 (up) in the latest morning sector report, or None without a report."""
-    latest = reports_repo.latest_report(runtime().engine)
+    return _latest_up_sectors(runtime().engine)
+
+
+@read_cache.memoized(Topic.REPORTS)
+def _latest_up_sectors(engine: Engine) -> UpSectors | None:
+    latest = reports_repo.latest_report(engine)
     return None if latest is None else UpSectors(latest[0], _up_codes(latest[1]))

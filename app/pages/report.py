@@ -8,11 +8,13 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
+from sqlalchemy import Engine
 
 from app.components.style import DOWN_CLASS, UP_CLASS, direction_class
 from app.i18n import current_lang
 from app.runtime import runtime
 from app.text import t
+from db.cache import Topic, memoized
 from db.repositories import reports as repo
 from trading.krx.fmt import pct
 from trading.report.export import picks_by_sector, to_csv, to_markdown
@@ -231,6 +233,13 @@ def render(r: dict[str, Any] | None, day: str | None = None) -> list:
     ]
 
 
+@memoized(Topic.REPORTS)
+def _body(engine: Engine, day: str | None, missing: str | None, lang: str) -> list:
+    """``render`` of the stored report of ``day`` in ``lang`` (the current language) on ``engine``'s database
+    (the one ``_load`` reads), cached until a report is stored or the track record recomputed."""
+    return render(_load(day), missing)
+
+
 def _load(day: str | None) -> dict[str, Any] | None:
     if not day:
         return None
@@ -283,14 +292,14 @@ def layout(date: str | None = None, **_query: str) -> html.Div:  # noqa: A002 - 
                 ],
                 className="d-flex align-items-center flex-wrap mb-3",
             ),
-            html.Div(render(_load(chosen)), id="report-body"),
+            html.Div(_body(runtime().engine, chosen, None, current_lang()), id="report-body"),
         ]
     )
 
 
 @callback(Output("report-body", "children"), Input("report-date", "date"), prevent_initial_call=True)
 def _show(day: str | None) -> list:
-    return render(_load(day), day[:10] if day else None)
+    return _body(runtime().engine, day, day[:10] if day else None, current_lang())
 
 
 @callback(

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from flask_login import current_user
 
+from app.components.data import stocks
 from app.i18n import current_lang
 from app.runtime import runtime
 from app.text import t
@@ -27,7 +28,7 @@ def _is_admin() -> bool:
 def _table() -> dbc.Table:
     lang = current_lang()
     engine = runtime().engine
-    counts = Counter(s.sector_code for s in repo.all_stocks(engine))
+    counts = Counter(m.sector_code for m in stocks().values())
     header = html.Thead(
         html.Tr(
             [

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
 
+from db.cache import Topic, invalidate, memoized
 from db.engine import session_scope
 from db.models import BacktestRun
 
@@ -192,6 +193,12 @@ def interrupt_active(engine: Engine, error: str) -> int:
         return int(s.execute(stmt).rowcount or 0)
 
 
+def _finished(run: RunRow | None) -> bool:
+    """Only a finished run is immutable (until deleted), so only finished runs are cached."""
+    return run is not None and run.status in FINAL
+
+
+@memoized(Topic.BACKTESTS, keep=_finished)
 def get_run(engine: Engine, run_id: int, with_result: bool = True) -> RunRow | None:
     """One run (with its result unless ``with_result`` is False), or None."""
     cols = (*_SUMMARY_COLUMNS, BacktestRun.result) if with_result else _SUMMARY_COLUMNS
@@ -203,14 +210,10 @@ def get_run(engine: Engine, run_id: int, with_result: bool = True) -> RunRow | N
 
 
 def get_runs(engine: Engine, run_ids: Iterable[int]) -> list[RunRow]:
-    """Several runs with their results, in the order of ``run_ids`` (unknown ids are left out)."""
-    ids = [int(i) for i in run_ids]
-    if not ids:
-        return []
-    with session_scope(engine) as s:
-        rows = s.execute(select(*_SUMMARY_COLUMNS, BacktestRun.result).where(BacktestRun.id.in_(ids))).all()
-    by_id = {int(r.id): _row(r, r.result) for r in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    """Several runs with their results, in the order of ``run_ids`` (unknown ids are left out); each is read
+    by ``get_run``, so finished ones come from the cache."""
+    runs = (get_run(engine, int(i)) for i in run_ids)
+    return [r for r in runs if r is not None]
 
 
 def list_runs(engine: Engine, limit: int = 50, user: str | None = None) -> list[RunRow]:
@@ -229,4 +232,7 @@ def delete_runs(engine: Engine, run_ids: Iterable[int]) -> int:
         return 0
     stmt = delete(BacktestRun).where(BacktestRun.id.in_(ids), BacktestRun.status.in_(FINAL))
     with session_scope(engine) as s:
-        return int(s.execute(stmt).rowcount or 0)
+        deleted = int(s.execute(stmt).rowcount or 0)
+    if deleted:
+        invalidate(engine, Topic.BACKTESTS)
+    return deleted

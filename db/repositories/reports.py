@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
 
+from db.cache import Topic, invalidate, memoized
 from db.engine import session_scope
 from db.models import DailyBar, Sector, SectorReport, SectorReportPick, Stock, UsSectorBar, UsSectorMap
 from db.repositories.users import audit
@@ -151,6 +152,7 @@ class MappingError(ValueError):
     """A mapping change was refused (one-line English message); nothing was changed."""
 
 
+@memoized(Topic.SECTOR_MAP)
 def map_rows(engine: Engine) -> list[MapRow]:
     with session_scope(engine) as s:
         q = select(UsSectorMap).order_by(UsSectorMap.etf, UsSectorMap.sector_code)
@@ -196,6 +198,7 @@ def set_mapping(
             row.enabled = enabled
         row.updated_at, row.updated_by = datetime.now(), user[:40]
         after = _row_dict(row)
+    invalidate(engine, Topic.SECTOR_MAP)
     audit(engine, user, "sector_map.set", {"before": before, "after": after})
     return after
 
@@ -209,6 +212,7 @@ def remove_mapping(engine: Engine, etf: str, sector: str, *, user: str) -> dict[
             raise MappingError(f"no mapping {etf} → {sector}")
         before = _row_dict(row)
         s.delete(row)
+    invalidate(engine, Topic.SECTOR_MAP)
     audit(engine, user, "sector_map.remove", {"before": before})
     return before
 
@@ -235,6 +239,7 @@ def save_report(engine: Engine, report: dict[str, Any]) -> int:
         )
         s.add(row)
         s.flush()
+        report_id = row.id
         for rank, p in enumerate(report["picks"], start=1):
             s.add(
                 SectorReportPick(
@@ -247,7 +252,8 @@ def save_report(engine: Engine, report: dict[str, Any]) -> int:
                     reasons=p["reasons"],
                 )
             )
-        return row.id
+    invalidate(engine, Topic.REPORTS)
+    return report_id
 
 
 def get_report(engine: Engine, day: date) -> dict[str, Any] | None:
@@ -271,6 +277,7 @@ def report_picks(engine: Engine, day: date) -> list[tuple[int, str, str]]:
         return [tuple(r) for r in s.execute(q)]
 
 
+@memoized(Topic.REPORTS)
 def report_dates(engine: Engine) -> list[date]:
     """Session dates with a stored report, newest first."""
     with session_scope(engine) as s:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
+from db.cache import Topic, invalidate, memoized
 from db.engine import session_scope
 from db.models import Sector, Stock, UsSectorMap
 from trading.sectors import SECTORS, US_ETF_NAMES
@@ -56,6 +57,8 @@ def upsert_stocks(engine: Engine, stocks: list[ListedStock]) -> tuple[int, int]:
                 for k, v in values.items():
                     setattr(row, k, v)
                 updated += 1
+    if inserted or updated:
+        invalidate(engine, Topic.STOCKS)
     return inserted, updated
 
 
@@ -78,6 +81,8 @@ def seed_mapping(engine: Engine, mapping: tuple[tuple[str, str, float], ...]) ->
                     )
                 )
                 inserted += 1
+    if inserted:
+        invalidate(engine, Topic.SECTOR_MAP)
     return inserted
 
 
@@ -101,6 +106,20 @@ def all_sectors(engine: Engine) -> list[Sector]:
         return list(s.scalars(select(Sector).order_by(Sector.sort_order)))
 
 
-def sector_mapping(engine: Engine) -> list[UsSectorMap]:
+@dataclass(frozen=True, slots=True)
+class MapEntry:
+    """One US ETF → Korean sector row of the mapping."""
+
+    etf: str
+    etf_name: str
+    sector_code: str
+    weight: float
+    enabled: bool
+
+
+@memoized(Topic.SECTOR_MAP)
+def sector_mapping(engine: Engine) -> list[MapEntry]:
     with session_scope(engine) as s:
-        return list(s.scalars(select(UsSectorMap).order_by(UsSectorMap.etf, UsSectorMap.sector_code)))
+        q = select(UsSectorMap).order_by(UsSectorMap.etf, UsSectorMap.sector_code)
+        rows = s.scalars(q)
+        return [MapEntry(m.etf, m.etf_name, m.sector_code, float(m.weight), bool(m.enabled)) for m in rows]
