@@ -79,6 +79,8 @@ def max_drawdown_duration(dd: pd.Series) -> float:
         return 0.0
     times = pd.DatetimeIndex(dd.index).as_unit("ns").asi8
     peaks = np.flatnonzero(values >= 0)
+    if len(peaks) == 0:  # under water from the first point to the last
+        return float(times[-1] - times[0]) / 86_400e9
     # a drawdown runs from a peak to the next peak (or the end) when bars in between are under water
     ends = np.append(peaks[1:], len(values) - 1)
     under = ends - peaks > 1
