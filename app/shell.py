@@ -25,20 +25,22 @@ def serve_layout() -> html.Div:
     )
 
 
+# packages whose modules hold ``@callback``s but are imported once per process (not page modules)
+SHARED_CALLBACK_PACKAGES = ("app.components.", "app.backtest.")
 _component_callbacks: dict[str, tuple[dict, dict]] = {}
 
 
 def _share_component_callbacks() -> None:
-    """Give every app built in this process the callbacks of ``app.components``.
+    """Give every app built in this process the callbacks of SHARED_CALLBACK_PACKAGES.
 
     Dash moves ``@callback`` registrations into the first app that starts; pages are re-imported for each
-    app, but component modules are imported once, so a second app would lose their callbacks.
+    app, but other modules are imported once, so a second app would lose their callbacks.
     """
     from dash import _callback
 
     for spec in _callback.GLOBAL_CALLBACK_LIST:
         entry = _callback.GLOBAL_CALLBACK_MAP.get(spec["output"])
-        if entry and getattr(entry.get("callback"), "__module__", "").startswith("app.components"):
+        if entry and getattr(entry.get("callback"), "__module__", "").startswith(SHARED_CALLBACK_PACKAGES):
             _component_callbacks[spec["output"]] = (spec, entry)
     for key, (spec, entry) in _component_callbacks.items():
         if key not in _callback.GLOBAL_CALLBACK_MAP:
