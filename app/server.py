@@ -94,16 +94,28 @@ def create_server(rt: Container) -> Flask:
     return server
 
 
+def attach_backtest_jobs(rt: Container) -> None:
+    """Give the pages their backtest job service and fail the runs a stopped embedded app left active
+    (this process runs embedded backtests, so none of them can still be alive)."""
+    from workers.backtest_runner import BacktestRunner
+
+    runner = BacktestRunner(rt.engine, rt.settings)
+    runner.recover_interrupted()
+    rt.backtest_jobs = runner
+
+
 def create_app(settings: Settings | None = None, start_background: bool = False) -> dash.Dash:
     """Build the whole web app for ``settings`` (the runtime is initialised here).
 
     In embedded mode this process owns the paper market or the broker account (taken on first use).
     ``start_background`` (``gslts run``) takes ownership at once and starts the in-process job scheduler.
+    Backtest runs a stopped app left active are failed here, once, before any page is served.
     """
     from app.shell import build_dash
 
     settings = settings or get_settings()
     rt = init_runtime(settings, kind="web")
+    attach_backtest_jobs(rt)
     server = create_server(rt)
     app = build_dash(server, rt)
     if start_background and settings.embedded:

@@ -25,16 +25,16 @@ def serve_layout() -> html.Div:
     )
 
 
-# Packages whose callbacks every app gets: imported once per process, unlike the page modules.
-SHARED_CALLBACK_PACKAGES = ("app.components.", "app.trade.")
+# Packages whose modules hold ``@callback``s but are imported once per process (not page modules).
+SHARED_CALLBACK_PACKAGES = ("app.components.", "app.trade.", "app.backtest.")
 _component_callbacks: dict[str, tuple[dict, dict]] = {}
 
 
 def _share_component_callbacks() -> None:
-    """Give every app built in this process the callbacks of ``app.components`` and ``app.trade``.
+    """Give every app built in this process the callbacks of SHARED_CALLBACK_PACKAGES.
 
     Dash moves ``@callback`` registrations into the first app that starts; pages are re-imported for each
-    app, but these modules are imported once, so a second app would lose their callbacks.
+    app, but other modules are imported once, so a second app would lose their callbacks.
     """
     from dash import _callback
 

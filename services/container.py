@@ -36,6 +36,7 @@ from trading.orders.naming import broker_account, owner_scope
 from trading.orders.remote import RemoteGateway
 
 if TYPE_CHECKING:
+    from services.backtest_jobs import BacktestJobs
     from services.market_data import MarketData
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class Container:
         self.owner: Owner | None = None
         self.scheduler: Any | None = None  # workers.embedded.EmbeddedScheduler (gslts run)
         self.live_hub: Any | None = None  # app.stream.LiveHub (web)
+        self.backtest_jobs: BacktestJobs | None = None  # workers.backtest_runner.BacktestRunner (web)
         self._transport: Transport | None = None
         self._gateway: OrderGateway | None = None
         self._adapter: Broker | None = None

@@ -31,8 +31,16 @@ from db.repositories import ticks as tick_repo
 from trading.backtest import BacktestCancelled, grid_search, run_backtest, walk_forward
 from trading.backtest.data import ticks_to_bars
 from trading.backtest.optimize import best_params
+from trading.backtest.settings import BacktestSettings
 from trading.backtest.spec import BacktestSpec, SpecError, fast_below_slow, parse_spec
-from trading.backtest.stats import _curve, _jsonify, _num, benchmark_equity, drawdown_series, monthly_returns
+from trading.backtest.stats import (
+    benchmark_equity,
+    curve_points,
+    drawdown_series,
+    json_scalar,
+    json_value,
+    monthly_returns,
+)
 from trading.config import Settings
 from trading.domain import KST, Bar
 from trading.sectors import SECTOR_BY_CODE
@@ -219,17 +227,18 @@ def _scaled(fn: Callable[[float], None], lo: float, hi: float) -> Callable[[floa
     return lambda x: fn(lo + (hi - lo) * x)
 
 
-def _engine_kwargs(spec: BacktestSpec, inputs: Inputs) -> dict[str, Any]:
-    return {
-        "markets": inputs.markets,
-        "etfs": inputs.etfs,
-        "fill": spec.fill,
-        "commission": spec.commission,
-        "tax": spec.tax,
-        "slippage_ticks": spec.slippage_ticks,
-        "sizing": spec.sizing,
-        "cash": spec.cash,
-    }
+def _settings(spec: BacktestSpec, inputs: Inputs) -> BacktestSettings:
+    """The engine settings of a run."""
+    return BacktestSettings(
+        markets=inputs.markets,
+        etfs=inputs.etfs,
+        fill=spec.fill,
+        commission=spec.commission,
+        tax=spec.tax,
+        slippage_ticks=spec.slippage_ticks,
+        sizing=spec.sizing,
+        cash=spec.cash,
+    )
 
 
 def _compact(out: dict[str, Any]) -> dict[str, Any]:
@@ -254,7 +263,7 @@ def _single(
         params,
         progress=_scaled(monitor.progress, lo, hi),
         should_cancel=monitor.should_cancel,
-        **_engine_kwargs(spec, inputs),
+        settings=_settings(spec, inputs),
     )
     return _compact(res.to_dict(max_points=MAX_POINTS))
 
@@ -269,12 +278,12 @@ def _grid(spec: BacktestSpec, inputs: Inputs, params: dict[str, Any], monitor: M
         base_params=params,
         progress=_scaled(monitor.progress, 0.0, 0.9),
         should_cancel=monitor.should_cancel,
-        **_engine_kwargs(spec, inputs),
+        settings=_settings(spec, inputs),
     )
     best = best_params(table, list(spec.grid))
     out = _single(spec, inputs, {**params, **best}, monitor, 0.9, 1.0)
-    rows = [{k: _num(v) for k, v in row.items()} for row in table.to_dict("records")]
-    out["grid"] = {"params": list(spec.grid), "metric": spec.metric, "rows": rows, "best": _jsonify(best)}
+    rows = [{k: json_scalar(v) for k, v in row.items()} for row in table.to_dict("records")]
+    out["grid"] = {"params": list(spec.grid), "metric": spec.metric, "rows": rows, "best": json_value(best)}
     return out
 
 
@@ -292,7 +301,7 @@ def _walk_forward(
         base_params=params,
         progress=monitor.progress,
         should_cancel=monitor.should_cancel,
-        **_engine_kwargs(spec, inputs),
+        settings=_settings(spec, inputs),
     )
     d = wf.to_dict(max_points=MAX_POINTS)
     equity = wf.oos_equity.astype(float)
@@ -304,10 +313,10 @@ def _walk_forward(
         closes = {c: f["Close"] for c, f in inputs.data.items()}
         b = benchmark_equity(closes, pd.DatetimeIndex(equity.index), float(spec.cash))
         if len(b):
-            bench["total_return_pct"] = _num((float(b.iloc[-1]) / spec.cash - 1.0) * 100.0)
+            bench["total_return_pct"] = json_scalar((float(b.iloc[-1]) / spec.cash - 1.0) * 100.0)
             bench["equity"] = _points(b)
     return {
-        "stats": {k: _num(v) for k, v in stats.items()},
+        "stats": {k: json_scalar(v) for k, v in stats.items()},
         "trades": [],
         "equity": d.pop("oos_equity"),
         "drawdown": _points(drawdown_series(equity, float(spec.cash))) if len(equity) else [],
@@ -318,7 +327,7 @@ def _walk_forward(
 
 
 def _points(series: pd.Series) -> list[list[Any]]:
-    return _curve(series, MAX_POINTS)
+    return curve_points(series, MAX_POINTS)
 
 
 def execute(

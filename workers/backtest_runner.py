@@ -2,22 +2,31 @@
 
 Either way the job only talks to the run's row, so the page polls the row and a reload (or
 another web worker) sees the same progress. ``recover_interrupted`` fails runs left active by an
-embedded app that stopped mid-run (only that process runs them, so at start none can be alive).
+embedded app that stopped mid-run (only that process runs them, so at start none can be alive);
+``app.server.create_app`` calls it once, before the app serves a page.
+
+``BacktestRunner`` is the ``services.backtest_jobs.BacktestJobs`` the web app gets.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from celery import Celery
 from sqlalchemy import Engine
 
 from db.repositories import backtests as runs
+from db.repositories.backtests import RunRow
+from services.backtest_jobs import JobNotStarted
+from trading.backtest.spec import BacktestSpec
 from trading.config import Settings
-from workers.backtest_jobs import run_backtest_job
+from workers.backtest_jobs import check_request, run_backtest_job
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +92,40 @@ def recover_interrupted(engine: Engine, settings: Settings) -> int:
             return 0
         _recovered.add(key)
     return runs.interrupt_active(engine, INTERRUPTED)
+
+
+@dataclass(frozen=True)
+class BacktestRunner:
+    """``BacktestJobs`` on this deployment's worker: runs are rows of ``backtest_runs``, started with
+    ``start_run`` (Celery in full mode, a thread of this process in embedded mode)."""
+
+    engine: Engine
+    settings: Settings
+
+    def check(self, strategy: str, params: dict[str, Any], config: dict[str, Any]) -> BacktestSpec:
+        spec, _inputs = check_request(self.engine, strategy, params, config)
+        return spec
+
+    def submit(self, spec: BacktestSpec, *, name: str, user: str | None) -> int:
+        run_id = runs.create_run(
+            self.engine, spec.strategy, spec.params_json(), spec.config_json(), user=user, name=name
+        )
+        try:
+            start_run(self.engine, self.settings, run_id)
+        except Exception as err:  # e.g. Redis unreachable in full mode: keep no live run
+            runs.fail_run(self.engine, run_id, f"could not start the run: {err}")
+            raise JobNotStarted(str(err)) from err
+        return run_id
+
+    def progress(self, run_id: int) -> RunRow | None:
+        return runs.get_run(self.engine, run_id, with_result=False)
+
+    def cancel(self, run_id: int) -> bool:
+        return runs.request_cancel(self.engine, run_id) is not None
+
+    def delete(self, run_ids: Iterable[int]) -> int:
+        return runs.delete_runs(self.engine, run_ids)
+
+    def recover_interrupted(self) -> int:
+        """Fail the runs a stopped embedded app left active (see ``recover_interrupted``)."""
+        return recover_interrupted(self.engine, self.settings)

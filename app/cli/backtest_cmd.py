@@ -67,7 +67,7 @@ def backtest(
     strategy, codes, csv_path, start, end, params, fill, commission, tax, slippage_ticks, cash, as_json
 ) -> None:  # noqa: ANN001, PLR0913
     """Backtest a strategy; --json prints statistics and a trades list."""
-    from trading.backtest import read_csv_bars, run_backtest
+    from trading.backtest import BacktestSettings, read_csv_bars, run_backtest
     from trading.strategies.registry import get_strategy
 
     if (codes is None) == (csv_path is None):
@@ -87,10 +87,15 @@ def backtest(
             [c.strip().upper() for c in codes.split(",") if c.strip()], start.date(), end.date()
         )
     try:
-        result = run_backtest(
-            data, strategy, _param(params), markets=markets, fill=fill, commission=commission, tax=tax,
-            slippage_ticks=slippage_ticks, cash=cash,
-        )  # fmt: skip
+        settings = BacktestSettings(
+            markets=markets,
+            fill=fill,
+            commission=commission,
+            tax=tax,
+            slippage_ticks=slippage_ticks,
+            cash=cash,
+        )
+        result = run_backtest(data, strategy, _param(params), settings)
     except ValueError as err:
         raise CliError(str(err)) from None
     out = result.to_dict()

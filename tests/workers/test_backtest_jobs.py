@@ -23,6 +23,7 @@ from db.repositories.bars import daily_bars, latest_daily_values, minute_bars, s
 from db.repositories.reports import save_report
 from db.repositories.ticks import insert_ticks
 from db.seed import seed
+from services.backtest_jobs import JobNotStarted
 from trading.backtest import run_backtest
 from trading.backtest.spec import SpecError, parse_spec
 from trading.config import load_settings
@@ -30,7 +31,7 @@ from trading.domain import KST, Tick
 from trading.market.history import generate_history
 from trading.market.stocks import load_listing
 from workers.backtest_jobs import check_request, run_backtest_job
-from workers.backtest_runner import INTERRUPTED, recover_interrupted, start_run
+from workers.backtest_runner import INTERRUPTED, BacktestRunner, recover_interrupted, start_run
 
 CODES = ("005930", "000660", "035420")
 END = date(2026, 11, 20)
@@ -401,6 +402,43 @@ def test_embedded_executor_runs_in_the_background_and_recovery(db, settings):
     future = start_run(engine, fresh_settings, run_id)
     assert future.result(timeout=60).startswith(f"ok: run {run_id}")
     assert runs.get_run(engine, run_id).status == "done"
+
+
+def test_the_runner_is_the_pages_job_interface(db, settings):
+    """BacktestRunner (the app's BacktestJobs): check, submit, follow, cancel, delete."""
+    _, engine = db
+    runner = BacktestRunner(engine, settings)
+    config = {"universe": {"kind": "codes", "codes": "000660"}, "start": START, "end": END.isoformat()}
+    before = len(runs.list_runs(engine, limit=1000))
+    with pytest.raises(SpecError) as err:
+        runner.check("ma_cross", {}, {**config, "universe": {"kind": "codes", "codes": "999999"}})
+    assert err.value.ko == "없는 종목 코드입니다: 999999"
+    spec = runner.check("ma_cross", {"fast": "3", "slow": "15"}, config)
+    assert spec.params == {"fast": 3, "slow": 15} and len(runs.list_runs(engine, limit=1000)) == before
+    run_id = runner.submit(spec, name="ma_cross 3/15", user="test")
+    run = _wait(engine, run_id, {"done", "failed"})
+    assert run.status == "done" and run.name == "ma_cross 3/15" and run.user == "test"
+    shown = runner.progress(run_id)
+    assert shown.status == "done" and shown.progress == 1.0 and shown.result is None
+    assert runner.cancel(run_id) is False  # it has ended
+    assert runner.delete([run_id]) == 1 and runner.progress(run_id) is None
+
+
+def test_a_run_the_worker_cannot_take_is_stored_as_failed(db, settings):
+    _, engine = db
+    from workers.backtest_runner import celery_client
+
+    unreachable = settings.model_copy(update={"redis_url": "redis://127.0.0.1:9/0"})  # nothing listens
+    client = celery_client(unreachable.redis_url)  # fail at once rather than after ~20 s of retries
+    client.conf.update(
+        task_publish_retry=False, result_backend_transport_options={"retry_policy": {"max_retries": 0}}
+    )
+    runner = BacktestRunner(engine, unreachable)
+    config = {"universe": {"kind": "codes", "codes": "005930"}, "start": START, "end": END.isoformat()}
+    with pytest.raises(JobNotStarted):
+        runner.submit(runner.check("ma_cross", {}, config), name="unreachable", user=None)
+    [run] = [r for r in runs.list_runs(engine, limit=1000) if r.name == "unreachable"]
+    assert run.status == "failed" and run.error.startswith("could not start the run")
 
 
 def test_celery_task_runs_a_backtest(db, settings, redis_url):

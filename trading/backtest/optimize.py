@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from trading.backtest.engine import BacktestCancelled, Progress, ShouldCancel, run_backtest
-from trading.backtest.stats import _curve, _jsonify, _num, performance
+from trading.backtest.settings import make_settings
+from trading.backtest.stats import curve_points, json_scalar, json_value, performance
 from trading.strategies.base import Strategy
 
 Data = Mapping[str, pd.DataFrame] | pd.DataFrame
@@ -116,15 +117,16 @@ class WalkForwardResult:
         for row in self.windows.to_dict("records"):
             rows.append(
                 {
-                    k: (pd.Timestamp(v).isoformat() if isinstance(v, pd.Timestamp) else _jsonify(v))
+                    k: (pd.Timestamp(v).isoformat() if isinstance(v, pd.Timestamp) else json_value(v))
                     for k, v in row.items()
                 }
             )
         return {
             "windows": rows,
-            "oos_equity": _curve(self.oos_equity, max_points),
+            "oos_equity": curve_points(self.oos_equity, max_points),
             "summary": {
-                k: _num(v) if not isinstance(v, dict) else _jsonify(v) for k, v in self.summary.items()
+                k: json_scalar(v) if not isinstance(v, dict) else json_value(v)
+                for k, v in self.summary.items()
             },
         }
 
@@ -180,7 +182,7 @@ def walk_forward(
     """
     frames = {"ASSET": data} if isinstance(data, pd.DataFrame) else dict(data)
     times = pd.DatetimeIndex(sorted(set().union(*(df.index for df in frames.values()))))
-    cash = run_kwargs.get("cash", 100_000_000)
+    cash = make_settings(**run_kwargs).cash
     names = list(grid)
     plans = []
     b = _span(train, times, 0)

@@ -2,7 +2,8 @@
 
 Conventions: percentages are in percent (12.3 = 12.3%); ratios are plain numbers. Daily returns
 come from the last equity of each calendar day; they are annualised with 252 days (365 when the
-data has weekend sessions, e.g. crypto). Risk-free rate 0.
+data has weekend sessions, e.g. crypto). Risk-free rate 0. The JSON helpers (``json_scalar``,
+``json_value``, ``curve_points``, ``iso_time``) are shared with ``optimize`` and the backtest jobs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 
-def _num(x: Any) -> Any:
+def json_scalar(x: Any) -> Any:
     """JSON-safe scalar: numpy → Python, NaN/inf → None."""
     if isinstance(x, (np.integer,)):
         return int(x)
@@ -27,7 +28,8 @@ def _num(x: Any) -> Any:
     return x
 
 
-def _iso(t: Any) -> str | None:
+def iso_time(t: Any) -> str | None:
+    """ISO 8601 text of a timestamp; None for None/NaT."""
     return None if t is None or pd.isna(t) else pd.Timestamp(t).isoformat()
 
 
@@ -77,6 +79,8 @@ def max_drawdown_duration(dd: pd.Series) -> float:
         return 0.0
     times = pd.DatetimeIndex(dd.index).as_unit("ns").asi8
     peaks = np.flatnonzero(values >= 0)
+    if len(peaks) == 0:  # under water from the first point to the last
+        return float(times[-1] - times[0]) / 86_400e9
     # a drawdown runs from a peak to the next peak (or the end) when bars in between are under water
     ends = np.append(peaks[1:], len(values) - 1)
     under = ends - peaks > 1
@@ -242,51 +246,53 @@ class BacktestResult:
         trades = [
             {
                 "code": str(row.code),
-                "entry_time": _iso(row.entry_time),
-                "exit_time": _iso(row.exit_time),
-                "entry_price": _num(row.entry_price),
-                "exit_price": _num(row.exit_price),
-                "size": _num(row.size),
-                "pnl": _num(row.pnl),
-                "return_pct": _num(row.return_pct),
-                "commission": _num(row.commission),
-                "tax": _num(row.tax),
+                "entry_time": iso_time(row.entry_time),
+                "exit_time": iso_time(row.exit_time),
+                "entry_price": json_scalar(row.entry_price),
+                "exit_price": json_scalar(row.exit_price),
+                "size": json_scalar(row.size),
+                "pnl": json_scalar(row.pnl),
+                "return_pct": json_scalar(row.return_pct),
+                "commission": json_scalar(row.commission),
+                "tax": json_scalar(row.tax),
             }
             for row in self.trades.itertuples(index=False)
         ]
-        bench = {k: _num(v) for k, v in self.benchmark.items()}
-        bench["equity"] = _curve(self.benchmark_equity, max_points)
+        bench = {k: json_scalar(v) for k, v in self.benchmark.items()}
+        bench["equity"] = curve_points(self.benchmark_equity, max_points)
         return {
-            "stats": {k: _num(v) for k, v in self.stats.items()},
+            "stats": {k: json_scalar(v) for k, v in self.stats.items()},
             "trades": trades,
-            "equity": _curve(self.equity, max_points),
-            "drawdown": _curve(self.drawdown, max_points),
+            "equity": curve_points(self.equity, max_points),
+            "drawdown": curve_points(self.drawdown, max_points),
             "monthly": self.monthly,
             "benchmark": bench,
-            "config": _jsonify(self.config),
+            "config": json_value(self.config),
         }
 
 
-def _jsonify(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """JSON-ready copy of nested dicts/lists: keys as text, numbers via json_scalar, other objects as text."""
     if isinstance(value, dict):
-        return {str(k): _jsonify(v) for k, v in value.items()}
+        return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonify(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, (str, bool, type(None))):
         return value
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return _num(value)
+        return json_scalar(value)
     return str(value)
 
 
-def _curve(series: pd.Series, max_points: int | None) -> list[list[Any]]:
+def curve_points(series: pd.Series, max_points: int | None) -> list[list[Any]]:
+    """[[iso time, value], ...]; longer than ``max_points``: daily closes, then thinned evenly."""
     s = series
     if max_points is not None and len(s) > max_points:
         s = s.groupby(s.index.normalize()).last()
         if len(s) > max_points:
             s = s.iloc[np.unique(np.linspace(0, len(s) - 1, max_points).round().astype(int))]
     values = s.to_numpy()
-    return [[pd.Timestamp(t).isoformat(), _num(v)] for t, v in zip(s.index, values, strict=True)]
+    return [[pd.Timestamp(t).isoformat(), json_scalar(v)] for t, v in zip(s.index, values, strict=True)]
 
 
 def build_result(
@@ -303,8 +309,8 @@ def build_result(
     """Assemble statistics, benchmark and tables for a finished run (``exact``: money in whole won)."""
     stats: dict[str, Any] = {}
     if len(equity):
-        stats["start"] = _iso(equity.index[0])
-        stats["end"] = _iso(equity.index[-1])
+        stats["start"] = iso_time(equity.index[0])
+        stats["end"] = iso_time(equity.index[-1])
     daily = daily_equity(equity, cash)
     stats.update(performance(equity, cash, daily))
     stats.update(trade_stats(trades))

@@ -147,6 +147,8 @@ def test_statistics_by_hand() -> None:
     assert monthly["2024"] == pytest.approx({"1": 10.0, "2": -10.0, "3": 100 * (121 / 99 - 1), "4": 0.0})
     assert drawdown_series(eq, 100.0).tolist() == pytest.approx([0.0, -10.0, 0.0, 0.0])
     assert max_drawdown_duration(pd.Series([0.0, -1.0, -2.0], index=idx[:3])) == pytest.approx(58.0)
+    # never back at the starting peak: one drawdown over the whole curve
+    assert max_drawdown_duration(pd.Series([-1.0, -2.0, -0.5], index=idx[:3])) == pytest.approx(58.0)
 
 
 def test_grid_search_table_and_heatmap() -> None:

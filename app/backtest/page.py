@@ -1,0 +1,32 @@
+"""The /backtest layout: the form on the left; the shown run's status and result and the past runs
+on the right."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from app.backtest import ids
+from app.backtest.form import form_card
+from app.backtest.history import history_panel
+from app.backtest.result import render_run
+from app.backtest.run import status_panel
+from app.i18n import current_lang
+from app.text_backtest import tb
+
+POLL_MS = 700
+
+
+def layout(**_query: str) -> html.Div:
+    """The page for the request's language (reads stored runs and reports; writes nothing)."""
+    lang = current_lang()
+    right = [status_panel(), html.Div(render_run(None, lang), id=ids.RESULT), history_panel(lang)]
+    return html.Div(
+        [
+            html.H1(tb("title"), className="h4"),
+            html.P(tb("intro"), className="small text-body-secondary", id=ids.INTRO),
+            dcc.Store(id=ids.RUN_ID, storage_type="session"),
+            dcc.Interval(id=ids.POLL, interval=POLL_MS, disabled=True),
+            dbc.Row([dbc.Col(form_card(lang), lg=4), dbc.Col(right, lg=8)], className="g-3"),
+        ]
+    )
