@@ -7,8 +7,9 @@ from dash import html
 
 from app.backtest import ids
 from app.backtest.figures import comparison_figure, graph
-from app.backtest.formatting import signed_cls, stat_text
-from app.text_backtest import tb
+from app.backtest.formatting import stat_text
+from app.components.style import direction_class
+from app.text import t
 from db.repositories.backtests import RunRow
 
 COMPARE_STATS = (
@@ -27,23 +28,27 @@ def render_comparison(selected: list[RunRow], lang: str) -> list:
     """Key statistics side by side and every run's return curve on one chart (finished runs only)."""
     done = [r for r in selected if r.status == "done" and r.result]
     if len(done) < 2:
-        return [html.P(tb("compare_none", lang), className="small text-body-secondary", id=ids.COMPARE_NONE)]
+        return [
+            html.P(
+                t("backtest.compare_none", lang), className="small text-body-secondary", id=ids.COMPARE_NONE
+            )
+        ]
     head = html.Thead(
         html.Tr(
-            [html.Th(tb("stat", lang))]
+            [html.Th(t("backtest.stat", lang))]
             + [html.Th(f"#{r.id} {r.strategy}", title=r.name or "", className="num") for r in done]
         )
     )
     body = []
     for key in COMPARE_STATS:
-        cells = [html.Td(tb(f"stat.{key}", lang))]
+        cells = [html.Td(t(f"backtest.stat.{key}", lang))]
         for r in done:
             x = (r.stats or {}).get(key)
-            cls = signed_cls(x) if key.endswith("_pct") and key != "win_rate_pct" else ""
+            cls = direction_class(x) if key.endswith("_pct") and key != "win_rate_pct" else ""
             cells.append(html.Td(stat_text(key, x), className=f"num {cls}"))
         body.append(html.Tr(cells))
     return [
-        html.H2(tb("compare", lang), className="h6"),
+        html.H2(t("backtest.compare", lang), className="h6"),
         dbc.Table([head, html.Tbody(body)], size="sm", hover=True, responsive=True, id=ids.COMPARE_TABLE),
         graph(comparison_figure(done, lang), ids.COMPARE_CHART),
     ]

@@ -9,11 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc
 
-from app.text_backtest import tb
+from app.components.style import DOWN, FLAT, UP
+from app.text import t
 from db.repositories.backtests import RunRow
 from trading.backtest import heatmap
 
-UP, DOWN, FLAT = "#d7263d", "#1565c0", "#868e96"
 STRATEGY_COLOUR = "#7048e8"
 DIVERGING = [[0.0, DOWN], [0.5, "#f8f9fa"], [1.0, UP]]
 COMPARE_COLOURS = ("#7048e8", "#f08c00", "#2b8a3e", "#d6336c", "#1098ad", "#5c940d", "#862e9c", "#495057")
@@ -51,7 +51,9 @@ def equity_figure(result: dict[str, Any], lang: str) -> go.Figure:
     fig = go.Figure()
     x, y = _xy(result.get("equity") or [])
     fig.add_trace(
-        go.Scatter(x=x, y=y, name=tb("chart.strategy", lang), line={"color": STRATEGY_COLOUR, "width": 2})
+        go.Scatter(
+            x=x, y=y, name=t("backtest.chart.strategy", lang), line={"color": STRATEGY_COLOUR, "width": 2}
+        )
     )
     bx, by = _xy((result.get("benchmark") or {}).get("equity") or [])
     if bx:
@@ -59,12 +61,12 @@ def equity_figure(result: dict[str, Any], lang: str) -> go.Figure:
             go.Scatter(
                 x=bx,
                 y=by,
-                name=tb("chart.benchmark", lang),
+                name=t("backtest.chart.benchmark", lang),
                 line={"color": FLAT, "width": 1.5, "dash": "dot"},
             )
         )
     fig.update_yaxes(tickformat=",d", ticksuffix="원" if lang == "ko" else "")
-    fig.update_layout(title=_title(tb("chart.equity", lang)))
+    fig.update_layout(title=_title(t("backtest.chart.equity", lang)))
     return styled(fig)
 
 
@@ -73,11 +75,15 @@ def drawdown_figure(result: dict[str, Any], lang: str) -> go.Figure:
     x, y = _xy(result.get("drawdown") or [])
     fig = go.Figure(
         go.Scatter(
-            x=x, y=y, fill="tozeroy", line={"color": DOWN, "width": 1}, name=tb("chart.drawdown", lang)
+            x=x,
+            y=y,
+            fill="tozeroy",
+            line={"color": DOWN, "width": 1},
+            name=t("backtest.chart.drawdown", lang),
         )
     )
     fig.update_yaxes(ticksuffix="%")
-    fig.update_layout(title=_title(tb("chart.drawdown", lang)), showlegend=False)
+    fig.update_layout(title=_title(t("backtest.chart.drawdown", lang)), showlegend=False)
     return styled(fig, 220)
 
 
@@ -94,7 +100,7 @@ def monthly_figure(monthly: dict[str, dict[str, float]], lang: str) -> go.Figure
         )
     )  # fmt: skip
     fig.update_yaxes(type="category", autorange="reversed")
-    fig.update_layout(title=_title(tb("chart.monthly", lang)), hovermode="closest")
+    fig.update_layout(title=_title(t("backtest.chart.monthly", lang)), hovermode="closest")
     return styled(fig, 120 + 40 * len(years))
 
 
@@ -118,7 +124,7 @@ def grid_figure(grid: dict[str, Any], lang: str) -> go.Figure:
             go.Bar(x=[str(v) for v in table[names[0]]], y=table["metric"], marker={"color": STRATEGY_COLOUR})
         )
         fig.update_xaxes(title=names[0], type="category")
-    title = tb("chart.grid", lang, metric=tb(f"metric.{grid['metric']}", lang))
+    title = t("backtest.chart.grid", lang, metric=t(f"backtest.metric.{grid['metric']}", lang))
     fig.update_layout(title=_title(title), hovermode="closest")
     return styled(fig, 360)
 
@@ -137,5 +143,5 @@ def comparison_figure(runs: list[RunRow], lang: str) -> go.Figure:
             )
         )  # fmt: skip
     fig.update_yaxes(ticksuffix="%")
-    fig.update_layout(title=_title(tb("compare_chart", lang)))
+    fig.update_layout(title=_title(t("backtest.compare_chart", lang)))
     return styled(fig, 340)

@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 
 from app.backtest import ids
 from app.runtime import runtime
-from app.text_backtest import tb
+from app.text import t
 from db.repositories import reports as report_repo
 from trading.backtest.spec import DATA_KINDS, EDITABLE, METRICS, MODES
 from trading.sectors import SECTORS
@@ -104,7 +104,7 @@ def _strategy_options(infos: dict[str, StrategyInfo]) -> list[dict[str, Any]]:
     for info in infos.values():
         label = info.name if info.source == "builtin" else f"{info.name} ({info.source.rsplit('/', 1)[-1]})"
         if info.error:
-            label += f" — {tb('broken')}"
+            label += f" — {t('backtest.broken')}"
         out.append({"label": label, "value": info.name, "disabled": bool(info.error)})
     return out
 
@@ -126,7 +126,7 @@ def params_form(info: StrategyInfo | None) -> list:
                 dbc.Input(
                     id={"type": ids.PARAM, "name": name},
                     value=_default_text(default),
-                    placeholder=tb("param_none_hint") if default is None else None,
+                    placeholder=t("backtest.param_none_hint") if default is None else None,
                     size="sm",
                 ),
             ],
@@ -136,11 +136,15 @@ def params_form(info: StrategyInfo | None) -> list:
         if isinstance(default, EDITABLE)
     ]
     out: list = (
-        [dbc.Row(fields, className="g-2")] if fields else [html.P(tb("params_none"), className="small mb-0")]
+        [dbc.Row(fields, className="g-2")]
+        if fields
+        else [html.P(t("backtest.params_none"), className="small mb-0")]
     )
     if "picks" in info.params:
         out.append(
-            html.P(tb("picks_note"), className="small text-body-secondary mt-1 mb-0", id=ids.PICKS_NOTE)
+            html.P(
+                t("backtest.picks_note"), className="small text-body-secondary mt-1 mb-0", id=ids.PICKS_NOTE
+            )
         )
     return out
 
@@ -189,18 +193,21 @@ def form_card(lang: str) -> dbc.Card:
     infos = strategies()
     body = [
         *_strategy_section(infos),
-        _field(tb("mode"), _radio(ids.MODE, [(m, tb(f"mode.{m}")) for m in MODES], "single")),
+        _field(t("backtest.mode"), _radio(ids.MODE, [(m, t(f"backtest.mode.{m}")) for m in MODES], "single")),
         _optimise_section(),
         *_universe_section(lang),
         *_period_section(),
-        _field(tb("data"), _radio(ids.DATA, [(k, tb(f"data.{k}")) for k in DATA_KINDS], "daily")),
+        _field(
+            t("backtest.data"), _radio(ids.DATA, [(k, t(f"backtest.data.{k}")) for k in DATA_KINDS], "daily")
+        ),
         _costs_section(),
         _sizing_section(),
         _field(
-            tb("fill"), _radio(ids.FILL, [(k, tb(f"fill.{k}")) for k in ("next_open", "close")], "next_open")
+            t("backtest.fill"),
+            _radio(ids.FILL, [(k, t(f"backtest.fill.{k}")) for k in ("next_open", "close")], "next_open"),
         ),
-        _field(tb("cash"), dbc.Input(id=ids.CASH, value="100000000", size="sm")),
-        dbc.Button(tb("run"), id=ids.RUN, color="primary", className="w-100 mt-2"),
+        _field(t("backtest.cash"), dbc.Input(id=ids.CASH, value="100000000", size="sm")),
+        dbc.Button(t("backtest.run"), id=ids.RUN, color="primary", className="w-100 mt-2"),
         html.Div(id=ids.ERROR, className="mt-2"),
     ]
     return dbc.Card(dbc.CardBody(body), className="mb-3", id=ids.FORM)
@@ -209,9 +216,9 @@ def form_card(lang: str) -> dbc.Card:
 def _strategy_section(infos: dict[str, StrategyInfo]) -> list:
     default = infos.get(DEFAULT_STRATEGY)
     return [
-        _field(tb("strategy"), _dropdown(ids.STRATEGY, _strategy_options(infos), DEFAULT_STRATEGY)),
+        _field(t("backtest.strategy"), _dropdown(ids.STRATEGY, _strategy_options(infos), DEFAULT_STRATEGY)),
         html.Div(_description(default), id=ids.STRATEGY_DESC, className="small text-body-secondary mb-2"),
-        _field(tb("params"), html.Div(params_form(default), id=ids.PARAMS)),
+        _field(t("backtest.params"), html.Div(params_form(default), id=ids.PARAMS)),
     ]
 
 
@@ -219,18 +226,18 @@ def _optimise_section() -> html.Div:
     """Grid search / walk-forward settings (shown for those modes)."""
     days = dbc.Row(
         [
-            dbc.Col(_field(tb("train_days"), dbc.Input(id=ids.TRAIN, value="180", size="sm")), xs=6),
-            dbc.Col(_field(tb("test_days"), dbc.Input(id=ids.TEST, value="60", size="sm")), xs=6),
+            dbc.Col(_field(t("backtest.train_days"), dbc.Input(id=ids.TRAIN, value="180", size="sm")), xs=6),
+            dbc.Col(_field(t("backtest.test_days"), dbc.Input(id=ids.TEST, value="60", size="sm")), xs=6),
         ],
         className="g-2",
         id=ids.WF_DAYS,
         style=HIDDEN,
     )
-    metrics = [{"label": tb(f"metric.{m}"), "value": m} for m in METRICS]
+    metrics = [{"label": t(f"backtest.metric.{m}"), "value": m} for m in METRICS]
     return html.Div(
         [
-            html.P(tb("param_list_hint"), className="small text-body-secondary mb-1"),
-            _field(tb("metric"), _dropdown(ids.METRIC, metrics, "sharpe")),
+            html.P(t("backtest.param_list_hint"), className="small text-body-secondary mb-1"),
+            _field(t("backtest.metric"), _dropdown(ids.METRIC, metrics, "sharpe")),
             days,
         ],
         id=ids.OPTIMISE,
@@ -239,54 +246,63 @@ def _optimise_section() -> html.Div:
 
 
 def _universe_section(lang: str) -> list:
-    kinds = [(k, tb(f"universe.{k}")) for k in ("codes", "sector", "report", "ranking")]
+    kinds = [(k, t(f"backtest.universe.{k}")) for k in ("codes", "sector", "report", "ranking")]
     sectors = [{"label": s.name_en if lang == "en" else s.name_ko, "value": s.code} for s in SECTORS]
     days = report_repo.report_dates(runtime().engine)
     reports = [{"label": d.isoformat(), "value": d.isoformat()} for d in days]
-    codes = dbc.Input(id=ids.CODES, value=DEFAULT_CODES, placeholder=tb("codes_placeholder"), size="sm")
+    codes = dbc.Input(
+        id=ids.CODES, value=DEFAULT_CODES, placeholder=t("backtest.codes_placeholder"), size="sm"
+    )
     report = _dropdown(
-        ids.REPORT_DATE, reports, days[0].isoformat() if days else None, placeholder=tb("report_none")
+        ids.REPORT_DATE, reports, days[0].isoformat() if days else None, placeholder=t("backtest.report_none")
     )
     return [
-        _field(tb("universe"), _radio(ids.UNIVERSE, kinds, "codes")),
+        _field(t("backtest.universe"), _radio(ids.UNIVERSE, kinds, "codes")),
         html.Div(codes, id=ids.CODES_BOX, className="mb-2"),
         html.Div(
             _dropdown(ids.SECTOR, sectors, SECTORS[0].code), id=ids.SECTOR_BOX, className="mb-2", style=HIDDEN
         ),
         html.Div(report, id=ids.REPORT_BOX, className="mb-2", style=HIDDEN),
         html.Div(
-            _field(tb("top"), dbc.Input(id=ids.TOP, value="20", size="sm")), id=ids.TOP_BOX, style=HIDDEN
+            _field(t("backtest.top"), dbc.Input(id=ids.TOP, value="20", size="sm")),
+            id=ids.TOP_BOX,
+            style=HIDDEN,
         ),
     ]
 
 
 def _period_section() -> list:
     start, end = period(_last_session(), "1Y")
-    presets = [(p, tb(f"preset.{p}")) for p in (*PRESETS, "custom")]
+    presets = [(p, t(f"backtest.preset.{p}")) for p in (*PRESETS, "custom")]
     dates = dcc.DatePickerRange(
         id=ids.DATES, start_date=start, end_date=end, display_format="YYYY-MM-DD", first_day_of_week=1,
         minimum_nights=0, max_date_allowed=end,
     )  # fmt: skip
-    return [_field(tb("period"), _radio(ids.PRESET, presets, "1Y")), html.Div(dates, className="mb-2")]
+    return [
+        _field(t("backtest.period"), _radio(ids.PRESET, presets, "1Y")),
+        html.Div(dates, className="mb-2"),
+    ]
 
 
 def _costs_section() -> dbc.Row:
-    tax = dbc.Input(id=ids.TAX, value="", placeholder=tb("tax_placeholder"), size="sm")
+    tax = dbc.Input(id=ids.TAX, value="", placeholder=t("backtest.tax_placeholder"), size="sm")
     return dbc.Row(
         [
-            dbc.Col(_field(tb("commission"), dbc.Input(id=ids.COMMISSION, value="0.015", size="sm")), xs=4),
-            dbc.Col(_field(tb("tax"), tax), xs=4),
-            dbc.Col(_field(tb("slippage"), dbc.Input(id=ids.SLIPPAGE, value="0", size="sm")), xs=4),
+            dbc.Col(
+                _field(t("backtest.commission"), dbc.Input(id=ids.COMMISSION, value="0.015", size="sm")), xs=4
+            ),
+            dbc.Col(_field(t("backtest.tax"), tax), xs=4),
+            dbc.Col(_field(t("backtest.slippage"), dbc.Input(id=ids.SLIPPAGE, value="0", size="sm")), xs=4),
         ],
         className="g-2",
     )
 
 
 def _sizing_section() -> dbc.Row:
-    kinds = [{"label": tb(f"sizing.{k}"), "value": k} for k in ("all_in", "fixed", "percent")]
+    kinds = [{"label": t(f"backtest.sizing.{k}"), "value": k} for k in ("all_in", "fixed", "percent")]
     return dbc.Row(
         [
-            dbc.Col(_field(tb("sizing"), _dropdown(ids.SIZING, kinds, "all_in")), xs=7),
+            dbc.Col(_field(t("backtest.sizing"), _dropdown(ids.SIZING, kinds, "all_in")), xs=7),
             dbc.Col(
                 _field("\u00a0", dbc.Input(id=ids.SIZING_VALUE, value="", size="sm", disabled=True)), xs=5
             ),

@@ -1,7 +1,5 @@
-"""Numbers as the /backtest page shows them: signed colour classes, won in words, periods, stats.
-
-Red = up/positive, blue = down/negative (the ``text-up`` / ``text-down`` classes). Amounts are
-integer won.
+"""Numbers as the /backtest page shows them: periods and statistics (money words, percentages and the
+up/down classes come from ``trading.krx.fmt`` and ``app.components.style``). Amounts are integer won.
 """
 
 from __future__ import annotations
@@ -9,30 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.text_backtest import tb
+from app.text import t
 from trading.krx.fmt import pct, won
-
-
-def signed_cls(x: float | None) -> str:
-    """The colour class of a signed number ("" for none)."""
-    if x is None:
-        return ""
-    return "text-up" if x > 0 else "text-down" if x < 0 else "text-flat"
-
-
-def won_words(amount: int, lang: str) -> str:
-    """Readable money: "1억 2,345만원" / "KRW 123,450,000" (Korean drops the part below 만원)."""
-    if lang == "en":
-        return f"KRW {amount:,}"
-    sign, a = ("-" if amount < 0 else ""), abs(int(amount))
-    eok, man = divmod(a // 10_000, 10_000)
-    if eok and man:
-        return f"{sign}{eok:,}억 {man:,}만원"
-    if eok:
-        return f"{sign}{eok:,}억원"
-    if man:
-        return f"{sign}{man:,}만원"
-    return f"{sign}{a:,}원"
 
 
 def period_label(start: date, end: date, lang: str) -> str:
@@ -45,11 +21,7 @@ def period_label(start: date, end: date, lang: str) -> str:
         unit, n = "months", months
     else:
         unit, n = "days", days
-    return tb(unit, lang, n=n, s="" if n == 1 else "s")
-
-
-def pct_or_dash(x: float | None, digits: int = 2) -> str:
-    return "-" if x is None else pct(x, digits)
+    return t(f"backtest.{unit}", lang, n=n, s="" if n == 1 else "s")
 
 
 def stat_text(key: str, x: Any) -> str:

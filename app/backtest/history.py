@@ -14,7 +14,7 @@ from app.backtest.jobs import backtest_jobs
 from app.components.grid import grid_options
 from app.i18n import current_lang
 from app.runtime import runtime
-from app.text_backtest import tb
+from app.text import t
 from db.repositories import backtests as runs_repo
 
 HISTORY_LIMIT = 50
@@ -30,7 +30,7 @@ def history_rows(lang: str) -> list[dict[str, Any]]:
                 "id": str(r.id),
                 "created": r.created_at.strftime("%Y-%m-%d %H:%M"),
                 "name": r.name or r.strategy,
-                "status": tb(f"status.{r.status}", lang),
+                "status": t(f"backtest.status.{r.status}", lang),
                 "total_return": stats.get("total_return_pct"),
                 "mdd": stats.get("max_drawdown_pct"),
                 "trades": stats.get("trades"),
@@ -44,13 +44,13 @@ def _columns() -> list[dict[str, Any]]:
     updown = {"text-up": "params.value > 0", "text-down": "params.value < 0"}
     pct = {"cellClassRules": updown, "valueFormatter": {"function": "GSLTS.pct(params.value)"}, **num}
     return [
-        {"field": "id", "headerName": tb("col.id"), "width": 80, "sort": "desc", **num},
-        {"field": "created", "headerName": tb("col.created"), "width": 140},
-        {"field": "name", "headerName": tb("col.name"), "flex": 2, "minWidth": 200},
-        {"field": "status", "headerName": tb("col.status"), "width": 90},
-        {"field": "total_return", "headerName": tb("col.total_return"), "width": 100, **pct},
-        {"field": "mdd", "headerName": tb("col.mdd"), "width": 100, **pct},
-        {"field": "trades", "headerName": tb("col.trades"), "width": 80, **num},
+        {"field": "id", "headerName": t("backtest.col.id"), "width": 80, "sort": "desc", **num},
+        {"field": "created", "headerName": t("backtest.col.created"), "width": 140},
+        {"field": "name", "headerName": t("backtest.col.name"), "flex": 2, "minWidth": 200},
+        {"field": "status", "headerName": t("backtest.col.status"), "width": 90},
+        {"field": "total_return", "headerName": t("backtest.col.total_return"), "width": 100, **pct},
+        {"field": "mdd", "headerName": t("backtest.col.mdd"), "width": 100, **pct},
+        {"field": "trades", "headerName": t("backtest.col.trades"), "width": 80, **num},
     ]
 
 
@@ -58,9 +58,9 @@ def history_panel(lang: str) -> dbc.Card:
     """The past-runs card: the table (multi-select), delete, and the comparison area."""
     header = html.Div(
         [
-            html.Span(tb("history"), className="me-2"),
-            html.Span(tb("history_hint"), className="small text-body-secondary me-auto"),
-            dbc.Button(tb("delete"), id=ids.DELETE, size="sm", color="secondary", outline=True),
+            html.Span(t("backtest.history"), className="me-2"),
+            html.Span(t("backtest.history_hint"), className="small text-body-secondary me-auto"),
+            dbc.Button(t("backtest.delete"), id=ids.DELETE, size="sm", color="secondary", outline=True),
         ],
         className="d-flex align-items-center flex-wrap gap-2",
     )
@@ -122,4 +122,4 @@ def _select(selected: list[dict] | None, current: int | None) -> dict[str, Any]:
 )
 def _delete(_clicks: int | None, selected: list[dict] | None) -> dict[str, Any]:
     n = backtest_jobs().delete([int(r["id"]) for r in selected or []])
-    return {"history": history_rows(current_lang()), "message": tb("deleted", n=n)}
+    return {"history": history_rows(current_lang()), "message": t("backtest.deleted", n=n)}

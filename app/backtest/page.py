@@ -12,7 +12,7 @@ from app.backtest.history import history_panel
 from app.backtest.result import render_run
 from app.backtest.run import status_panel
 from app.i18n import current_lang
-from app.text_backtest import tb
+from app.text import t
 
 POLL_MS = 700
 
@@ -23,8 +23,8 @@ def layout(**_query: str) -> html.Div:
     right = [status_panel(), html.Div(render_run(None, lang), id=ids.RESULT), history_panel(lang)]
     return html.Div(
         [
-            html.H1(tb("title"), className="h4"),
-            html.P(tb("intro"), className="small text-body-secondary", id=ids.INTRO),
+            html.H1(t("backtest.title"), className="h4"),
+            html.P(t("backtest.intro"), className="small text-body-secondary", id=ids.INTRO),
             dcc.Store(id=ids.RUN_ID, storage_type="session"),
             dcc.Interval(id=ids.POLL, interval=POLL_MS, disabled=True),
             dbc.Row([dbc.Col(form_card(lang), lg=4), dbc.Col(right, lg=8)], className="g-3"),

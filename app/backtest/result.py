@@ -12,24 +12,27 @@ from dash import html
 
 from app.backtest import ids
 from app.backtest.figures import drawdown_figure, equity_figure, graph, grid_figure, monthly_figure
-from app.backtest.formatting import pct_or_dash, period_label, signed_cls, won_words
+from app.backtest.formatting import period_label
 from app.components.grid import grid_options
-from app.text_backtest import tb
+from app.components.style import direction_class
+from app.text import t
 from db.repositories.backtests import RunRow
-from trading.krx.fmt import pct, won
+from trading.krx.fmt import pct, pct_or_dash, won, won_words
 
 
 def render_run(run: RunRow | None, lang: str) -> list:
     """The result area for one run (a message for a run that failed, was cancelled or is active)."""
     if run is None:
-        return [html.P(tb("no_run", lang), className="text-body-secondary small")]
+        return [html.P(t("backtest.no_run", lang), className="text-body-secondary small")]
     if run.status == "failed":
         korean = (run.result or {}).get("error_ko") if lang == "ko" else None
         return [
-            dbc.Alert(tb("failed", lang, error=korean or run.error or "?"), color="danger", id=ids.FAILED)
+            dbc.Alert(
+                t("backtest.failed", lang, error=korean or run.error or "?"), color="danger", id=ids.FAILED
+            )
         ]
     if run.status == "cancelled":
-        return [dbc.Alert(tb("cancelled", lang), color="secondary", id=ids.CANCELLED)]
+        return [dbc.Alert(t("backtest.cancelled", lang), color="secondary", id=ids.CANCELLED)]
     if run.status != "done" or not run.result:
         return []
     result, info = run.result, run.result.get("run") or {}
@@ -39,7 +42,7 @@ def render_run(run: RunRow | None, lang: str) -> list:
         sentence(run, lang),
     ]
     if info.get("skipped"):
-        skipped = tb("skipped", lang, codes=", ".join(info["skipped"]))
+        skipped = t("backtest.skipped", lang, codes=", ".join(info["skipped"]))
         out.append(html.P(skipped, className="small text-body-secondary"))
     out.append(stat_cards(run.stats or {}, walk_forward))
     if result.get("grid"):
@@ -52,7 +55,7 @@ def render_run(run: RunRow | None, lang: str) -> list:
         out.append(graph(monthly_figure(result["monthly"], lang), ids.MONTHLY))
     if walk_forward:
         out += [
-            html.H3(tb("wf_title", lang), className="h6 mt-3"),
+            html.H3(t("backtest.wf_title", lang), className="h6 mt-3"),
             walk_forward_table(result["walk_forward"], lang),
         ]
     else:
@@ -65,27 +68,33 @@ def sentence(run: RunRow, lang: str) -> html.P:
     stats, info = run.stats or {}, (run.result or {}).get("run", {})
     start, end = date.fromisoformat(info["start"]), date.fromisoformat(info["end"])
     ret, mdd = stats.get("total_return_pct"), stats.get("max_drawdown_pct")
-    text = tb(
-        "sentence", lang, label=period_label(start, end, lang), start=start, end=end, ret="{ret}", mdd="{mdd}"
+    text = t(
+        "backtest.sentence",
+        lang,
+        label=period_label(start, end, lang),
+        start=start,
+        end=end,
+        ret="{ret}",
+        mdd="{mdd}",
     )
     head, _, rest = text.partition("{ret}")
     mid, _, tail = rest.partition("{mdd}")
     parts: list[Any] = [
         head,
-        html.B(pct_or_dash(ret, 1), className=signed_cls(ret)),
+        html.B(pct_or_dash(ret, 1), className=direction_class(ret)),
         mid,
-        html.B(pct_or_dash(mdd, 1), className=signed_cls(mdd)),
+        html.B(pct_or_dash(mdd, 1), className=direction_class(mdd)),
         tail,
     ]
     bench = stats.get("benchmark_return_pct")
     if bench is not None:
-        b_head, _, b_tail = tb("sentence_bench", lang, bench="{b}").partition("{b}")
-        parts += [" ", b_head, html.B(pct(bench, 1), className=signed_cls(bench)), b_tail]
+        b_head, _, b_tail = t("backtest.sentence_bench", lang, bench="{b}").partition("{b}")
+        parts += [" ", b_head, html.B(pct(bench, 1), className=direction_class(bench)), b_tail]
     final = stats.get("final_equity")
     if final is not None:
         cash = int(info.get("cash") or stats.get("start_value") or 0)
-        money = tb(
-            "sentence_money",
+        money = t(
+            "backtest.sentence_money",
             lang,
             cash=won_words(cash, lang),
             final=won_words(int(round(final)), lang),
@@ -93,14 +102,14 @@ def sentence(run: RunRow, lang: str) -> html.P:
         )
         parts += [" ", money]
     if info.get("mode") == "walk_forward":
-        parts += [" ", tb("sentence_wf", lang)]
+        parts += [" ", t("backtest.sentence_wf", lang)]
     return html.P(parts, id=ids.SENTENCE, className="lead fs-6 mb-3")
 
 
 def _card(key: str, value: str, cls: str = "") -> dbc.Col:
     body = dbc.CardBody(
         [
-            html.Div(tb(f"stat.{key}"), className="small text-body-secondary"),
+            html.Div(t(f"backtest.stat.{key}"), className="small text-body-secondary"),
             html.Div(value, className=f"fs-5 fw-semibold num text-start {cls}", id=f"{ids.STAT_PREFIX}{key}"),
         ],
         className="p-2",
@@ -113,7 +122,7 @@ def stat_cards(stats: dict[str, Any], walk_forward: bool = False) -> dbc.Row:
     cards = []
     for key in ("total_return_pct", "cagr_pct", "max_drawdown_pct", "benchmark_return_pct"):
         x = stats.get(key)
-        cards.append(_card(key, pct_or_dash(x), signed_cls(x)))
+        cards.append(_card(key, pct_or_dash(x), direction_class(x)))
     sharpe = stats.get("sharpe")
     cards.append(_card("sharpe", "-" if sharpe is None else f"{sharpe:.2f}"))
     win = stats.get("win_rate_pct")
@@ -136,7 +145,7 @@ def grid_section(grid: dict[str, Any], lang: str) -> html.Div:
     best = ", ".join(f"{k}={v}" for k, v in grid["best"].items())
     return html.Div(
         [
-            html.P(tb("grid_best", lang, params=best), className="small mb-1", id=ids.GRID_BEST),
+            html.P(t("backtest.grid_best", lang, params=best), className="small mb-1", id=ids.GRID_BEST),
             graph(grid_figure(grid, lang), ids.GRID),
         ]
     )
@@ -144,8 +153,8 @@ def grid_section(grid: dict[str, Any], lang: str) -> html.Div:
 
 def walk_forward_table(wf: dict[str, Any], lang: str) -> dbc.Table:
     """One row per walk-forward window: periods, chosen parameters, out-of-sample return."""
-    heads = [html.Th(tb(k, lang)) for k in ("col.window", "col.is", "col.oos", "col.chosen")]
-    head = html.Thead(html.Tr([*heads, html.Th(tb("col.oos_return", lang), className="num")]))
+    heads = [html.Th(t(f"backtest.{k}", lang)) for k in ("col.window", "col.is", "col.oos", "col.chosen")]
+    head = html.Thead(html.Tr([*heads, html.Th(t("backtest.col.oos_return", lang), className="num")]))
     rows = []
     for w in wf.get("windows", []):
         ret = w.get("oos_return_pct")
@@ -156,7 +165,7 @@ def walk_forward_table(wf: dict[str, Any], lang: str) -> dbc.Table:
                     html.Td(f"{str(w['is_start'])[:10]} ~ {str(w['is_end'])[:10]}"),
                     html.Td(f"{str(w['oos_start'])[:10]} ~ {str(w['oos_end'])[:10]}"),
                     html.Td(", ".join(f"{k}={v}" for k, v in (w.get("params") or {}).items())),
-                    html.Td(pct_or_dash(ret), className=f"num {signed_cls(ret)}"),
+                    html.Td(pct_or_dash(ret), className=f"num {direction_class(ret)}"),
                 ]
             )
         )
@@ -186,9 +195,9 @@ def trade_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 def trades_section(result: dict[str, Any], lang: str) -> list:
     """The trades heading, a note when the stored list was cut, and the table."""
-    out: list = [html.H3(tb("trades", lang), className="h6 mt-3")]
+    out: list = [html.H3(t("backtest.trades", lang), className="h6 mt-3")]
     if result.get("trades_total"):
-        cut = tb("trades_cut", lang, total=result["trades_total"], shown=len(result["trades"]))
+        cut = t("backtest.trades_cut", lang, total=result["trades_total"], shown=len(result["trades"]))
         out.append(html.P(cut, className="small"))
     out.append(trades_grid(result, lang))
     return out
@@ -199,18 +208,18 @@ def trades_grid(result: dict[str, Any], lang: str) -> dag.AgGrid:
     num = {"type": "rightAligned", "cellClass": "num"}
     money = {"valueFormatter": {"function": "GSLTS.int(params.value)"}, **num}
     cols = [
-        {"field": "label", "headerName": tb("col.code", lang), "minWidth": 150, "flex": 2},
-        {"field": "entry_time", "headerName": tb("col.entry_time", lang), "minWidth": 120, "flex": 1},
-        {"field": "exit_time", "headerName": tb("col.exit_time", lang), "minWidth": 120, "flex": 1},
-        {"field": "entry_price", "headerName": tb("col.entry_price", lang), "width": 110, **money},
-        {"field": "exit_price", "headerName": tb("col.exit_price", lang), "width": 110, **money},
-        {"field": "size", "headerName": tb("col.size", lang), "width": 90, **money},
-        {"field": "pnl", "headerName": tb("col.pnl", lang), "width": 130, "cellClassRules": updown,
+        {"field": "label", "headerName": t("backtest.col.code", lang), "minWidth": 150, "flex": 2},
+        {"field": "entry_time", "headerName": t("backtest.col.entry_time", lang), "minWidth": 120, "flex": 1},
+        {"field": "exit_time", "headerName": t("backtest.col.exit_time", lang), "minWidth": 120, "flex": 1},
+        {"field": "entry_price", "headerName": t("backtest.col.entry_price", lang), "width": 110, **money},
+        {"field": "exit_price", "headerName": t("backtest.col.exit_price", lang), "width": 110, **money},
+        {"field": "size", "headerName": t("backtest.col.size", lang), "width": 90, **money},
+        {"field": "pnl", "headerName": t("backtest.col.pnl", lang), "width": 130, "cellClassRules": updown,
          **{**money, "valueFormatter": {"function": "GSLTS.signed(params.value)"}}},
-        {"field": "return_pct", "headerName": tb("col.return_pct", lang), "width": 100, "cellClassRules": updown,
+        {"field": "return_pct", "headerName": t("backtest.col.return_pct", lang), "width": 100, "cellClassRules": updown,
          "valueFormatter": {"function": "GSLTS.pct(params.value)"}, **num},
-        {"field": "commission", "headerName": tb("col.commission", lang), "width": 100, **money},
-        {"field": "tax", "headerName": tb("col.tax", lang), "width": 100, **money},
+        {"field": "commission", "headerName": t("backtest.col.commission", lang), "width": 100, **money},
+        {"field": "tax", "headerName": t("backtest.col.tax", lang), "width": 100, **money},
     ]  # fmt: skip
     return dag.AgGrid(
         id=ids.TRADES,

@@ -21,7 +21,7 @@ from app.backtest.jobs import backtest_jobs
 from app.backtest.result import render_run
 from app.i18n import current_lang
 from app.runtime import runtime
-from app.text_backtest import tb
+from app.text import t
 from db.repositories import backtests as runs_repo
 from services.backtest_jobs import JobNotStarted
 from trading.backtest.spec import SpecError
@@ -31,7 +31,7 @@ from trading.sectors import SECTOR_BY_CODE
 def status_panel() -> html.Div:
     """The shown run's status line, progress bar and cancel button."""
     cancel = dbc.Button(
-        tb("cancel"), id=ids.CANCEL, size="sm", color="secondary", outline=True, disabled=True
+        t("backtest.cancel"), id=ids.CANCEL, size="sm", color="secondary", outline=True, disabled=True
     )
     return html.Div(
         [
@@ -82,7 +82,7 @@ def submit(values: dict[str, Any], user: str | None) -> tuple[int | None, str | 
     try:
         return jobs.submit(spec, name=name, user=user), None
     except JobNotStarted as err:
-        return None, tb("start_failed", error=str(err))
+        return None, t("backtest.start_failed", error=str(err))
 
 
 def _username() -> str | None:
@@ -109,7 +109,9 @@ def _start(
         alert = dbc.Alert(error, color="danger", className="py-2 small", id=ids.ERROR_MSG)
         return {"run_id": no_update, "error": alert, "compare": no_update, "selected": no_update}
     note = html.Div(
-        tb("started", current_lang(), id=run_id), className="small text-body-secondary", id=ids.STARTED
+        t("backtest.started", current_lang(), id=run_id),
+        className="small text-body-secondary",
+        id=ids.STARTED,
     )
     return {"run_id": run_id, "error": note, "compare": [], "selected": []}
 
@@ -140,12 +142,12 @@ def _poll(_tick: int | None, run_id: int | None) -> dict[str, Any]:
             "poll_disabled": True, "result": render_run(None, lang), "history": history_rows(lang),
         }  # fmt: skip
     done = round(run.progress * 100)
-    status = tb(f"status.{run.status}", lang)
+    status = t(f"backtest.status.{run.status}", lang)
     out = {
         "progress": done,
         "label": f"{done}%",
         "animated": run.active,
-        "status": tb("status_line", lang, id=run.id, name=run.name or run.strategy, status=status),
+        "status": t("backtest.status_line", lang, id=run.id, name=run.name or run.strategy, status=status),
         "cancel_disabled": not run.active or run.status == "cancelling",
         "poll_disabled": not run.active,
     }
@@ -168,4 +170,4 @@ def _poll(_tick: int | None, run_id: int | None) -> dict[str, Any]:
 )
 def _cancel(_clicks: int | None, run_id: int | None) -> str:
     sent = bool(run_id) and backtest_jobs().cancel(int(run_id))
-    return tb("cancel_sent") if sent else ""
+    return t("backtest.cancel_sent") if sent else ""

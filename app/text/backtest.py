@@ -1,5 +1,4 @@
-"""/backtest: the form, run status, results, past runs and comparisons (``app.text_backtest.tb(key)``
-is ``t("backtest." + key)``).
+"""/backtest: the form, run status, results, past runs and comparisons (``app/backtest/``).
 
 Namespaces: ``backtest.*``.
 """

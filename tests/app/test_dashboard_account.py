@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from support.browser import grid_rows, wait_until
 from support.orders import account_reads, ctx_for
-from test_dashboard_flow import live_app  # noqa: F401 - a fixture
 
 from trading.domain import OrderRequest, OrderType, Side
 
 pytestmark = pytest.mark.browser
 
 
-def test_account_shows_cash_positions_pnl_and_filtered_history(live_app, browser_login):  # noqa: F811
+def test_account_shows_cash_positions_pnl_and_filtered_history(paper_dash_app, browser_login):  # noqa: F811
     from app.runtime import runtime
 
     gw, ctx = runtime().gateway(), ctx_for("trader")
@@ -22,7 +21,7 @@ def test_account_shows_cash_positions_pnl_and_filtered_history(live_app, browser
     gw.place(OrderRequest("000660", Side.BUY, 1, OrderType.LIMIT, bid, client_order_id="acct-2"), ctx)
     bal = b.balance()
 
-    duo = browser_login(live_app)
+    duo = browser_login(paper_dash_app)
     duo.driver.set_window_size(1400, 1000)
     duo.wait_for_element("#nav-user", timeout=15)
     duo.driver.get(duo.server.url + "/account")

@@ -11,14 +11,8 @@ from support.orders import account_reads
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live_app(paper_dash_app):
-    """An embedded app whose paper market runs in this process."""
-    return paper_dash_app
-
-
-def test_ranking_trade_orders_search_and_mobile(live_app, browser_login, monkeypatch):
-    duo = browser_login(live_app)
+def test_ranking_trade_orders_search_and_mobile(paper_dash_app, browser_login, monkeypatch):
+    duo = browser_login(paper_dash_app)
     duo.driver.set_window_size(1400, 1000)
     duo.wait_for_element("#nav-user", timeout=15)
     duo.driver.get(duo.server.url + "/ranking")

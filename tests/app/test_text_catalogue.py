@@ -102,8 +102,6 @@ def _used_keys() -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
             args = node.args
             if name == "t" and args:
                 add(args[0], where)
-            elif name == "tb" and args:  # the backtest page's delegate: t("backtest." + key)
-                add(args[0], where, "backtest.")
             elif name == "term" and len(args) > 1:
                 add(args[1], where, "help.")
             elif name == "help_icon" and args:
@@ -120,7 +118,9 @@ def test_every_key_the_app_uses_exists():
     assert ("order.submit_buy", "app/trade/order_entry.py") in keys  # the scan sees the trade package
     assert ("help.quarter", "app/trade/chart.py") in keys  # and term(...) help
     assert any(k == "nav.ranking" for k, _ in keys)  # and register_page(nav_label=...)
-    assert any(k.startswith("backtest.") for k, _ in keys)  # and tb(...)
+    assert any(
+        k.startswith("backtest.") and w.startswith("app/backtest/") for k, w in keys
+    )  # the backtest package
     missing = sorted((k, where) for k, where in keys if k not in CATALOGUE)
     assert not missing, missing
     dead_ends = sorted((p, where) for p, where in prefixes if not any(k.startswith(p) for k in CATALOGUE))
@@ -160,10 +160,3 @@ def test_t_picks_the_language_and_formats():
     assert t("backtest.years", "en", n=2, s="s") == "2 years"
     with pytest.raises(KeyError):
         t("no.such_key")
-
-
-def test_tb_is_the_backtest_area():
-    from app.text_backtest import tb
-
-    assert tb("title") == t("backtest.title") == "백테스트"
-    assert tb("status_line", "en", id=3, name="x", status="Done") == "#3 x · Done"

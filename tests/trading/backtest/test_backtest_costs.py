@@ -7,9 +7,9 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
-from backtest_helpers import Scripted, bars
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.backtest import Scripted, bars
 
 from trading.backtest import kernel as K
 from trading.backtest import run_backtest

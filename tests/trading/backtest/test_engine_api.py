@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from backtest_helpers import Scripted
+from support.backtest import Scripted
 
 from trading.backtest import (
     BacktestCancelled,
