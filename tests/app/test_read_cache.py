@@ -10,18 +10,15 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import dash
 import plotly
 import pytest
 from sqlalchemy import text
+from support import report_data as rd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "trading" / "report"))
-import report_data as rd  # noqa: E402
-
-from db import cache  # noqa: E402
-from db.engine import make_engine  # noqa: E402
+from db import cache
+from db.engine import make_engine
 
 
 def gslts(settings, *args: str) -> subprocess.CompletedProcess:  # noqa: ANN001 - trading.config.Settings
