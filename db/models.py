@@ -293,8 +293,12 @@ class BacktestRun(Base):
     strategy: Mapped[str] = mapped_column(String(60))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     config: Mapped[dict[str, Any]] = mapped_column(JSON)  # universe, period, data, costs
-    status: Mapped[str] = mapped_column(String(12))  # queued | running | done | failed | cancelled
+    status: Mapped[str] = mapped_column(
+        String(12), index=True
+    )  # queued|running|cancelling|done|failed|cancelled
     progress: Mapped[float] = mapped_column(Float, default=0.0)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)  # the job's last sign of life
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # claims (redeliveries)
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON().with_variant(mysql.JSON(), "mysql"))
     error: Mapped[str | None] = mapped_column(Text)

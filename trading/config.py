@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     # KIS/Kiwoom orders outside the KRX regular session (08:30-15:30 on XKRX days) are refused by the
     # gateway ("krx"); "off" leaves it to the broker (NXT's 08:00-20:00 sessions, tests against fakes).
     order_session_check: Literal["krx", "off"] = "krx"
+    # Backtest jobs: a running job stamps its heartbeat this often; one silent for BACKTEST_STALE_S has
+    # lost its worker and is ended by the backtest-reaper job (every 30 s).
+    backtest_heartbeat_s: float = Field(default=10.0, gt=0, le=300)
+    backtest_stale_s: float = Field(default=60.0, ge=5, le=3600)
+    # Celery (full mode): an unacknowledged task is redelivered after this many seconds (a worker that
+    # died mid-task); longer than any queue wait plus run, so live tasks are not delivered twice.
+    celery_visibility_timeout_s: int = Field(default=3600, ge=60, le=86_400)
     # Login: attempts per (user, address) and per address in a lock window, counted before the check.
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_max_per_address: int = Field(default=20, ge=1, le=10_000)

@@ -14,6 +14,7 @@ that need the database (unknown codes, a missing report), with Korean messages.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from db.repositories import bars as bar_repo
 from db.repositories import reports as report_repo
 from db.repositories import stocks as stock_repo
 from db.repositories import ticks as tick_repo
+from db.repositories.backtests import RunRow
 from trading.backtest import BacktestCancelled, grid_search, run_backtest, walk_forward
 from trading.backtest.data import ticks_to_bars
 from trading.backtest.optimize import best_params
@@ -45,10 +47,13 @@ from trading.config import Settings
 from trading.domain import KST, Bar
 from trading.sectors import SECTOR_BY_CODE
 from trading.strategies.registry import get_strategy
+from trading.timeconv import now_naive_kst
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes / cancel checks
+DEFAULT_HEARTBEAT_S, DEFAULT_STALE_S = 10.0, 60.0  # without settings (the CLI, tests)
+BUSY = "busy"  # the status prefix of a run alive in another worker
 MAX_POINTS = 2000  # points per stored curve
 MAX_TRADES = 2000  # trades kept in the stored result (the statistics count all of them)
 
@@ -223,6 +228,46 @@ class Monitor:
         return self.stop
 
 
+class Heartbeat:
+    """Stamps the run's heartbeat every ``every`` seconds from a daemon thread while the job computes
+    (loading data and compiling the kernel make no progress calls), so a run whose worker died is
+    told from a slow one."""
+
+    def __init__(self, engine: Engine, run_id: int, every: float) -> None:
+        self.engine, self.run_id, self.every = engine, run_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"backtest-heartbeat-{run_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                runs.heartbeat(self.engine, self.run_id)
+            except Exception as err:  # noqa: BLE001 - the database may be away; the next beat retries
+                log.warning("backtest run %s: heartbeat not stored: %s", self.run_id, err)
+
+
+def stale_before(settings: Settings | None) -> datetime:
+    """Runs with no heartbeat since this moment have lost their worker."""
+    stale_s = settings.backtest_stale_s if settings is not None else DEFAULT_STALE_S
+    return now_naive_kst() - timedelta(seconds=stale_s)
+
+
+def end_stale_runs(engine: Engine, settings: Settings) -> str:
+    """The backtest-reaper job: end the runs whose worker died (failed with the reason, or cancelled)."""
+    ended = runs.end_stale(engine, stale_before(settings))
+    if ended:
+        log.warning("backtest runs %s lost their worker: ended", ended)
+    return f"ended {len(ended)} stale backtest run(s)"
+
+
 def _scaled(fn: Callable[[float], None], lo: float, hi: float) -> Callable[[float], None]:
     return lambda x: fn(lo + (hi - lo) * x)
 
@@ -359,9 +404,18 @@ def execute(
 
 def run_backtest_job(engine: Engine, settings: Settings | None, run_id: int) -> str:
     """Run the stored run ``run_id`` to its end; returns a one-line status (never raises on a bad run)."""
-    run = runs.claim_run(engine, run_id)
+    run = runs.claim_run(engine, run_id, stale_before(settings))
     if run is None:
-        return f"skipped: run {run_id} is not queued"
+        now = runs.get_run(engine, run_id, with_result=False)
+        if now is not None and now.active:
+            return f"{BUSY}: run {run_id} is {now.status} in another worker"
+        return f"skipped: run {run_id} is {now.status if now else 'gone'}"
+    every = settings.backtest_heartbeat_s if settings is not None else DEFAULT_HEARTBEAT_S
+    with Heartbeat(engine, run_id, every):
+        return _compute(engine, run_id, run)
+
+
+def _compute(engine: Engine, run_id: int, run: RunRow) -> str:
     t0 = time.perf_counter()
     monitor = Monitor(engine, run_id)
     try:

@@ -26,7 +26,7 @@ from db.repositories.backtests import RunRow
 from services.backtest_jobs import JobNotStarted
 from trading.backtest.spec import BacktestSpec
 from trading.config import Settings
-from workers.backtest_jobs import check_request, run_backtest_job
+from workers.backtest_jobs import check_request, run_backtest_job, stale_before
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +121,12 @@ class BacktestRunner:
         return runs.get_run(self.engine, run_id, with_result=False)
 
     def cancel(self, run_id: int) -> bool:
-        return runs.request_cancel(self.engine, run_id) is not None
+        """Ask the run to stop; a run whose worker died is cancelled at once."""
+        return runs.request_cancel(self.engine, run_id, stale_before(self.settings)) is not None
 
     def delete(self, run_ids: Iterable[int]) -> int:
-        return runs.delete_runs(self.engine, run_ids)
+        """Delete finished runs and runs whose worker died."""
+        return runs.delete_runs(self.engine, run_ids, stale_before(self.settings))
 
     def recover_interrupted(self) -> int:
         """Fail the runs a stopped embedded app left active (see ``recover_interrupted``)."""

@@ -46,6 +46,8 @@ def make_celery(settings: Settings) -> Celery:
         task_track_started=True,
         broker_connection_retry_on_startup=True,
         result_expires=86400,
+        # Redis redelivers a task nobody acknowledged after this (its worker died); see trading/config.py.
+        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout_s},
         beat_schedule=beat_schedule(settings),
     )
 
@@ -62,11 +64,24 @@ def make_celery(settings: Settings) -> Celery:
     def _run_job(name: str) -> str:
         return run_job(name, job_engine(), settings)
 
-    @app.task(name="gslts.backtest", shared=False)  # one stored run; progress and results in backtest_runs
-    def _backtest(run_id: int) -> str:
-        from workers.backtest_jobs import run_backtest_job
+    # One stored run; progress and results in backtest_runs. Acknowledged late, and requeued when its
+    # worker process dies, so a lost run is delivered again: the redelivery takes the run over once
+    # its heartbeat is stale (or finds it ended by the backtest-reaper), never runs it twice at once.
+    @app.task(
+        name="gslts.backtest",
+        shared=False,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=1,
+    )
+    def _backtest(self: Any, run_id: int) -> str:
+        from workers.backtest_jobs import BUSY, run_backtest_job
 
-        return run_backtest_job(job_engine(), settings, run_id)
+        status = run_backtest_job(job_engine(), settings, run_id)
+        if status.startswith(BUSY):  # alive elsewhere, or its worker just died: look again once stale
+            raise self.retry(countdown=settings.backtest_stale_s + 5)
+        return status
 
     return app
 
