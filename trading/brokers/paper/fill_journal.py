@@ -123,7 +123,12 @@ class FillJournal:
             items[0][1].apply_all([(store, event) for _, store, event in items])
             return True
         except CommitUnknown:
-            pass  # it may be stored: keep it (replaying is safe) and go on as if it were
+            # It may be stored: keep it (replaying is safe), go on as if it were, and settle it at once
+            # if the store answers (usually only the connection dropped).
+            with self._lock:
+                self._append(items)
+                self.flush()
+            return False
         except DEFINITE:
             raise
         except Exception:

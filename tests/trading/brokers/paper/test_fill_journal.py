@@ -101,11 +101,18 @@ def test_a_lost_commit_acknowledgement_never_reuses_an_order_id(tmp_path):
     ex, journal, _ = build(tmp_path, store)
     store.unknown_next = True  # stored, but the caller hears a failure
     a = ex.place_order(OrderRequest("005930", Side.BUY, 10, price=69_900, client_order_id="a"))
-    assert ex.get_order(a.order_id) is not None and journal.pending == 1
+    assert ex.get_order(a.order_id) is not None
+    assert journal.pending == 0 and journal.stats["skipped"] == 1  # found stored: not written again
+    store.down, store.unknown_next = True, True
+    with pytest.raises(BrokerUnavailable):  # down: nothing written, nothing journaled
+        ex.place_order(OrderRequest("005930", Side.BUY, 10, price=69_800, client_order_id="c"))
+    store.down = False
+    c = ex.place_order(OrderRequest("005930", Side.BUY, 10, price=69_800, client_order_id="c"))
+    assert journal.pending == 0 and journal.stats["skipped"] == 2
     b = ex.place_order(OrderRequest("005930", Side.BUY, 10, price=69_800, client_order_id="b"))
-    assert a.order_id != b.order_id and journal.pending == 0
-    assert sorted(store.orders) == sorted([a.order_id, b.order_id])
-    assert store.writes == 2  # the journaled order was found stored: not written again
+    assert len({a.order_id, b.order_id, c.order_id}) == 3 and journal.pending == 0
+    assert sorted(store.orders) == sorted([a.order_id, b.order_id, c.order_id])
+    assert store.writes == 3 and store.cash == ex.cash
 
 
 def test_a_restart_writes_what_the_journal_kept(tmp_path):
