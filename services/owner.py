@@ -126,7 +126,8 @@ def paper_market(settings: Settings, engine: Engine, lease: Lease) -> MarketServ
     """The paper market of the lease holder: the fill journal of the previous owner written first, the
     saved session continued, order ids numbered from the lease's fencing token (the market epoch)."""
     stores = paper_stores(engine, settings, lease)
-    journal = FillJournal(settings.data_dir / "paper-journal.jsonl", stores, fence=lease.token)
+    path = settings.data_dir / "paper-journal.jsonl"
+    journal = FillJournal(path, stores, fence=lease.token, guard=lease.check)
     journal.recover()
     _, closes = latest_closes(engine, date.today())
     return MarketService.from_settings(

@@ -12,7 +12,7 @@ Replaying an entry already stored is a no-op (``PaperStore.committed``: its fill
 ids); an entry without keys holds absolute values only (order rows, cash), and nothing of its accounts
 was written after it, so writing it again changes nothing. Entries carry the writer's fencing token: at
 start, entries of an owner older than the one just before this one are set aside (another owner wrote
-since), never replayed.
+since), never replayed; and an owner whose lease is in doubt (``guard`` raises) journals nothing.
 """
 
 from __future__ import annotations
@@ -76,9 +76,16 @@ class FillJournal:
 
     RETRY_S = (0.2, 5.0)  # first and longest wait between two attempts to write what waits
 
-    def __init__(self, path: Path, stores: Callable[[str], PaperStore], fence: int | None = None):
+    def __init__(
+        self,
+        path: Path,
+        stores: Callable[[str], PaperStore],
+        fence: int | None = None,
+        guard: Callable[[], None] | None = None,
+    ):
         self.path = Path(path)
         self.fence = fence
+        self._guard = guard  # the lease's check: raises OrderRejected(NOT_OWNER) when it may be lost
         self._factory = stores
         self._stores: dict[str, PaperStore] = {}
         self._lock = threading.RLock()
@@ -151,6 +158,8 @@ class FillJournal:
 
     def _append(self, items: list[Item]) -> None:
         """Journal ``items`` as one entry (durable before this returns). Under the lock."""
+        if self._guard is not None:
+            self._guard()  # a former owner must not record a market it no longer owns
         entry = _Entry(self._n + 1, self.fence, [(str(a), ev) for a, _, ev in items])
         self._line({"op": "add", "n": entry.n, "fence": entry.fence, "events": [
             _encode_event(a, ev) for a, ev in entry.events

@@ -4,18 +4,20 @@ written exactly once when it answers; a lost commit acknowledgement never reuses
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from support.wait import wait_for
 
-from trading.brokers.errors import BrokerUnavailable
+from trading.brokers.errors import BrokerUnavailable, OrderRejected, Reason
 from trading.brokers.paper.exchange import PaperExchange
 from trading.brokers.paper.fakes import ManualClock, StaticMarket
 from trading.brokers.paper.fill_journal import FillJournal
 from trading.brokers.paper.store import MemoryStore, StoreEvent
 from trading.domain import KST, Market, OrderRequest, OrderStatus, Side
+from trading.orders.lease import NoLease
 
 DAY = date(2026, 11, 23)
 STOCKS = {"005930": (Market.KOSPI, 70_000)}
@@ -41,9 +43,15 @@ class FlakyStore(MemoryStore):
         return super().committed(event)
 
 
-def build(tmp_path: Path, store: MemoryStore, fence: int | None = None, retry_s: float = 0.01):
+def build(
+    tmp_path: Path,
+    store: MemoryStore,
+    fence: int | None = None,
+    retry_s: float = 0.01,
+    guard: Callable[[], None] | None = None,
+):
     clock = ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=KST))
-    journal = FillJournal(tmp_path / "paper-journal.jsonl", lambda account: store, fence=fence)
+    journal = FillJournal(tmp_path / "paper-journal.jsonl", lambda account: store, fence=fence, guard=guard)
     journal.RETRY_S = (retry_s, retry_s * 5)
     ex = PaperExchange(StaticMarket(DAY, dict(STOCKS)), clock, store, account="a", journal=journal)
     return ex, journal, clock
@@ -164,3 +172,15 @@ def test_reads_of_a_past_day_include_what_waits(tmp_path):
     assert [f.fill_id for f in ex.fills(DAY)] == [f.fill_id for f in fills]
     assert ex.orders(DAY)[0].order_id == o.order_id and ex.orders(DAY)[0].status is OrderStatus.FILLED
     journal.close()
+
+
+def test_an_owner_whose_lease_is_in_doubt_journals_nothing(tmp_path):
+    store = FlakyStore()
+    ex, journal, _ = build(tmp_path, store, retry_s=60, guard=NoLease("lease not renewed").check)
+    ex.place_order(OrderRequest("005930", Side.BUY, 10, price=69_900))
+    before = ex.snapshot()
+    store.down = True
+    with pytest.raises(OrderRejected) as err:
+        ex.on_trades("005930", [69_800], [100])
+    assert err.value.reason is Reason.NOT_OWNER
+    assert ex.snapshot() == before and journal.pending == 0
