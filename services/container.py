@@ -69,8 +69,9 @@ class Container:
     def owns(self) -> bool:
         return self.owner is not None
 
-    def become_owner(self, wait_s: float = 0.0, on_lost: Any = None) -> Owner:
-        """Take the lease of this deployment's scope and start the owner (idempotent)."""
+    def become_owner(self, wait_s: float = 0.0, on_lost: Any = None, prepare: Any = None) -> Owner:
+        """Take the lease of this deployment's scope and start the owner (idempotent); ``prepare(owner)``
+        runs before the market's first step."""
         with self._lock:
             if self.owner is not None:
                 return self.owner
@@ -85,7 +86,7 @@ class Container:
                     ttl_s=s.lease_ttl_s, on_lost=on_lost,
                 ).acquire(wait_s)  # fmt: skip
             try:
-                self.owner = start_owner(s, self.engine, lease)
+                self.owner = start_owner(s, self.engine, lease, prepare=prepare)
             except BaseException:
                 lease.release()
                 raise

@@ -26,6 +26,7 @@ from services.secret import deployment_secret
 from trading.brokers.base import Broker
 from trading.brokers.errors import OrderRejected, Reason
 from trading.brokers.paper.broker import PaperBroker
+from trading.brokers.paper.fill_journal import FillJournal
 from trading.brokers.rpc import Endpoint
 from trading.config import Settings
 from trading.domain import Market
@@ -100,7 +101,7 @@ class Owner:
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self.market is not None:
-            self.market.stop()
+            self.market.close()
         close_journal = getattr(self.gateway.journal, "close", None)
         if close_journal is not None:
             close_journal()  # the outcomes still queued are written
@@ -121,6 +122,20 @@ def paper_stores(engine: Engine, settings: Settings, lease: Lease) -> Callable[[
     return store
 
 
+def paper_market(settings: Settings, engine: Engine, lease: Lease) -> MarketService:
+    """The paper market of the lease holder: the fill journal of the previous owner written first, the
+    saved session continued, order ids numbered from the lease's fencing token (the market epoch)."""
+    stores = paper_stores(engine, settings, lease)
+    path = settings.data_dir / "paper-journal.jsonl"
+    journal = FillJournal(path, stores, fence=lease.token, guard=lease.check)
+    journal.recover()
+    _, closes = latest_closes(engine, date.today())
+    return MarketService.from_settings(
+        settings, store_factory=stores, prev_close=closes or None, journal=journal,
+        state_dir=settings.data_dir / "market", id_epoch=lease.token,
+    )  # fmt: skip
+
+
 def build_owner(
     settings: Settings,
     engine: Engine,
@@ -138,10 +153,9 @@ def build_owner(
     if settings.broker == "paper":
         bars = SqlBarSource(engine)
         if market is None:
-            _, closes = latest_closes(engine, date.today())
-            market = MarketService.from_settings(
-                settings, store_factory=paper_stores(engine, settings, lease), prev_close=closes or None
-            )
+            market = paper_market(settings, engine, lease)
+        else:
+            market.use_id_epoch(lease.token)
         paper = market
         directory = OwnerDirectory(
             engine, settings,
@@ -170,9 +184,22 @@ def build_owner(
     return Owner(settings, engine, lease, gateway, directory, market, adapter, bars)
 
 
-def start_owner(settings: Settings, engine: Engine, lease: Lease, **parts: object) -> Owner:
-    """Build the owner and start it: the market steps, the reconciler settles what a crash left open."""
+def start_owner(
+    settings: Settings,
+    engine: Engine,
+    lease: Lease,
+    prepare: Callable[[Owner], None] | None = None,
+    **parts: object,
+) -> Owner:
+    """Build the owner and start it: the market steps, the reconciler settles what a crash left open.
+    ``prepare(owner)`` runs before the first step (e.g. subscribing the publishers of ``gslts market``)."""
     owner = build_owner(settings, engine, lease, **parts)  # type: ignore[arg-type]
+    if prepare is not None:
+        try:
+            prepare(owner)
+        except BaseException:
+            owner.close()
+            raise
     if owner.market is not None:
         owner.market.step()
         owner.market.start()

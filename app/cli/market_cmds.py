@@ -296,22 +296,31 @@ def market(standby: bool) -> None:
             "gslts market needs REDIS_URL (full mode); in embedded mode `gslts run` owns the market"
         )
     lost = threading.Event()
+    servers: list[RedisRpcServer] = []
+
+    def publish(owner) -> None:  # noqa: ANN001 - services.owner.Owner
+        """Before the market's first step: its every tick is published (a continued session's first)."""
+        server = RedisRpcServer(
+            owner.endpoint(), s.redis_url, deployment_secret(s), inline_places=owner.market is not None
+        )
+        servers.append(server)
+        if owner.market is not None:
+            # Every stock's ticks and changed books (the recorder picks its universe), and every paper
+            # account's fills (each carries its account).
+            service = owner.market
+            codes = [st.code for st in service.stocks]
+            service.subscribe(Channel.TICKS.value, codes, server.publisher(Channel.TICKS))
+            service.subscribe(Channel.BOOKS.value, codes, server.publisher(Channel.BOOKS))
+            service.add_fill_listener(server.publisher(Channel.FILLS))
+            service.on_step(server.wake)  # publish each step's events as soon as the step ends
+
     try:
-        owner = rt.become_owner(wait_s=1e9 if standby else s.lease_ttl_s + 5, on_lost=lambda why: lost.set())
+        owner = rt.become_owner(
+            wait_s=1e9 if standby else s.lease_ttl_s + 5, on_lost=lambda why: lost.set(), prepare=publish
+        )
     except OwnedElsewhere as err:
         raise CliError(f"{err}; run another one with --standby to take over when it stops") from None
-    server = RedisRpcServer(
-        owner.endpoint(), s.redis_url, deployment_secret(s), inline_places=owner.market is not None
-    )
-    if owner.market is not None:
-        # Every stock's ticks and changed books (the recorder picks its universe), and every paper
-        # account's fills (each carries its account).
-        service = owner.market
-        codes = [st.code for st in service.stocks]
-        service.subscribe(Channel.TICKS.value, codes, server.publisher(Channel.TICKS))
-        service.subscribe(Channel.BOOKS.value, codes, server.publisher(Channel.BOOKS))
-        service.add_fill_listener(server.publisher(Channel.FILLS))
-        service.on_step(server.wake)  # publish each step's events as soon as the step ends
+    server = servers[0]
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

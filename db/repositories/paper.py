@@ -1,16 +1,18 @@
 """SqlPaperStore: the paper exchange's PaperStore on the accounts/orders/fills/positions tables.
 
 Times are stored naive in KST (DATETIME(3) on MariaDB: the exchange already rounds to milliseconds).
-Every ``apply`` is one transaction.
+Every ``apply`` is one transaction; a failure of its COMMIT raises ``CommitUnknown`` (it may have been
+stored), a refused row ``WriteRefused``, anything earlier leaves nothing written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Engine, and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from db.models import Account, AuditLog, FillRow, OrderIntent, OrderRow, OwnerFence, PositionRow
 from trading.brokers.errors import OrderRejected, Reason
@@ -18,10 +20,13 @@ from trading.brokers.paper.store import (
     ORDER_ID_PREFIX,
     SEQ_OFFSET,
     AccountState,
+    CommitUnknown,
     DuplicateAttachment,
     OrderRecord,
     PositionRecord,
     StoreEvent,
+    WriteRefused,
+    event_key,
 )
 from trading.domain import Fill, Order, OrderStatus, OrderType, Side
 from trading.timeconv import as_kst, day_range, naive_kst, now_naive_kst
@@ -95,10 +100,12 @@ class SqlPaperStore:
                 select(FILLS).where(f.account_id == self.account_id, cond).order_by(f.time, f.fill_id)
             ).all()
             positions = conn.execute(select(POSITIONS).where(p.account_id == self.account_id)).all()
-            top = conn.execute(
-                select(func.max(func.substr(o.order_id, SEQ_OFFSET + 1))).where(
-                    o.order_id.like(ORDER_ID_PREFIX + "%")
-                )
+            tail = func.substr(o.order_id, SEQ_OFFSET + 1)
+            top = conn.execute(  # the largest counter: longer tails (wider ids) first
+                select(tail)
+                .where(o.order_id.like(ORDER_ID_PREFIX + "%"))
+                .order_by(func.length(o.order_id).desc(), tail.desc())
+                .limit(1)
             ).scalar()
         return AccountState(
             cash=int(acc.cash),
@@ -141,14 +148,33 @@ class SqlPaperStore:
 
     def apply_all(self, events: list[tuple[SqlPaperStore, StoreEvent]]) -> None:  # type: ignore[override]
         """Write the events of several accounts' stores (one database) in one transaction."""
-        try:
-            with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
+            txn = conn.begin()
+            try:
                 for store, event in events:
                     store._write(conn, event)
-        except IntegrityError as err:
-            if "intent" in str(err.orig).lower():
-                raise DuplicateAttachment(str(err.orig)) from None
-            raise
+            except BaseException as err:
+                if txn.is_active:
+                    with contextlib.suppress(Exception):  # a dropped connection rolls back by itself
+                        txn.rollback()
+                if isinstance(err, IntegrityError) and "intent" in str(err.orig).lower():
+                    raise DuplicateAttachment(str(err.orig)) from None
+                if isinstance(err, IntegrityError | DataError):
+                    raise WriteRefused(str(err.orig)) from err
+                raise
+            try:
+                txn.commit()
+            except Exception as err:  # the server may have committed before the answer was lost
+                raise CommitUnknown(f"commit outcome unknown: {err}") from err
+
+    def committed(self, event: StoreEvent) -> bool:
+        """Whether ``event`` is stored (by its first fill id, else its first new order id)."""
+        key = event_key(event)
+        if key is None:
+            return False
+        col = FILLS.c.fill_id if key[0] == "fill" else ORDERS.c.order_id
+        with self.engine.connect() as conn:
+            return conn.execute(select(col).where(col == key[1])).first() is not None
 
     def _write(self, conn, event: StoreEvent) -> None:  # noqa: ANN001 - a Connection in a transaction
         """The statements of one event, on ``conn`` (its transaction). Statements are built once (module

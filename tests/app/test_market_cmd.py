@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from support.owner import prepare_database
@@ -79,3 +80,59 @@ def test_market_process_serves_and_publishes(tmp_path: Path, redis_url: str, red
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+def test_a_killed_market_continues_its_session(mariadb_url: str, tmp_path: Path, redis_url: str) -> None:
+    """kill -9, then a new `gslts market` on the same data dir: it continues the saved session. No tick of
+    the first run is lost (the last steps are published again, identical), the per-code seq goes on
+    strictly increasing, and no new tick lands at or before a time already traded."""
+    prepare_database(mariadb_url)
+    url = redis_url.rsplit("/", 1)[0] + "/12"  # its own channels and lease: test_market_cmd runs elsewhere
+    env = {
+        **os.environ, "DATABASE_URL": mariadb_url, "REDIS_URL": url, "DATA_DIR": str(tmp_path),
+        "BROKER": "paper", "SECRET_KEY": SECRET, "LEASE_TTL_S": "3", "MARKET_SPEED": "300",
+    }  # fmt: skip
+    codes = ["005930", "000660", "035420"]
+    client = RpcBroker(RedisTransport(url, SECRET.encode()))
+    ticks: list[Tick] = []
+    client.subscribe(Channel.TICKS, codes, ticks.append)
+    proc = _market(env)
+    try:
+
+        def traded() -> bool:
+            return {t.code for t in ticks} == set(codes) and len(ticks) >= 100 or proc.poll() is not None
+
+        wait_for(traded, 30)
+        assert proc.poll() is None and traded(), proc.stdout.read() if proc.poll() is not None else "no ticks"
+        proc.kill()  # -9: no shutdown at all
+        proc.wait(timeout=10)
+        time.sleep(0.5)
+        first = list(ticks)
+        seen = {(t.code, t.seq): t for t in first}
+
+        def resumed() -> bool:
+            new = {t.code for t in ticks[len(first) :] if (t.code, t.seq) not in seen}
+            return new == set(codes) or proc.poll() is not None
+
+        proc = _market(env)
+        wait_for(resumed, 30)
+        assert proc.poll() is None and resumed(), (
+            proc.stdout.read() if proc.poll() is not None else "no ticks"
+        )
+        time.sleep(1.0)
+    finally:
+        client.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    again = [t for t in ticks[len(first) :] if (t.code, t.seq) in seen]
+    assert all(t == seen[(t.code, t.seq)] for t in again)  # published again, identical
+    for code in codes:
+        old = [t for t in first if t.code == code]
+        new = [t for t in ticks[len(first) :] if t.code == code and (t.code, t.seq) not in seen]
+        assert old and new, code
+        # The session goes on: the seq continues without a gap, time never goes back.
+        assert [t.seq for t in new] == list(range(old[-1].seq + 1, old[-1].seq + 1 + len(new))), code
+        assert new[0].time >= old[-1].time and all(
+            a.time <= b.time for a, b in zip(new, new[1:], strict=False)
+        ), code
+        assert (new[0].time - old[-1].time).total_seconds() < 600, code  # resumed where it stopped

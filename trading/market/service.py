@@ -6,10 +6,15 @@ cadence) and matches resting orders, so every client in the process sees the sam
 same account. A tick is stamped inside the step it belongs to, so it waits up to ``interval`` before
 the step that produces it ends; subscribers get it at the end of that step, then the step listeners
 (``on_step``) run, e.g. the Redis publisher's flush in ``gslts market``.
+
+With a ``MarketState`` every step is saved before its ticks go out, and a market built on it continues
+the saved session (``from_settings``). With a ``FillJournal`` the accounts' market events wait there
+while the store is down: a step never fails for the database.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import threading
@@ -18,14 +23,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
 from trading.brokers.errors import OrderRejected, Reason
 from trading.brokers.paper.exchange import OrderSeq, PaperExchange
-from trading.brokers.paper.store import MemoryStore, PaperStore
+from trading.brokers.paper.fill_journal import FillJournal
+from trading.brokers.paper.store import MemoryStore, PaperStore, first_seq
+from trading.krx import krx_session_bounds, next_krx_session
 from trading.market.clock import Clock, DemoClock, RealClock
 from trading.market.simulator import MarketSimulator, TickBatch, USReturns
+from trading.market.state import MarketState, Saved, codes_digest
 from trading.market.stocks import StockInfo, load_listing
 
 log = logging.getLogger(__name__)
@@ -60,6 +69,10 @@ class MarketService:
         prev_close: Mapping[str, int] | None = None,
         us_returns: USReturns = None,
         interval: float = 0.1,
+        journal: FillJournal | None = None,
+        state: MarketState | None = None,
+        saved: Saved | None = None,
+        id_epoch: int = 0,
     ):
         self.lock = threading.RLock()
         self.clock = clock or DemoClock()
@@ -69,9 +82,17 @@ class MarketService:
             self.stocks, seed=seed, strength=strength, start_day=self.clock.session_date(),
             prev_close=prev_close, us_returns=us_returns,
         )  # fmt: skip
+        self.journal = journal
+        self.state = state
+        self._clock_kind = "demo" if isinstance(self.clock, DemoClock) else "real"
+        self._replay: list[TickBatch] = []  # the saved session's last ticks, published again first
+        self._state_failed = False
+        if state is not None:
+            self._continue(state, saved)
         self._commission_rate = commission_rate
         self._store_factory = store_factory
-        self._order_seq = OrderSeq()
+        self._create_lock = threading.Lock()
+        self._order_seq = OrderSeq(first_seq(id_epoch))
         self._fill_listeners: list[Callable[[object], None]] = []
         # One exchange per paper account, all matched against the same simulated market. ``exchange`` is
         # the default account's (a given ``store``, or a memory store when no factory makes accounts).
@@ -85,14 +106,32 @@ class MarketService:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
+    def _continue(self, state: MarketState, saved: Saved | None) -> None:
+        """Continue ``saved`` (checked by ``from_settings``) or start a new session on ``state``."""
+        if saved is None:
+            state.fresh()
+            return
+        self.sim.restore(saved.sim)
+        state.resume(saved)
+        self._replay = [dataclasses.replace(b, codes=self.sim.codes) for _, b in saved.outbox]
+        log.info(
+            "market: continuing the session of %s from %s (step %d)", saved.sim.day, saved.now, saved.step
+        )
+
+    def use_id_epoch(self, epoch: int) -> None:
+        """Number new orders from market epoch ``epoch`` (the owner's fencing token) on."""
+        with self.lock:
+            self._order_seq.value = max(self._order_seq.value, first_seq(epoch))
+
     def _new_exchange(self, account: str, store: PaperStore) -> PaperExchange:
         ex = PaperExchange(
             self.sim, self.clock, store, commission_rate=self._commission_rate, market_lock=self.lock,
-            account=account, seq=self._order_seq,
+            account=account, seq=self._order_seq, journal=self.journal,
         )  # fmt: skip
-        for cb in self._fill_listeners:
-            ex.add_fill_listener(cb)
-        self.exchanges[account] = ex
+        with self.lock:
+            for cb in self._fill_listeners:
+                ex.add_fill_listener(cb)
+            self.exchanges[account] = ex
         return ex
 
     def add_fill_listener(self, callback: Callable[[object], None]) -> None:
@@ -108,11 +147,11 @@ class MarketService:
         ex = self.exchanges.get(account)  # the common case needs no lock (a dict read)
         if ex is not None:
             return ex
-        with self.lock:
+        if self._store_factory is None:
+            raise OrderRejected(Reason.NO_ACCOUNT, account)
+        with self._create_lock:  # not the market's lock: loading reads the database
             ex = self.exchanges.get(account)
             if ex is None:
-                if self._store_factory is None:
-                    raise OrderRejected(Reason.NO_ACCOUNT, account)
                 ex = self._new_exchange(account, self._store_factory(account))
             return ex
 
@@ -124,16 +163,35 @@ class MarketService:
         prev_close: Mapping[str, int] | None = None,
         stocks: Sequence[StockInfo] | None = None,
         store_factory: Callable[[str], PaperStore] | None = None,
+        *,
+        journal: FillJournal | None = None,
+        state_dir: Path | None = None,
+        id_epoch: int = 0,
     ) -> MarketService:
-        """Clock, seed, US strength, commission, initial cash and step interval from the settings."""
-        clock = DemoClock(settings.market_speed) if settings.market_clock == "demo" else RealClock()
+        """Clock, seed, US strength, commission, initial cash and step interval from the settings.
+
+        With ``state_dir`` the session is saved there at every step, and a session saved earlier is
+        continued: the demo clock resumes at its saved time, the real clock on the same day only."""
+        stocks = list(stocks) if stocks is not None else load_listing()
+        state = MarketState(state_dir) if state_dir is not None else None
+        saved = state.load() if state is not None else None
+        if saved is not None:
+            why = _not_resumable(saved, settings, [s.code for s in stocks])
+            if why:
+                log.warning("market: not continuing the saved session of %s: %s", saved.sim.day, why)
+                saved = None
+        if settings.market_clock == "demo":
+            clock: Clock = DemoClock(settings.market_speed, start=_resume_at(saved) if saved else None)
+        else:
+            clock = RealClock()
         rate = Fraction(str(settings.commission_pct)) / 100 if settings.commission_pct is not None else None
         if store is None and store_factory is None:
             store = MemoryStore(settings.paper_initial_cash)
         return cls(
             stocks, clock=clock, store=store, store_factory=store_factory,
             seed=settings.market_seed, strength=settings.us_effect_strength, commission_rate=rate,
-            prev_close=prev_close, interval=settings.market_step_ms / 1000,
+            prev_close=prev_close, interval=settings.market_step_ms / 1000, journal=journal, state=state,
+            saved=saved, id_epoch=id_epoch,
         )  # fmt: skip
 
     # --- driving -----------------------------------------------------------------------------
@@ -141,7 +199,10 @@ class MarketService:
     def step(self, now: datetime | None = None) -> TickBatch:
         """Advance the market to ``now`` (default: the clock), match orders, notify subscribers."""
         with self.lock:
-            batch = self.sim.step(now or self.clock.now())
+            now = now or self.clock.now()
+            batch = self.sim.step(now)
+            self._save(now, batch)
+            replay, self._replay = self._replay, []
             books = self._changed_books(batch)
             exchanges = list(self.exchanges.values())
             day = self.sim.day
@@ -152,6 +213,8 @@ class MarketService:
                     ex.roll_day(day)
             except Exception:  # noqa: BLE001 - one account's store failure must not stop the others
                 log.exception("paper account %s: matching failed", ex.account)
+        for old in replay:  # what the saved session may not have published
+            self._publish(old, {})
         self._publish(batch, books)
         for listener in list(self._step_listeners.values()):
             try:
@@ -159,6 +222,34 @@ class MarketService:
             except Exception:  # noqa: BLE001 - a listener must not stop the market
                 log.exception("step listener failed")
         return batch
+
+    def _save(self, now: datetime, batch: TickBatch) -> None:
+        """Save the step before its ticks go out (under the lock)."""
+        if self.state is None:
+            return
+        try:
+            self.state.save(self.sim, now, batch, self._clock_kind)
+            if self._state_failed:
+                log.warning("market state saved again")
+            self._state_failed = False
+        except Exception:  # noqa: BLE001 - a full disk must not stop the market; logged once
+            if not self._state_failed:
+                log.exception("market state not saved (a restart would not continue this session)")
+            self._state_failed = True
+
+    @property
+    def pending_writes(self) -> int:
+        """Paper account events waiting in the fill journal for the database."""
+        return self.journal.pending if self.journal is not None else 0
+
+    def close(self) -> None:
+        """Stop stepping; write what the fill journal holds if the store answers; close the state."""
+        self.stop()
+        if self.journal is not None:
+            self.journal.close()
+        if self.state is not None:
+            with self.lock:
+                self.state.close()
 
     def start(self) -> None:
         """Step in a background thread until ``stop()``."""
@@ -232,6 +323,27 @@ class MarketService:
             for code, book in books.items():
                 if code in sub.codes:
                     _call(sub.callback, book)
+
+
+def _not_resumable(saved: Saved, settings, codes: list[str]) -> str | None:  # noqa: ANN001 - Settings
+    """Why the saved session cannot be continued with these settings (None: it can)."""
+    if saved.seed != settings.market_seed:
+        return "MARKET_SEED changed"
+    if saved.codes != codes_digest(codes):
+        return "the stock list changed"
+    if saved.clock != settings.market_clock:
+        return "MARKET_CLOCK changed"
+    if saved.clock == "real" and saved.sim.day != RealClock().session_date():
+        return "it is another day"
+    return None
+
+
+def _resume_at(saved: Saved) -> datetime:
+    """Where the demo clock resumes: the saved step's time (the next session's open after a close)."""
+    open_, close = krx_session_bounds(saved.sim.day)
+    if saved.now >= close:
+        return krx_session_bounds(next_krx_session(saved.sim.day))[0]
+    return max(saved.now, open_)
 
 
 def _subset(batch: TickBatch, mask: np.ndarray) -> TickBatch:

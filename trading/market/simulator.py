@@ -38,6 +38,30 @@ BOOK_DEPTH = 0.002  # shares per book level as a share of the day's expected vol
 _INTRADAY_SALT = 3_5711
 
 
+# What a restarted market needs to continue a session (trading/market/state.py): per-stock state
+# (name → dtype) and the minute-bar arrays (int64, one column per minute of the session).
+STATE_ARRAYS: dict[str, type] = {
+    "x": np.float64, "last": np.int64, "last_dir": np.int8, "last_ms": np.int64, "open": np.int64,
+    "high": np.int64, "low": np.int64, "cum_vol": np.int64, "cum_val": np.int64, "buy_vol": np.int64,
+    "sell_vol": np.int64, "seq": np.int64,
+}  # fmt: skip
+MINUTE_ARRAYS = ("m_open", "m_high", "m_low", "m_close", "m_vol", "m_val")
+
+
+@dataclass(slots=True)
+class SimState:
+    """A simulator's session at one instant (see ``MarketSimulator.state`` / ``restore``)."""
+
+    day: date
+    t: float  # simulated seconds since the open up to which trades exist (-inf before the open)
+    opened: bool
+    closed: bool
+    rng: dict  # the bit generator's state
+    prev_close: np.ndarray  # the day's plan is drawn again from it
+    arrays: dict[str, np.ndarray]  # STATE_ARRAYS
+    minutes: dict[str, np.ndarray]  # MINUTE_ARRAYS, shape (n, n_min)
+
+
 def u_shape_cdf(s: np.ndarray | float) -> np.ndarray | float:
     """Share of the continuous session's trades before fraction ``s`` of it."""
     return U_A * s + U_B * ((2.0 * s - 1.0) ** 3 + 1.0) / 6.0
@@ -209,6 +233,31 @@ class MarketSimulator:
             close = self.model.plan_day(day, close, dict(self.us_returns_for(day)), Grid(day)).close
             day = nxt
         self._begin_day(day, close)
+
+    # --- persistence -------------------------------------------------------------------------
+
+    def open_minute(self) -> int:
+        """The minute still receiving trades; earlier minutes of the session are final."""
+        if not self.opened:
+            return 0
+        return min(int(self.t // 60), self.n_min - 1)
+
+    def state(self) -> SimState:
+        """The session as it is now (arrays shared, not copied: read it under the market's lock)."""
+        return SimState(
+            self.day, self.t, self.opened, self.closed, self.rng.bit_generator.state, self.plan.prev_close,
+            {k: getattr(self, k) for k in STATE_ARRAYS}, {k: getattr(self, k) for k in MINUTE_ARRAYS},
+        )  # fmt: skip
+
+    def restore(self, st: SimState) -> None:
+        """Continue the session ``st`` (the day's plan is drawn again from its previous close)."""
+        self._begin_day(st.day, np.asarray(st.prev_close, dtype=np.int64))
+        self.t, self.opened, self.closed = st.t, st.opened, st.closed
+        for k, dtype in STATE_ARRAYS.items():
+            setattr(self, k, np.array(st.arrays[k], dtype=dtype))
+        for k in MINUTE_ARRAYS:
+            getattr(self, k)[:] = st.minutes[k]
+        self.rng.bit_generator.state = st.rng
 
     # --- stepping ----------------------------------------------------------------------------
 

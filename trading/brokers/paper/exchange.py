@@ -22,7 +22,10 @@ Rules (documented because they are a model, not KRX itself):
   ``cash + Σcost − Σrealized + Σ(commission + tax) == initial cash`` exactly.
 * Orders are day orders: ``roll_day`` cancels what is still open from earlier sessions.
 * Every change goes to the store in one transaction before it is applied in memory and
-  acknowledged; a rejection (OrderRejected) changes nothing.
+  acknowledged; a rejection (OrderRejected) changes nothing. With the market's fill journal
+  (``fill_journal.py``) a market event (a step's fills, a day roll) the store cannot take now, and any
+  event whose commit outcome was lost, is journaled (durably) and applied all the same; memory stays
+  the truth until the journal is written. Order ids are never given back (see ``store.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from typing import Protocol
 import numpy as np
 
 from trading.brokers.errors import BrokerUnavailable, MarketClosed, OrderRejected, Reason
+from trading.brokers.paper.fill_journal import DirectWriter, FillJournal
 from trading.brokers.paper.store import (
     DuplicateAttachment,
     OrderRecord,
@@ -129,11 +133,14 @@ class _Prepared:
     event: StoreEvent | None = None
 
 
-def write_events(events: list[tuple[PaperStore, StoreEvent]]) -> None:
-    """Write every event in one transaction (stores of one database: the first store's ``apply_all``);
-    ``BrokerUnavailable`` on a failed write, the store's own refusals as they are."""
+def write_events(events: list[tuple[PaperExchange, StoreEvent]], defer: bool = False) -> bool:
+    """Write every event in one transaction (exchanges of one market: one database, one writer). True:
+    stored; False: waiting in the market's fill journal (durable) — apply it all the same. ``defer``: a
+    market event, journaled when the store cannot take it now; an order's event is refused instead
+    (``BrokerUnavailable``). The store's own refusals are raised as they are."""
+    writer = events[0][0].writer
     try:
-        events[0][0].apply_all(events)
+        return writer.commit([(ex.account, ex.store, ev) for ex, ev in events], defer)
     except (OrderRejected, DuplicateAttachment):
         raise
     except Exception as err:
@@ -157,7 +164,7 @@ def place_many(items: list[tuple[PaperExchange, OrderRequest, object | None]]) -
         for ex in exchanges:
             stack.enter_context(ex.lock)
         preps = [ex._prepare(groups[ex]) for ex in exchanges]
-        events = [(p.exchange.store, p.event) for p in preps if p.event is not None]
+        events = [(p.exchange, p.event) for p in preps if p.event is not None]
         error: Exception | None = None
         if events:
             try:
@@ -166,12 +173,12 @@ def place_many(items: list[tuple[PaperExchange, OrderRequest, object | None]]) -
                 error = err
         if isinstance(error, DuplicateAttachment) and len(events) > 1:
             for p in reversed(preps):  # one clash fails the shared transaction: each account on its own
-                p.exchange._release_ids(len(p.placed))
+                p.exchange._release_prio(len(p.placed))
                 for sl, _oid in p.placed + p.twins:
                     sl.done = False
                 p.exchange._place_batch([sl for sl, _ in p.placed + p.twins])
         else:
-            for p in reversed(preps):  # (reversed: a failed write gives the shared ids back in order)
+            for p in preps:
                 p.exchange._settle(p, error)
     for ex in exchanges:
         fills = [f for sl in groups[ex] for f in sl.fills]
@@ -214,6 +221,10 @@ def _evolve(o: Order, **changes: object) -> Order:
     return new
 
 
+def _on(t: datetime | None, day: date) -> bool:
+    return t is not None and t.date() == day
+
+
 def _ms(t: datetime) -> datetime:
     """Millisecond precision: what DATETIME(3) stores, so a restart restores identical times."""
     return t.replace(microsecond=t.microsecond - t.microsecond % 1000)
@@ -221,7 +232,7 @@ def _ms(t: datetime) -> datetime:
 
 class OrderSeq:
     """The order-id counter, shared by every account's exchange of one market (under the market's lock),
-    so ids stay unique across accounts."""
+    so ids stay unique across accounts. It only grows: ids of a failed write are never given back."""
 
     __slots__ = ("value",)
 
@@ -243,14 +254,15 @@ class PaperExchange:
         market_lock: threading.RLock | None = None,
         account: str | None = None,
         seq: OrderSeq | None = None,
+        journal: FillJournal | None = None,
     ):
         self.market = market
         self.clock = clock
         self.store = store
         self.account = account
+        self.writer: FillJournal | DirectWriter = journal or DirectWriter()
         self._ids = seq or OrderSeq()
         self._queue: list[_Pending] = []  # place_order calls waiting for the lock (combined)
-        self._reserved_to = 0  # the id counter's value after this exchange's last reservation
         self._queue_lock = threading.Lock()
         rate = Fraction(commission_rate if commission_rate is not None else COMMISSION_RATES["paper"])
         self.commission_rate = rate
@@ -327,9 +339,10 @@ class PaperExchange:
             attachments=tuple((a, txn.orders[oid].order) for a, oid in attach),
         )
 
-    def _commit(self, txn: _Txn, now: datetime, attach: tuple[tuple[object, str], ...] = ()) -> None:
-        """Write ``txn`` to the store, then apply it here (nothing changes when the write fails)."""
-        write_events([(self.store, self._event(txn, now, attach))])
+    def _commit(self, txn: _Txn, now: datetime, defer: bool = False) -> None:
+        """Write ``txn`` to the store (or, ``defer``: to the fill journal when the store cannot take it),
+        then apply it here (nothing changes when the write fails)."""
+        write_events([(self, self._event(txn, now))], defer)
         self._apply_txn(txn)
 
     def _apply_txn(self, txn: _Txn) -> None:
@@ -461,7 +474,7 @@ class PaperExchange:
             self._settle(prep, None)
             return
         try:
-            write_events([(self.store, prep.event)])
+            write_events([(self, prep.event)])
         except Exception as err:  # noqa: BLE001 - nothing was written; _settle hands each caller the error
             self._settle(prep, err)
             return
@@ -494,10 +507,9 @@ class PaperExchange:
                 prep.placed.append((slot, order.order_id))
                 if cid:
                     seen[cid] = order.order_id
-            if prep.placed:  # ids come from the counter shared by the market's accounts: reserve them now
+            if prep.placed:  # ids come from the counter shared by the market's accounts: take them now
                 self._ids.value += len(prep.placed)
                 self._prio += len(prep.placed)
-                self._reserved_to = self._ids.value
         if prep.placed:
             attach = tuple((sl.attach, oid) for sl, oid in prep.placed if sl.attach is not None)
             prep.event = self._event(txn, self._orders_time(txn, prep.placed), attach)
@@ -507,7 +519,7 @@ class PaperExchange:
         """After the write (``error`` None) or its failure: apply, or give the ids back; answer each slot."""
         placed, twins = prep.placed, prep.twins
         if error is not None:
-            self._release_ids(len(placed))
+            self._release_prio(len(placed))
             if isinstance(error, DuplicateAttachment) and len(placed) > 1:
                 for sl, _oid in placed + twins:  # one order's attachment clashed: the others one by one
                     self._place_batch([sl])
@@ -530,13 +542,10 @@ class PaperExchange:
             else:
                 sl.order, sl.done = _copy(self._orders[oid].order), True
 
-    def _release_ids(self, n: int) -> None:
-        """Give back ``n`` ids reserved for a batch that was not stored (unless another account took
-        later ones meanwhile: then they stay a gap, never a reuse)."""
+    def _release_prio(self, n: int) -> None:
+        """Give back the queue priorities of a batch that was not stored. Its order ids stay used: a write
+        that failed may still have been stored, so an id is never handed out twice."""
         self._prio -= n
-        with self._market_lock:
-            if self._ids.value == self._reserved_to:
-                self._ids.value -= n
 
     @staticmethod
     def _orders_time(txn: _Txn, placed: list[tuple[_Pending, str]]) -> datetime:
@@ -841,7 +850,7 @@ class PaperExchange:
     def _finish(self, txn: _Txn) -> list[Fill]:
         if not txn.orders:
             return []
-        self._commit(txn, self._now())
+        self._commit(txn, self._now(), defer=True)
         return txn.fills
 
     def _match(
@@ -909,7 +918,7 @@ class PaperExchange:
                         _evolve(o, status=OrderStatus.CANCELLED, updated_at=now), 0, 0, lv.prio
                     )
             if txn.orders:
-                self._commit(txn, now)
+                self._commit(txn, now, defer=True)
             # Memory keeps today's orders and fills only; older ones are read from the store.
             self._orders = {
                 oid: lv
@@ -942,13 +951,20 @@ class PaperExchange:
                     for lv in sorted(self._orders.values(), key=lambda lv: lv.order.order_id)
                     if lv.order.created_at and lv.order.created_at.date() == self.day
                 ]
-            return sorted(self.store.orders_on(day), key=lambda o: o.order_id)
+            orders = {o.order_id: o for o in self.store.orders_on(day)}
+            for ev in self.writer.pending_events(self.account):  # what waits in the journal is newer
+                orders.update((r.order.order_id, r.order) for r in ev.orders if _on(r.order.created_at, day))
+            return sorted(orders.values(), key=lambda o: o.order_id)
 
     def fills(self, day: date | None = None) -> list[Fill]:
         with self.lock:
             if day is None or day == self.day:
                 return [f for f in self._fills if f.time.date() == self.day]
-            return self.store.fills_on(day)
+            fills = self.store.fills_on(day)
+            seen = {f.fill_id for f in fills}
+            for ev in self.writer.pending_events(self.account):
+                fills += [f for f in ev.fills if f.fill_id not in seen and _on(f.time, day)]
+            return fills
 
     def queue_ahead(self, order_id: str) -> int:
         with self.lock:

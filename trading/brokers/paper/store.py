@@ -2,8 +2,10 @@
 
 The exchange calls ``apply`` with the complete effect of one event (an order placed, modified or
 cancelled, or one market step's fills) BEFORE acknowledging it; a store must write it atomically
-(one transaction) or raise and write nothing. ``SqlPaperStore`` (db/repositories/paper.py) is the
-database implementation; ``MemoryStore`` keeps everything in process (tests, benchmarks).
+(one transaction) or raise and write nothing — except ``CommitUnknown``: the commit itself failed, so
+the event may or may not be stored (the exchange then keeps it in its journal, see ``journal.py``).
+``SqlPaperStore`` (db/repositories/paper.py) is the database implementation; ``MemoryStore`` keeps
+everything in process (tests, benchmarks).
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ class DuplicateAttachment(Exception):
     """An attachment clashed with one already stored (the order gateway's client id): nothing written."""
 
 
+class CommitUnknown(Exception):
+    """The write reached its commit and the commit failed (e.g. the connection dropped): the event may be
+    stored or not. Replaying it is safe (``PaperStore.committed`` tells which)."""
+
+
+class WriteRefused(ValueError):
+    """The store refuses the event for good (a constraint or a bad value): retrying cannot help."""
+
+
 @dataclass(slots=True)
 class AccountState:
     """What the exchange needs to resume: the result of ``PaperStore.load``."""
@@ -75,8 +86,22 @@ class PaperStore(Protocol):
     def apply_all(self, events: list[tuple[PaperStore, StoreEvent]]) -> None:
         """Write events of several stores of the same kind (one database) in one transaction."""
 
+    def committed(self, event: StoreEvent) -> bool:
+        """Whether ``event`` is stored already, judged by its keys (a fill id, else a new order id);
+        False for an event without keys (its values are absolute: writing it again changes nothing)."""
+
     def orders_on(self, day: date) -> list[Order]: ...
     def fills_on(self, day: date) -> list[Fill]: ...
+
+
+def event_key(event: StoreEvent) -> tuple[str, str] | None:
+    """("fill", fill id) or ("order", new order id) that tells whether ``event`` was stored."""
+    if event.fills:
+        return ("fill", event.fills[0].fill_id)
+    for rec in event.orders:
+        if rec.is_new:
+            return ("order", rec.order.order_id)
+    return None
 
 
 class MemoryStore:
@@ -91,6 +116,7 @@ class MemoryStore:
         self.max_seq = 0
         self.attachments: list[tuple[object, Order]] = []
         self.fail_next = False  # tests: make the next apply raise (nothing written)
+        self.unknown_next = False  # tests: make the next apply write, then raise CommitUnknown
 
     def load(self, day: date) -> AccountState:
         orders = [
@@ -111,10 +137,24 @@ class MemoryStore:
         if self.fail_next:
             self.fail_next = False
             raise OSError("simulated store failure")
+        self._write(event)
+        if self.unknown_next:
+            self.unknown_next = False
+            raise CommitUnknown("simulated lost commit acknowledgement")
+
+    def committed(self, event: StoreEvent) -> bool:
+        key = event_key(event)
+        if key is None:
+            return False
+        if key[0] == "fill":
+            return any(f.fill_id == key[1] for f in self.fills)
+        return key[1] in self.orders
+
+    def _write(self, event: StoreEvent) -> None:
         for rec in event.orders:
             o = rec.order
             if rec.is_new and o.order_id in self.orders:
-                raise ValueError(f"duplicate order id {o.order_id}")
+                raise WriteRefused(f"duplicate order id {o.order_id}")
             self.orders[o.order_id] = rec
             if rec.is_new:
                 self.max_seq = max(self.max_seq, seq_of(o.order_id))
@@ -135,11 +175,20 @@ def _day(t: datetime | None) -> date | None:
     return t.date() if t is not None else None
 
 
-# Order ids: "P" + the session date + a 10-digit counter that is never reset, so ids sort by time
-# within a day and cannot collide after a restart (the store hands back the next counter).
+# Order ids: "P" + the session date + a 16-digit counter, never given back and never reset, so ids sort
+# by time within a day and cannot collide. A market owner starts its counter at ``epoch * EPOCH_SPAN``
+# (``epoch``: its fencing token, a database counter taken before it writes anything), so no write whose
+# outcome was lost, nor a restart, can make two orders share an id; without an epoch the counter resumes
+# after the store's largest id.
 ORDER_ID_PREFIX = "P"
-SEQ_DIGITS = 10
+SEQ_DIGITS = 16
 SEQ_OFFSET = 9  # len("P20261123")
+EPOCH_SPAN = 10**10  # ids per epoch
+
+
+def first_seq(epoch: int) -> int:
+    """The first order counter of market epoch ``epoch`` (0: no epoch)."""
+    return epoch * EPOCH_SPAN + 1
 
 
 def make_order_id(day: date, seq: int) -> str:
