@@ -40,9 +40,12 @@ def test_a_redis_lease_is_renewed_and_lost_to_a_new_owner(db_engine, redis_url, 
         time.sleep(2.0)  # several ttls: the holder renews
         a.check()
         assert redis_client.pttl(key_prefix + "lease:market") > 0
-        # Redis forgets the lease (a restart); another process takes it: the first one steps down.
-        redis_client.delete(key_prefix + "lease:market")
-        b = RedisLease(redis_url, "market", db_engine, prefix=key_prefix, ttl_s=0.9).acquire()
+        # Redis forgets the lease (a restart) and another process takes the key before the holder's next
+        # renewal (one transaction, so the holder's renewal thread cannot slip in): the holder steps down.
+        key = key_prefix + "lease:market"
+        with redis_client.pipeline(transaction=True) as pipe:
+            pipe.delete(key).set(key, "another-process", px=1500).execute()
+        b = RedisLease(redis_url, "market", db_engine, prefix=key_prefix, ttl_s=0.9).acquire(wait_s=5)
         deadline = time.time() + 5
         while not lost and time.time() < deadline:
             time.sleep(0.05)

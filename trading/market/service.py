@@ -33,7 +33,7 @@ from trading.brokers.paper.fill_journal import FillJournal
 from trading.brokers.paper.store import MemoryStore, PaperStore, first_seq
 from trading.krx import krx_session_bounds, next_krx_session
 from trading.market.clock import Clock, DemoClock, RealClock
-from trading.market.simulator import MarketSimulator, TickBatch, USReturns
+from trading.market.simulator import MarketSimulator, TickBatch
 from trading.market.state import MarketState, Saved, codes_digest
 from trading.market.stocks import StockInfo, load_listing
 
@@ -54,6 +54,17 @@ class _Handle:
         self._cancel()
 
 
+@dataclass(frozen=True, slots=True)
+class Durability:
+    """What makes a market survive a restart: the fill journal, the saved session (``state`` and what it
+    held, ``saved``) and the order-id epoch (the owner's fencing token)."""
+
+    journal: FillJournal | None = None
+    state: MarketState | None = None
+    saved: Saved | None = None
+    id_epoch: int = 0
+
+
 class MarketService:
     def __init__(
         self,
@@ -67,12 +78,8 @@ class MarketService:
         strength: float = 0.6,
         commission_rate: Fraction | None = None,
         prev_close: Mapping[str, int] | None = None,
-        us_returns: USReturns = None,
         interval: float = 0.1,
-        journal: FillJournal | None = None,
-        state: MarketState | None = None,
-        saved: Saved | None = None,
-        id_epoch: int = 0,
+        durability: Durability = Durability(),
     ):
         self.lock = threading.RLock()
         self.clock = clock or DemoClock()
@@ -80,19 +87,19 @@ class MarketService:
         self.interval = interval
         self.sim = MarketSimulator(
             self.stocks, seed=seed, strength=strength, start_day=self.clock.session_date(),
-            prev_close=prev_close, us_returns=us_returns,
+            prev_close=prev_close,
         )  # fmt: skip
-        self.journal = journal
-        self.state = state
+        self.journal = durability.journal
+        self.state = state = durability.state
         self._clock_kind = "demo" if isinstance(self.clock, DemoClock) else "real"
         self._replay: list[TickBatch] = []  # the saved session's last ticks, published again first
         self._state_failed = False
         if state is not None:
-            self._continue(state, saved)
+            self._continue(state, durability.saved)
         self._commission_rate = commission_rate
         self._store_factory = store_factory
         self._create_lock = threading.Lock()
-        self._order_seq = OrderSeq(first_seq(id_epoch))
+        self._order_seq = OrderSeq(first_seq(durability.id_epoch))
         self._fill_listeners: list[Callable[[object], None]] = []
         # One exchange per paper account, all matched against the same simulated market. ``exchange`` is
         # the default account's (a given ``store``, or a memory store when no factory makes accounts).
@@ -190,8 +197,8 @@ class MarketService:
         return cls(
             stocks, clock=clock, store=store, store_factory=store_factory,
             seed=settings.market_seed, strength=settings.us_effect_strength, commission_rate=rate,
-            prev_close=prev_close, interval=settings.market_step_ms / 1000, journal=journal, state=state,
-            saved=saved, id_epoch=id_epoch,
+            prev_close=prev_close, interval=settings.market_step_ms / 1000,
+            durability=Durability(journal=journal, state=state, saved=saved, id_epoch=id_epoch),
         )  # fmt: skip
 
     # --- driving -----------------------------------------------------------------------------
