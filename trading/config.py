@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # Recorder
     tick_retention_days: int = Field(default=90, ge=1, le=3650)
     recorder_top_n: int = Field(default=100, ge=1, le=3000)
+    # Full mode: entries (one per published batch of ticks or fills) kept in the market's durable log.
+    market_log_maxlen: int = Field(default=200_000, ge=1000, le=10_000_000)
 
     # KIS/Kiwoom adapter options (UNCONFIRMED values are configurable; see the reference notes)
     kis_hts_id: str | None = None  # needed to decrypt own-fill notices (H0STCNI0/9)
