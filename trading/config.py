@@ -126,6 +126,7 @@ class Settings(BaseSettings):
     # lost its worker and is ended by the backtest-reaper job (every 30 s).
     backtest_heartbeat_s: float = Field(default=10.0, gt=0, le=300)
     backtest_stale_s: float = Field(default=60.0, ge=5, le=3600)
+    backtest_reaper_s: int = Field(default=30, ge=1, le=3600)  # how often stale runs are looked for
     # Celery (full mode): an unacknowledged task is redelivered after this many seconds (a worker that
     # died mid-task); longer than any queue wait plus run, so live tasks are not delivered twice.
     celery_visibility_timeout_s: int = Field(default=3600, ge=60, le=86_400)

@@ -335,6 +335,8 @@ def market(standby: bool) -> None:
                 server.stop()
                 rt.close()
                 raise CliError("lost the ownership lease to another process: stopped sending orders")
+    if owner.market is not None:
+        owner.market.stop()  # no step after this one: everything it made is published below
     server.stop()
     rt.close()
 
