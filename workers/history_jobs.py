@@ -1,8 +1,9 @@
 """Daily history: the end-of-day bars job, ``gslts history import`` and ``gslts history backfill``.
 
-* ``eod_bars`` (the ``eod-bars`` job, 16:10 KST on KRX days): writes the session's daily bar
-  (O/H/L/C/V/거래대금) of every listed stock. Source (``EOD_BARS_SOURCE``): ``auto`` — paper: the paper
-  market's session (``simulated``); KIS/Kiwoom: the broker's daily-chart API for every stock, one call
+* ``eod_bars``: writes the session's daily bar (O/H/L/C/V/거래대금) of every listed stock. Jobs:
+  ``eod-bars`` (KIS/Kiwoom, 16:10 KST on KRX days) and ``eod-bars-paper`` (paper, every 5 minutes:
+  the demo clock may run at any speed; it writes a closed paper session once). Source
+  (``EOD_BARS_SOURCE``): ``auto`` — paper: the paper market's session (``simulated``); KIS/Kiwoom: the broker's daily-chart API for every stock, one call
   each under the adapter's rate limit, resumable (``history_progress`` job ``eod:<broker>:<day>``);
   ``recorder``: the day's recorder minute_bars. Bars are upserted: a rerun writes the same rows.
 * ``import_dir``: CSV files (``trading/market/csv_history.py``), each file in one transaction; a bad
@@ -39,6 +40,7 @@ from workers.schedule import JobFailed
 log = logging.getLogger(__name__)
 
 _market_reader: Callable[[], Broker] | None = None
+PAPER_DONE = "*"  # the progress mark of a paper session written in full
 
 
 def set_market_reader(reader: Callable[[], Broker] | None) -> None:
@@ -96,7 +98,9 @@ def import_dir(engine: Engine, directory: Path) -> ImportResult:
         try:
             repo.upsert_daily_bars(engine, rows)
         except Exception as err:  # noqa: BLE001 - a database error fails this file (rolled back), not the run
-            result.files.append({"file": path.name, "ok": False, "rows": 0, "errors": [f"{path.name}: {err}"]})
+            result.files.append(
+                {"file": path.name, "ok": False, "rows": 0, "errors": [f"{path.name}: {err}"]}
+            )
             continue
         days = sorted({b.day for b in bars})
         result.files.append({"file": path.name, "ok": True, "rows": len(rows),
@@ -155,7 +159,11 @@ def run_fetch(
             stopped = "stopped"
             break
         try:
-            bars = [b for b in reader.daily_bars(code, plan.start, plan.end) if plan.start <= b.time.date() <= plan.end]
+            bars = [
+                b
+                for b in reader.daily_bars(code, plan.start, plan.end)
+                if plan.start <= b.time.date() <= plan.end
+            ]
         except BrokerError as err:
             failures += 1
             repo.mark_done(engine, plan.job, code, 0, f"{type(err).__name__}: {err}")
@@ -214,7 +222,9 @@ def backfill(
 # --- end of day -----------------------------------------------------------------------------------
 
 
-def paper_session_bars(engine: Engine, reader: Broker, codes: Sequence[str]) -> tuple[date | None, dict[str, Any]]:
+def paper_session_bars(
+    engine: Engine, reader: Broker, codes: Sequence[str]
+) -> tuple[date | None, dict[str, Any]]:
     """(the paper market's session, status) after writing that session's bars, if it has closed."""
     top = reader.ranking(1)
     if not top:
@@ -223,6 +233,9 @@ def paper_session_bars(engine: Engine, reader: Broker, codes: Sequence[str]) -> 
     close_at = krx_session_bounds(day)[1]
     if as_kst(reader.quote(top[0].code).time) < close_at:
         return day, {"status": f"skipped: the paper session of {day} has not closed"}
+    job = f"eod:paper:{day.isoformat()}"
+    if PAPER_DONE in repo.done_codes(engine, job):
+        return day, {"status": f"skipped: the bars of {day} are stored"}
     rows: list[dict[str, Any]] = []
     for code in codes:
         try:
@@ -231,6 +244,7 @@ def paper_session_bars(engine: Engine, reader: Broker, codes: Sequence[str]) -> 
             continue
         rows += repo.as_rows([b for b in bars if b.time.date() == day], "simulated")
     repo.upsert_daily_bars(engine, rows)
+    repo.mark_done(engine, job, PAPER_DONE, len(rows))
     return day, {"status": "ok", "rows": len(rows), "stocks": len(codes), "source": "simulated"}
 
 

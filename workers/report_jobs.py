@@ -133,9 +133,7 @@ def fetch_and_store_us(
         bars, errors = fetch_us_bars(US_SYMBOLS, last, now, history, fb)  # type: ignore[arg-type]
     except UsDataError as err:
         newest = max(last.values(), default=None)
-        stored = (
-            f"the report will use the last stored US data ({newest})" if newest else "no US data stored"
-        )
+        stored = f"the report will use the last stored US data ({newest})" if newest else "no US data stored"
         raise UsDataError(f"{err}; {stored}") from None
     written = repo.upsert_us_bars(engine, bars)
     newest = max((b.day for b in bars), default=None)

@@ -9,7 +9,7 @@ transaction (an import file is all or nothing).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
@@ -129,8 +129,9 @@ def mark_done(engine: Engine, job: str, code: str, rows: int, error: str | None 
     with engine.begin() as conn:
         conn.execute(delete(t).where(t.c.job == job, t.c.code == code))
         conn.execute(
-            t.insert().values(job=job, code=code, rows=rows, error=(error or None) and error[:200],
-                              done_at=now_naive_kst())  # fmt: skip
+            t.insert().values(
+                job=job, code=code, rows=rows, error=(error or None) and error[:200], done_at=now_naive_kst()
+            )  # fmt: skip
         )
 
 
@@ -142,8 +143,9 @@ def store_fetched(engine: Engine, job: str, code: str, rows: Sequence[dict[str, 
             conn.execute(_upsert(conn), list(rows))
         conn.execute(delete(t).where(t.c.job == job, t.c.code == code))
         conn.execute(
-            t.insert().values(job=job, code=code, rows=len(rows), error=None,
-                              done_at=now_naive_kst())  # fmt: skip
+            t.insert().values(
+                job=job, code=code, rows=len(rows), error=None, done_at=now_naive_kst()
+            )  # fmt: skip
         )
 
 

@@ -49,9 +49,10 @@ def test_report_on_demo_history(tmp_path):
 
 def test_demo_start_builds_the_session_report_once(tmp_path):
     """A demo start on a weekend: the report of the next session (what the demo market trades) exists."""
+    from trading.report.track_store import load_track_record
+
     from db.repositories.reports import get_report, report_dates
     from trading.config import load_settings
-    from trading.report.track_store import load_track_record
     from workers.report_jobs import ensure_demo_report
 
     url, engine = demo_db(tmp_path, date(2026, 11, 27))

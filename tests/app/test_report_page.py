@@ -7,6 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from support import report_data as rd
+from trading.report.track_store import save_track_record
 
 from app.runtime import runtime
 from db.engine import make_engine, session_scope
@@ -15,7 +16,6 @@ from db.repositories import reports as repo
 from db.repositories.users import add_user
 from trading.krx.calendar import krx_sessions
 from trading.report import compute_track_record
-from trading.report.track_store import save_track_record
 from workers.report_jobs import build_and_store
 
 

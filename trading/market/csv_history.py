@@ -53,7 +53,9 @@ class CsvFileError(ValueError):
     bad_lines: int = 0
 
     def __str__(self) -> str:
-        shown = [f"{self.path.name}:{n}: {why}" if n else f"{self.path.name}: {why}" for n, why in self.problems]
+        shown = [
+            f"{self.path.name}:{n}: {why}" if n else f"{self.path.name}: {why}" for n, why in self.problems
+        ]
         more = self.bad_lines - len([p for p in self.problems if p[0]])
         return "\n".join(shown + ([f"{self.path.name}: … and {more} more bad lines"] if more > 0 else []))
 

@@ -129,6 +129,10 @@ def fetch_us_bars(
         bars.extend(got)
     if starts and len(errors) == len(starts):
         first = next(iter(errors.values()))
-        what = "Yahoo Finance could not be reached" if fallback is None else "neither Yahoo Finance nor the fallback answered"
+        what = (
+            "Yahoo Finance could not be reached"
+            if fallback is None
+            else "neither Yahoo Finance nor the fallback answered"
+        )
         raise UsDataError(f"{what} for any of {len(errors)} symbols ({first})")
     return bars, errors

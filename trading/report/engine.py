@@ -21,7 +21,6 @@ from trading.report.calendar import signal_window
 from trading.report.config import SECTOR_ETFS, US_INDEXES, ReportConfig
 from trading.report.model import (
     Driver,
-    data_kind,
     KrSectorCall,
     Note,
     Pick,
@@ -30,6 +29,7 @@ from trading.report.model import (
     UsClose,
     UsMove,
     UsSeries,
+    data_kind,
 )
 from trading.sectors import SECTORS, US_ETF_NAMES
 

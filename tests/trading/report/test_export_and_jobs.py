@@ -8,12 +8,12 @@ import json
 from datetime import date
 
 from support import report_data as rd
+from trading.report.track_store import load_track_record, track_record_path
 
 from db.repositories import reports as repo
 from trading.config import load_settings
 from trading.report import build_report
 from trading.report.export import to_csv, to_markdown
-from trading.report.track_store import load_track_record, track_record_path
 from workers.report_jobs import make_morning_report, recompute_track_record
 
 

@@ -36,7 +36,11 @@ def daily_rows(rest: Any, symbol: str, excd: str, start: date, end: date) -> lis
     for _ in range(MAX_PAGES):
         params = {"AUTH": "", "EXCD": excd, "SYMB": symbol, "GUBN": "0",
                   "BYMD": cursor.strftime("%Y%m%d"), "MODP": "0"}  # fmt: skip
-        page = [r for r in (rest.call("GET", PATH, TR_ID, params=params).body.get("output2") or []) if r.get("xymd")]
+        page = [
+            r
+            for r in (rest.call("GET", PATH, TR_ID, params=params).body.get("output2") or [])
+            if r.get("xymd")
+        ]
         for r in page:
             rows.setdefault(str(r["xymd"]), r)
         if not page:
