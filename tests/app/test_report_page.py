@@ -7,12 +7,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from support import report_data as rd
-from trading.report.track_store import save_track_record
 
 from app.runtime import runtime
 from db.engine import make_engine, session_scope
 from db.models import AuditLog
 from db.repositories import reports as repo
+from db.repositories.history import save_track_record
 from db.repositories.users import add_user
 from trading.krx.calendar import krx_sessions
 from trading.report import compute_track_record
