@@ -75,14 +75,18 @@ def track_record_now(
     return record
 
 
-def kis_fallback(settings: Settings) -> FallbackFn | None:
-    """The KIS overseas daily-price fallback (``US_DATA_FALLBACK=kis``), or None without KIS keys."""
-    if settings.us_data_fallback != "kis" or settings.kis_app_key is None or settings.kis_app_secret is None:
+def kis_fallback(settings: Settings, adapter: Any = None) -> FallbackFn | None:
+    """The KIS overseas daily-price fallback (``US_DATA_FALLBACK=kis``), or None without KIS keys.
+
+    ``adapter``: a KIS adapter to use (else one is made from the settings on first use)."""
+    if settings.us_data_fallback != "kis":
+        return None
+    if adapter is None and (settings.kis_app_key is None or settings.kis_app_secret is None):
         return None
     from trading.brokers.kis import overseas
 
     exchanges = overseas.parse_exchanges(settings.us_kis_exchanges)
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {} if adapter is None else {"broker": adapter}
 
     def fetch(symbol: str, start: date, end: date) -> list[UsBar]:
         if symbol.startswith("^"):

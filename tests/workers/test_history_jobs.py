@@ -174,7 +174,7 @@ def test_run_fetch_counts_rows_per_plan(sqlite_engine, tmp_path):
 
 
 def test_eod_job_writes_a_bar_for_every_stock_of_the_paper_session(sqlite_engine, tmp_path):
-    from trading.brokers.paper import PaperBroker
+    from trading.brokers.paper.broker import PaperBroker
     from trading.market.service import MarketService
     from trading.market.stocks import load_listing
 

@@ -122,9 +122,16 @@ def fetch_us_bars(
             errors[sym] = primary
             continue
         try:
-            got = [b for b in fallback(sym, start, end) if nyse_session_close(b.day) <= now]
+            got = [
+                b
+                for b in fallback(sym, start, end)
+                if is_nyse_session(b.day) and nyse_session_close(b.day) <= now
+            ]
         except Exception as err:  # noqa: BLE001 - the fallback's own errors are reported, not raised
             errors[sym] = f"yfinance {primary}; fallback {_one_line(err)}"
+            continue
+        if not got:
+            errors[sym] = f"yfinance {primary}; fallback: no data"
             continue
         bars.extend(got)
     if starts and len(errors) == len(starts):
