@@ -24,7 +24,7 @@ def report_app(app_settings, dash_app):
     engine = make_engine(app_settings.database_url)
     rd.insert_fixed_market(engine, seed_master=False)
     history = rd.track_history(krx_sessions(rd.SESSION.replace(day=2), rd.SESSION))
-    save_track_record(app_settings.data_dir, compute_track_record(history))
+    save_track_record(engine, compute_track_record(history))
     build_and_store(engine, app_settings, rd.SESSION)
     add_user(engine, "viewer", "viewer-password-1", role="viewer")
     engine.dispose()
