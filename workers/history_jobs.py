@@ -227,11 +227,13 @@ def paper_session_bars(
 ) -> tuple[date | None, dict[str, Any]]:
     """(the paper market's session, status) after writing that session's bars, if it has closed."""
     top = reader.ranking(1)
-    if not top:
-        return None, {"status": "skipped: the paper market has not traded"}
-    day = as_kst(reader.quote(top[0].code).time).date()
-    close_at = krx_session_bounds(day)[1]
-    if as_kst(reader.quote(top[0].code).time) < close_at:
+    if not top or top[0].value <= 0:
+        return None, {"status": "skipped: the paper market has not traded this session"}
+    last_trade = as_kst(reader.quote(top[0].code).time)
+    day = last_trade.date()
+    if not is_krx_session(day):
+        return None, {"status": f"skipped: the paper market's last trade ({day}) is not in a KRX session"}
+    if last_trade < krx_session_bounds(day)[1]:
         return day, {"status": f"skipped: the paper session of {day} has not closed"}
     job = f"eod:paper:{day.isoformat()}"
     if PAPER_DONE in repo.done_codes(engine, job):

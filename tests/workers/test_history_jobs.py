@@ -247,3 +247,25 @@ def test_track_record_is_read_from_the_database(db_engine):
         )
     rec = repo.load_track_record(db_engine)
     assert rec["sessions"] == 2 and rec["kr_data"] == "real" and repo.track_record_count(db_engine) == 3
+
+
+def test_eod_from_the_recorder_aggregates_the_day_minutes(sqlite_engine, tmp_path):
+    import pandas as pd
+
+    from db.repositories.bars import insert_minute_bars
+
+    day = date(2026, 11, 27)
+    t0 = datetime(2026, 11, 27, 9, 0)
+    minutes = pd.DataFrame(
+        [("005930", t0, 100, 110, 95, 105, 10, 1000), ("005930", t0 + timedelta(minutes=1), 105, 120, 104, 118, 5, 590),
+         ("000660", t0, 50, 50, 50, 50, 1, 50)],
+        columns=["code", "time", "open", "high", "low", "close", "volume", "value"],
+    )  # fmt: skip
+    insert_minute_bars(sqlite_engine, minutes)
+    settings = load_settings(data_dir=tmp_path, redis_url=None, broker="paper", eod_bars_source="recorder")
+    out = history_jobs.write_session_bars(
+        sqlite_engine, settings, None, datetime(2026, 11, 27, 16, 0, tzinfo=KST)
+    )
+    assert out["rows"] == 2
+    rows = {r[0]: r[2:] for r in repo.daily_rows(sqlite_engine, day, day)}
+    assert rows["005930"] == (100, 120, 95, 118, 15, 1590, "simulated")
