@@ -22,7 +22,10 @@ def test_celery_beat_uses_the_same_schedule():
     settings = load_settings(broker="paper", redis_url="redis://127.0.0.1:6379/15")
     app = make_celery(settings)
     assert set(app.conf.beat_schedule) == {j.name for j in JOBS if j.applies(settings)}
-    assert set(app.conf.beat_schedule) == {j.name for j in JOBS} - {"broker-sync", "eod-bars"}  # KIS/Kiwoom only
+    assert set(app.conf.beat_schedule) == {j.name for j in JOBS} - {
+        "broker-sync",
+        "eod-bars",
+    }  # KIS/Kiwoom only
     assert app.conf.timezone == "Asia/Seoul"
 
 
