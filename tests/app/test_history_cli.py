@@ -70,3 +70,19 @@ def test_backfill_refuses_the_paper_broker_and_bad_dates(sqlite_url, tmp_path):
     assert out.returncode == 1 and "KIS or Kiwoom" in out.stderr
     out = gslts("history", "backfill", "--from", "2026-13-02", env=env)
     assert out.returncode == 1 and "bad --from" in out.stderr, out.stderr
+
+
+def test_us_data_refresh_with_yahoo_unreachable_stores_nothing_and_says_so(sqlite_url, tmp_path):
+    env = {"DATABASE_URL": sqlite_url, "DATA_DIR": str(tmp_path / "data"), "_CWD": str(tmp_path),
+           "US_DATA_FALLBACK": "none", "HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # fmt: skip
+    assert gslts("db", "upgrade", env=env).returncode == 0
+    out = gslts("us-data", "refresh", env=env)
+    assert out.returncode == 1, out.stdout
+    assert "Yahoo Finance could not be reached" in out.stderr and "no US data stored" in out.stderr
+    engine = make_engine(sqlite_url)
+    try:
+        from db.repositories.reports import last_us_days
+
+        assert last_us_days(engine) == {}  # nothing stored, nothing simulated
+    finally:
+        engine.dispose()
