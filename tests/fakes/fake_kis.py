@@ -252,6 +252,8 @@ class FakeKis(FakeBroker):
                         "stck_clpr": str(p),
                         "acml_vol": "1000",
                         "acml_tr_pbmn": str(1000 * p),
+                        "flng_cls_code": "00",  # 락 구분 (notes §4.3)
+                        "mod_yn": "N",
                     }
                 )
             day -= timedelta(days=1)

@@ -178,6 +178,7 @@ class FakeKiwoom(FakeBroker):
                         "trde_prica": str(p // 1000),
                         "pred_pre": "+10",
                         "pred_pre_sig": "2",
+                        "trde_tern_rt": "+0.12",  # 거래회전율 (notes ka10081)
                     }
                 )
             day -= timedelta(days=1)
