@@ -55,6 +55,11 @@ def _reader(settings: Settings, engine: Engine) -> tuple[Broker, Any]:
         return _market_reader(), None
     from services.container import Container
 
+    if settings.embedded and settings.broker == "paper":
+        from services.embedded import running_owner_url
+
+        if running_owner_url(settings) is None:  # never start a market of our own for this
+            raise JobFailed("eod bars: no paper market is running (start `gslts run`)")
     container = Container(settings, "worker" if not settings.embedded else "cli", engine)
     return container.reader(), container
 
