@@ -96,6 +96,20 @@ class Settings(BaseSettings):
     kis_max_ws_subscriptions: int = Field(default=40, ge=1, le=200)
     kiwoom_max_ws_items: int = Field(default=200, ge=1, le=2000)
 
+    # Daily history (gslts history, the eod-bars job). EOD_BARS_SOURCE: where the 16:00 job takes each
+    # session's daily bar from — auto: the paper market's session (paper) or the broker's daily-chart
+    # API (KIS/Kiwoom); recorder: the recorder's minute_bars of the day (only the stocks it recorded).
+    eod_bars_source: Literal["auto", "broker", "recorder"] = "auto"
+    history_max_failures: int = Field(default=20, ge=1, le=10_000)  # a backfill run stops after this many
+    # US data (refresh-us-data job, gslts us-data refresh): yfinance first, then the fallback.
+    # kis: KIS overseas daily prices (HHDFS76240000; confirmed by KIS's samples, needs KIS keys);
+    # none: no fallback (missing data is shown as missing). The exchange code of a US ETF is
+    # UNCONFIRMED for NYSE Arca (community code uses AMS), hence configurable: SYMBOL:EXCD pairs,
+    # every other symbol uses US_KIS_DEFAULT_EXCHANGE. Indexes (^GSPC, ...) have no KIS fallback.
+    us_data_fallback: Literal["kis", "none"] = "kis"
+    us_kis_default_exchange: str = "AMS"
+    us_kis_exchanges: str = "SOXX:NAS,SMH:NAS"
+
     # Broker sync (KIS/Kiwoom only): copy balance, orders and fills into the database
     broker_sync_seconds: int = Field(default=5, ge=0, le=3600)  # interval in the KRX window; 0 = off
     broker_sync_hours: Literal["session", "always"] = "session"  # session: KRX days 08:00-18:30 KST
