@@ -208,6 +208,11 @@ class Account(Base):
     max_order_qty: Mapped[int | None] = mapped_column(BigInteger)
     max_order_amount: Mapped[int | None] = mapped_column(Won)
     max_orders_per_minute: Mapped[int | None] = mapped_column(Integer)
+    # The risk manager's state: active | reducing | halted (the kill switch); only a resume clears halted.
+    risk_state: Mapped[str] = mapped_column(String(10), default="active", server_default="active")
+    risk_reason: Mapped[str | None] = mapped_column(String(200))
+    risk_changed_by: Mapped[str | None] = mapped_column(String(40))
+    risk_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AccountUser(Base):

@@ -18,7 +18,7 @@ from trading.brokers.errors import OrderRejected, Reason
 from trading.config import Settings
 from trading.orders.accounts import TradingAccount
 from trading.orders.naming import broker_account
-from trading.orders.risk import OrderLimits
+from trading.orders.risk import OrderLimits, RiskStatus
 from trading.orders.validation import MarketRules
 
 CACHE_S = 2.0  # a binding, limit or user change reaches an owner within this long
@@ -68,8 +68,13 @@ class OwnerDirectory:
         return acct
 
     def _build(self, row: repo.AccountRow, previous: TradingAccount | None) -> TradingAccount:
+        acct = self._build_new(row, previous)
+        acct.risk = row.risk
+        return acct
+
+    def _build_new(self, row: repo.AccountRow, previous: TradingAccount | None) -> TradingAccount:
         limits = row.limits(self.defaults)
-        if previous is not None:  # keep the broker view; only the limits may have changed
+        if previous is not None:  # keep the broker view; only the limits and the state may have changed
             previous.limits = limits
             return previous
         if row.broker == "paper" and self.paper_broker is not None and self.paper_rules is not None:
@@ -86,6 +91,14 @@ class OwnerDirectory:
                 self.settings.reconcile_window_s,
             )  # fmt: skip
         raise OrderRejected(Reason.NO_ACCOUNT, f"{row.name} is not held by this owner")
+
+    def set_risk(self, name: str, status: RiskStatus) -> None:
+        """Store ``status`` for account ``name`` and apply it here at once (others within ``CACHE_S``)."""
+        repo.set_risk_state(self.engine, name, status)
+        with self._lock:
+            hit = self._accounts.get(name)
+        if hit is not None:
+            hit[1].risk = status
 
     def may_trade(self, username: str, account: str) -> bool:
         key, now = (username, account), time.monotonic()

@@ -10,6 +10,7 @@ from app.cli.backtest_cmd import backtest
 from app.cli.common import CliError
 from app.cli.db_cmds import db
 from app.cli.history_cmds import history, us_data
+from app.cli.kill_cmds import kill, resume, risk_state
 from app.cli.market_cmds import (
     OrderStillPending,
     book,
@@ -58,6 +59,9 @@ for command in (
     broker_group,
     account,
     risk,
+    risk_state,
+    kill,
+    resume,
     report,
     sectors,
     record,

@@ -19,7 +19,7 @@ from db.models import Account, AccountUser, User
 from db.repositories.users import UserError, audit
 from trading.orders.context import Role
 from trading.orders.naming import paper_account
-from trading.orders.risk import OrderLimits
+from trading.orders.risk import OrderLimits, RiskState, RiskStatus
 from trading.timeconv import now_naive_kst
 
 ACCOUNTS, BINDINGS, USERS = Account.__table__, AccountUser.__table__, User.__table__
@@ -36,6 +36,7 @@ class AccountRow:
     max_order_qty: int | None
     max_order_amount: int | None
     max_orders_per_minute: int | None
+    risk: RiskStatus = RiskStatus()
 
     def limits(self, defaults: OrderLimits) -> OrderLimits:
         return OrderLimits(
@@ -48,8 +49,16 @@ class AccountRow:
 def _row(r) -> AccountRow:  # noqa: ANN001 - a Row of accounts
     return AccountRow(
         int(r.id), r.name, r.broker, r.env, r.owner_user_id, r.max_order_qty, r.max_order_amount,
-        r.max_orders_per_minute,
+        r.max_orders_per_minute, _risk(r),
     )  # fmt: skip
+
+
+def _risk(r) -> RiskStatus:  # noqa: ANN001 - a Row of accounts
+    try:
+        state = RiskState(r.risk_state or "active")
+    except ValueError:  # an unknown value written by hand: the safe side
+        state = RiskState.HALTED
+    return RiskStatus(state, r.risk_reason or "", r.risk_changed_by or "")
 
 
 def get_account(engine: Engine, name: str) -> AccountRow | None:
@@ -244,4 +253,26 @@ def set_limits(
         raise UserError(f"no account {account!r}")
     if values:
         audit(engine, by, "account.limits", {"account": account, **values})
+    return row
+
+
+def set_risk_state(engine: Engine, account: str, status: RiskStatus) -> AccountRow:
+    """Put ``account`` in ``status`` (audited); ``UserError`` when there is no such account."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(ACCOUNTS)
+            .where(ACCOUNTS.c.name == account)
+            .values(
+                risk_state=status.state.value,
+                risk_reason=status.reason[:200] or None,
+                risk_changed_by=status.by[:40] or None,
+                risk_changed_at=now_naive_kst(),
+            )  # fmt: skip
+        ).rowcount
+    if not done:
+        raise UserError(f"no account {account!r}")
+    audit(engine, status.by or None, "account.risk_state",
+          {"account": account, "state": status.state.value, "reason": status.reason})  # fmt: skip
+    row = get_account(engine, account)
+    assert row is not None
     return row

@@ -35,6 +35,10 @@ class Reason(StrEnum):
     NOT_OWNER = "NOT_OWNER"
     BAD_CLIENT_ID = "BAD_CLIENT_ID"
     LOST = "LOST"
+    # The risk manager's account states (trading/orders/risk.py).
+    HALTED = "HALTED"
+    REDUCING_ONLY = "REDUCING_ONLY"
+    BAD_RISK_STATE = "BAD_RISK_STATE"
 
 
 REASON_TEXT: dict[Reason, tuple[str, str]] = {
@@ -82,6 +86,18 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.BAD_CLIENT_ID: (
         "주문 식별자(client id)는 1~64자의 영문, 숫자, '.', '_', ':', '-' 여야 합니다",
         "client order id must be 1-64 characters of letters, digits, '.', '_', ':', '-'",
+    ),
+    Reason.HALTED: (
+        "이 계좌는 거래 정지(HALTED) 상태입니다. 취소만 할 수 있습니다 — 재개하려면 '거래 재개'를 누르세요",
+        "the account is HALTED: only cancels are allowed until it is resumed",
+    ),
+    Reason.REDUCING_ONLY: (
+        "이 계좌는 축소 전용(REDUCING) 상태입니다. 보유 수량 이내의 매도와 취소만 할 수 있습니다",
+        "the account is REDUCING: only sells within the shares held, and cancels, are allowed",
+    ),
+    Reason.BAD_RISK_STATE: (
+        "계좌 상태는 active(정상), reducing(축소 전용), halted(거래 정지) 중 하나여야 합니다",
+        "the account state must be one of active, reducing, halted",
     ),
     Reason.LOST: (
         "증권사에서 이 주문을 찾지 못했습니다(전송되지 않음). 새 주문으로 다시 하세요",

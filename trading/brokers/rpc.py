@@ -50,7 +50,16 @@ READ_METHODS = frozenset(
     }
 )
 GATEWAY_METHODS = frozenset(
-    {"gateway.prepare", "gateway.place", "gateway.modify", "gateway.cancel", "gateway.status"}
+    {
+        "gateway.prepare",
+        "gateway.place",
+        "gateway.modify",
+        "gateway.cancel",
+        "gateway.status",
+        "gateway.risk_state",
+        "gateway.set_risk_state",
+        "gateway.kill",
+    }
 )
 ID_RE = re.compile(r"[0-9a-f]{32}")
 MAX_ACCOUNT_LEN = 40
@@ -220,6 +229,12 @@ class Endpoint:
         ctx = params["ctx"]
         if action == "status":
             return self.gateway.status(ctx, str(params["client_order_id"]))
+        if action == "risk_state":
+            return self.gateway.risk_state(ctx)
+        if action == "set_risk_state":
+            return self.gateway.set_risk_state(ctx, str(params.get("state")), str(params.get("reason") or ""))
+        if action == "kill":
+            return self.gateway.kill(ctx, str(params.get("reason") or ""))
         cmd = params["cmd"]
         if action == "prepare":
             return self.gateway.prepare(cmd, ctx)

@@ -31,6 +31,7 @@ _TYPES: dict[str, type] = {
         context.OrderContext,
         results.Preview,
         results.IntentStatus,
+        results.RiskReport,
     )
 }
 _ENUM_FIELDS: dict[str, type[StrEnum]] = {
@@ -90,6 +91,8 @@ def decode(obj: Any) -> Any:
             "open_orders",
             "fills",
             "confirm",
+            "cancelled",
+            "failed",
         ):
             value = tuple(value)
         kwargs[f.name] = value

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from trading.brokers.base import Broker
-from trading.orders.risk import OrderLimits
+from trading.orders.risk import OrderLimits, RiskStatus
 from trading.orders.validation import MarketRules
 
 
@@ -23,6 +23,7 @@ class TradingAccount:
     rules: MarketRules
     limits: OrderLimits
     listing_lag_s: float = 120.0  # how long a sent order may take to show in the broker's order list
+    risk: RiskStatus = RiskStatus()  # ACTIVE / REDUCING / HALTED (the kill switch), from the database
 
     @property
     def live(self) -> bool:
@@ -35,6 +36,9 @@ class AccountDirectory(Protocol):
 
     def may_trade(self, username: str, account: str) -> bool:
         """True when ``account`` is the user's own paper account or a broker account bound to them."""
+
+    def set_risk(self, name: str, status: RiskStatus) -> None:
+        """Store the account's risk state and apply it at once."""
 
     def names(self) -> list[str]:
         """Accounts this owner holds (the reconciler walks them)."""

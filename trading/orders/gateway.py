@@ -38,7 +38,7 @@ from trading.brokers.errors import (
     Reason,
 )
 from trading.brokers.paper.store import DuplicateAttachment
-from trading.domain import KST, Order, OrderRequest
+from trading.domain import KST, Order, OrderRequest, Side
 from trading.orders.accounts import AccountDirectory, TradingAccount
 from trading.orders.commands import Cancel, Command, Modify, action_of, new_client_id, payload, with_client_id
 from trading.orders.confirm import Confirmations
@@ -46,8 +46,8 @@ from trading.orders.context import OrderContext
 from trading.orders.journal import Intent, IntentState, Journal, NewIntent
 from trading.orders.lease import Lease
 from trading.orders.reconcile import locate
-from trading.orders.results import IntentStatus, Preview
-from trading.orders.risk import RiskCheck, RiskInput
+from trading.orders.results import IntentStatus, Preview, RiskReport
+from trading.orders.risk import RiskCheck, RiskInput, RiskState, RiskStatus
 from trading.orders.validation import order_amount, validate_cancel, validate_modify, validate_place
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,9 @@ class OrderGateway(Protocol):
     def modify(self, cmd: Modify, ctx: OrderContext) -> Order: ...
     def cancel(self, cmd: Cancel, ctx: OrderContext) -> Order: ...
     def status(self, ctx: OrderContext, client_order_id: str) -> IntentStatus | None: ...
+    def risk_state(self, ctx: OrderContext) -> RiskReport: ...
+    def set_risk_state(self, ctx: OrderContext, state: str, reason: str = "") -> RiskReport: ...
+    def kill(self, ctx: OrderContext, reason: str = "") -> RiskReport: ...
 
 
 def status_of(intent: Intent, order: Order | None = None) -> IntentStatus:
@@ -148,9 +151,28 @@ class LocalGateway:
             qty, amount = 0, 0
         if cmd.client_order_id is None:
             cmd = with_client_id(cmd, new_client_id())
-        item = RiskInput(ctx, action, qty, amount, acct.limits)
+        reduces = acct.risk.state is RiskState.REDUCING and self._reduces(cmd, acct)
+        item = RiskInput(ctx, action, qty, amount, acct.limits, acct.risk, reduces)
         self.risk.check(item)
         return cmd, item
+
+    def _reduces(self, cmd: Command, acct: TradingAccount) -> bool:
+        """Only lowers exposure: a sell within the shares held, a sell's modify, a smaller buy."""
+        if isinstance(cmd, OrderRequest):
+            if cmd.side is not Side.SELL:
+                return False
+            held = sum(p.qty for p in acct.broker.balance().positions if p.code == cmd.code)
+            return cmd.qty <= held
+        if isinstance(cmd, Modify):
+            order = self._order(acct, cmd.order_id)
+            if order is None:
+                return False
+            if order.side is Side.SELL:
+                return True
+            smaller = cmd.qty is not None and cmd.qty < order.qty
+            not_higher = cmd.price is None or (order.price is not None and cmd.price <= order.price)
+            return smaller and not_higher
+        return True
 
     def _confirm_reasons(self, acct: TradingAccount, action: str, amount: int) -> tuple[str, ...]:
         if action == "cancel":
@@ -215,6 +237,59 @@ class LocalGateway:
             self._reconcile_one(intent)
             intent = self.journal.get(ctx.account, client_order_id) or intent
         return status_of(intent, self._stored_order(intent))
+
+    # --- the account's risk state and the kill switch ------------------------------------------
+
+    def _authorize_state(self, ctx: OrderContext) -> TradingAccount:
+        """Who may change an account's state: a trader or admin bound to it (no LIVE_TRADING needed: a
+        kill switch must work when trading is off)."""
+        if not ctx.actor.role.can_trade:
+            raise OrderRejected(Reason.FORBIDDEN, ctx.actor.username)
+        acct = self.accounts.account(ctx.account)
+        if not self.accounts.may_trade(ctx.actor.username, ctx.account):
+            raise OrderRejected(Reason.FORBIDDEN, f"{ctx.actor.username} is not bound to {ctx.account}")
+        return acct
+
+    def risk_state(self, ctx: OrderContext) -> RiskReport:
+        """The account's risk state."""
+        if not self.accounts.may_trade(ctx.actor.username, ctx.account):
+            raise OrderRejected(Reason.FORBIDDEN, f"{ctx.actor.username} is not bound to {ctx.account}")
+        st = self.accounts.account(ctx.account).risk
+        return RiskReport(ctx.account, st.state.value, st.reason, st.by)
+
+    def set_risk_state(self, ctx: OrderContext, state: str, reason: str = "") -> RiskReport:
+        """Put the account in ``state`` (active = resume, reducing, halted); open orders stay."""
+        self._authorize_state(ctx)
+        try:
+            target = RiskState(state)
+        except ValueError:
+            raise OrderRejected(Reason.BAD_RISK_STATE, str(state)[:20]) from None
+        status = RiskStatus(target, reason[:200], ctx.actor.username)
+        self.accounts.set_risk(ctx.account, status)
+        log.warning("account %s is now %s (%s) by %s", ctx.account, target.value, reason, ctx.actor.username)
+        return RiskReport(ctx.account, target.value, status.reason, status.by)
+
+    def kill(self, ctx: OrderContext, reason: str = "") -> RiskReport:
+        """The kill switch: the account goes HALTED first (no new order or modify passes from now on), then
+        every open order is cancelled through this gateway (journaled, audited). Only a resume
+        (``set_risk_state(..., "active")``) undoes it."""
+        acct = self._authorize_state(ctx)
+        status = RiskStatus(RiskState.HALTED, (reason or "kill switch")[:200], ctx.actor.username)
+        self.accounts.set_risk(ctx.account, status)
+        cancelled: list[str] = []
+        failed: list[str] = []
+        for order in acct.broker.open_orders():
+            try:
+                self._run(Cancel(order.order_id), ctx)
+                cancelled.append(order.order_id)
+            except (OrderRejected, OrderPending, BrokerError) as err:
+                failed.append(f"{order.order_id}: {err}")
+        log.warning(
+            "KILL SWITCH on %s by %s: %d cancelled, %d failed (%s)",
+            ctx.account, ctx.actor.username, len(cancelled), len(failed), status.reason,
+        )  # fmt: skip
+        return RiskReport(ctx.account, status.state.value, status.reason, status.by, tuple(cancelled),
+                          tuple(failed))  # fmt: skip
 
     # --- running a command ---------------------------------------------------------------------
 

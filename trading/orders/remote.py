@@ -15,7 +15,7 @@ from trading.brokers.rpc import RpcTimeout, Transport, call
 from trading.domain import Order, OrderRequest
 from trading.orders.commands import Cancel, Command, Modify, new_client_id, with_client_id
 from trading.orders.context import OrderContext
-from trading.orders.results import IntentStatus, Preview
+from trading.orders.results import IntentStatus, Preview, RiskReport
 
 
 class RemoteGateway:
@@ -54,3 +54,12 @@ class RemoteGateway:
 
     def status(self, ctx: OrderContext, client_order_id: str) -> IntentStatus | None:
         return self._send("status", ctx, None, client_order_id=client_order_id)
+
+    def risk_state(self, ctx: OrderContext) -> RiskReport:
+        return self._send("risk_state", ctx, None)
+
+    def set_risk_state(self, ctx: OrderContext, state: str, reason: str = "") -> RiskReport:
+        return self._send("set_risk_state", ctx, None, state=state, reason=reason)
+
+    def kill(self, ctx: OrderContext, reason: str = "") -> RiskReport:
+        return self._send("kill", ctx, None, reason=reason)

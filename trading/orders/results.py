@@ -30,3 +30,15 @@ class IntentStatus:
     order: Order | None = None
     reason: str | None = None
     message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RiskReport:
+    """An account's risk state (``RiskState`` value) and, after the kill switch, what it cancelled."""
+
+    account: str
+    state: str
+    reason: str = ""
+    by: str = ""
+    cancelled: tuple[str, ...] = ()  # order ids
+    failed: tuple[str, ...] = ()  # "order id: why" for cancels that did not go through

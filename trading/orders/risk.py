@@ -1,8 +1,9 @@
 """The gateway's risk stage: a chain of checks every order, modify and cancel passes after validation.
 
-Today it holds the per-account pre-trade limits (max quantity and amount per order, max orders per
-minute). The automatic-trading risk manager (states, loss limits, exposure) plugs in as another
-``RiskCheck`` in the same chain, for bot, manual and API orders alike.
+It holds the account's risk state (ACTIVE; REDUCING: only orders that reduce exposure; HALTED: only
+cancels — the kill switch sets it, only an explicit resume clears it) and the per-account pre-trade limits
+(max quantity and amount per order, max orders per minute). The automatic-trading risk manager (loss
+limits, exposure) plugs in as more ``RiskCheck``s in the same chain, for bot, manual and API orders alike.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from trading.brokers.errors import OrderRejected, Reason
@@ -27,6 +29,21 @@ class OrderLimits:
     max_per_minute: int  # orders and modifies per rolling minute (cancels are never limited)
 
 
+class RiskState(StrEnum):
+    ACTIVE = "active"
+    REDUCING = "reducing"  # only orders that reduce exposure (sells within the shares held), and cancels
+    HALTED = "halted"  # only cancels
+
+
+@dataclass(frozen=True, slots=True)
+class RiskStatus:
+    """An account's risk state, why, and who set it (``accounts`` columns)."""
+
+    state: RiskState = RiskState.ACTIVE
+    reason: str = ""
+    by: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class RiskInput:
     ctx: OrderContext
@@ -34,6 +51,8 @@ class RiskInput:
     qty: int  # shares the command is for (a modify: the new remaining; a cancel: 0)
     amount: int  # won at risk (0 for a cancel)
     limits: OrderLimits
+    status: RiskStatus = RiskStatus()
+    reduces: bool = False  # the command only lowers exposure (worked out only while REDUCING)
 
 
 class RiskCheck(Protocol):
@@ -42,6 +61,22 @@ class RiskCheck(Protocol):
 
     def record(self, item: RiskInput) -> None:
         """The command was journaled (it counts now, whatever the broker says)."""
+
+
+class StateRisk:
+    """The account's state: HALTED lets only cancels through, REDUCING only cancels and reducing orders."""
+
+    def check(self, item: RiskInput) -> None:
+        if item.action == "cancel":
+            return
+        st = item.status
+        if st.state is RiskState.HALTED:
+            raise OrderRejected(Reason.HALTED, st.reason or "halted")
+        if st.state is RiskState.REDUCING and not item.reduces:
+            raise OrderRejected(Reason.REDUCING_ONLY, st.reason or "reducing")
+
+    def record(self, item: RiskInput) -> None:
+        return None
 
 
 class LimitsRisk:
