@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 
-from test_order_processes import _env, gslts
+from support.cli import cli_env, gslts
 from support.owner import prepare_database
 
 
 def test_kill_cancels_and_halts_until_resume(sqlite_url, tmp_path):
     prepare_database(sqlite_url)
-    env = _env(tmp_path, sqlite_url)
+    env = cli_env(tmp_path, sqlite_url)
     quote = json.loads(gslts(env, "quote", "005930", "--json").stdout)
     placed = gslts(env, "order", "buy", "005930", "1", "--price", str(quote["lower_limit"]), "--json")
     assert placed.returncode == 0, placed.stderr

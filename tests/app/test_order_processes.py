@@ -5,41 +5,22 @@ the fake servers (running in this test process); the paper market to the CLI's o
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
 from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
+from support.cli import cli_env, gslts, start
 from support.owner import prepare_database
 
 from db.engine import make_engine
 from db.repositories.bars import insert_daily_bars
-
-PY = [sys.executable, "-c", "from app.cli import main; main()"]
-
-
-def _env(tmp: Path, url: str, **extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KIS_", "KIWOOM_", "BROKER", "LIVE_"))}
-    return {**clean, "DATABASE_URL": url, "DATA_DIR": str(tmp / "data"), "SECRET_KEY": "proc-secret",
-            "GSLTS_USER": "trader", "MARKET_SPEED": "1", **extra}  # fmt: skip
-
-
-def gslts(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PY, *args], env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*PY, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])
@@ -69,7 +50,7 @@ def fake(request):
 
 
 def test_one_client_id_from_two_cli_processes_is_one_paper_order(url, tmp_path):
-    env = _env(tmp_path, url)
+    env = cli_env(tmp_path, url)
     args = ("order", "buy", "005930", "1", "--market", "--client-id", "two-procs", "--json")
     a, b = start(env, *args), start(env, *args)
     outs = [p.communicate(timeout=120) for p in (a, b)]
@@ -81,7 +62,7 @@ def test_one_client_id_from_two_cli_processes_is_one_paper_order(url, tmp_path):
 
 
 def test_one_client_id_from_two_cli_processes_is_one_broker_order(url, tmp_path, fake):
-    env = _env(tmp_path, url, **broker_env(fake.kind, fake))
+    env = cli_env(tmp_path, url, **broker_env(fake.kind, fake))
     args = ("order", "buy", "005930", "1", "--price", "69000", "--client-id", "two-procs-b", "--json")
     a, b = start(env, *args), start(env, *args)
     outs = [p.communicate(timeout=120) for p in (a, b)]
@@ -91,7 +72,7 @@ def test_one_client_id_from_two_cli_processes_is_one_broker_order(url, tmp_path,
 
 
 def test_a_process_killed_after_the_send_is_reconciled_never_resent(url, tmp_path, fake):
-    env = _env(tmp_path, url, **broker_env(fake.kind, fake))
+    env = cli_env(tmp_path, url, **broker_env(fake.kind, fake))
     fake.hold_order_response = threading.Event()  # the broker takes the order; the answer never leaves
     proc = start(env, "order", "buy", "005930", "1", "--price", "69000", "--client-id", "killed-1", "--json")
     assert fake.order_received.wait(60), proc.stderr.read() if proc.poll() is not None else "no order"
@@ -109,7 +90,7 @@ def test_a_process_killed_after_the_send_is_reconciled_never_resent(url, tmp_pat
 
 
 def test_a_real_account_receives_nothing_from_the_cli_without_live_trading(url, tmp_path, fake):
-    env = _env(tmp_path, url, **broker_env(fake.kind, fake, env="real"))
+    env = cli_env(tmp_path, url, **broker_env(fake.kind, fake, env="real"))
     fake.env = "real"
     out = gslts(env, "order", "buy", "005930", "1", "--price", "69000", "--confirm")
     assert out.returncode == 1 and "LIVE_TRADING=false" in out.stderr
@@ -119,7 +100,7 @@ def test_a_real_account_receives_nothing_from_the_cli_without_live_trading(url, 
 
 
 def test_a_large_paper_order_needs_confirm_from_the_cli(url, tmp_path):
-    env = _env(tmp_path, url, ORDER_CONFIRM_AMOUNT="1000000")
+    env = cli_env(tmp_path, url, ORDER_CONFIRM_AMOUNT="1000000")
     args = ("order", "buy", "005930", "100", "--market", "--json")
     refused = gslts(env, *args)
     assert refused.returncode == 1 and "--confirm" in refused.stderr
@@ -142,7 +123,7 @@ def test_a_second_app_on_one_data_dir_refuses_and_the_cli_becomes_its_client(tmp
            "close": 70000, "volume": 10, "value": 700000}  # fmt: skip
     insert_daily_bars(engine, pd.DataFrame([row]))
     engine.dispose()
-    env = _env(tmp_path, url, ADMIN_PASSWORD="admin-password-1")
+    env = cli_env(tmp_path, url, ADMIN_PASSWORD="admin-password-1")
     port = _free_port()
     app = start(env, "run", "--port", str(port))
     try:

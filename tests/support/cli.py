@@ -1,0 +1,26 @@
+"""Running the ``gslts`` CLI as a user does: a real subprocess with its own environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PY = [sys.executable, "-c", "from app.cli import main; main()"]
+
+
+def cli_env(tmp: Path, url: str, **extra: str) -> dict[str, str]:
+    """The environment of a CLI on database ``url`` and data dir ``tmp/data``, acting as ``trader``
+    (no broker or live-trading settings inherited from the caller)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KIS_", "KIWOOM_", "BROKER", "LIVE_"))}
+    return {**clean, "DATABASE_URL": url, "DATA_DIR": str(tmp / "data"), "SECRET_KEY": "proc-secret",
+            "GSLTS_USER": "trader", "MARKET_SPEED": "1", **extra}  # fmt: skip
+
+
+def gslts(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PY, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*PY, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
