@@ -115,6 +115,21 @@ class TickData(Base):
     strength: Mapped[float] = mapped_column(Float)
 
 
+class TickDeadLetter(Base):
+    """A tick row the database refused: kept with the reason, never retried by the writer.
+
+    ``row_hash`` (SHA-256 of ``raw_row``) is unique, so a replayed batch files its refused row once."""
+
+    __tablename__ = "tick_dead_letters"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime3, index=True)  # KST, naive
+    row_hash: Mapped[str] = mapped_column(String(64))
+    stock_code: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(500))
+    raw_row: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("row_hash", name="uq_tick_dead_letters_row_hash"),)
+
+
 class TradingValueRank(Base):
     __tablename__ = "trading_value_rank"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

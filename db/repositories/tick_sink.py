@@ -1,23 +1,35 @@
-"""Writes packed tick rows to ``tick_data``, idempotently (the primary key drops replays).
+"""Writes packed tick rows to ``tick_data``, idempotently (the primary key drops replays), and the
+minute bars they touch.
 
 MariaDB: ``LOAD DATA LOCAL INFILE ... IGNORE`` from a file on tmpfs when the server allows it
 (``@@local_infile``) — otherwise multi-row ``INSERT IGNORE`` in chunks. SQLite: ``INSERT OR IGNORE``.
-Each ``write`` is one transaction; on any database error the connection is dropped and the error
-re-raised as ``SinkError``, and the next ``write`` reconnects.
+Each ``write`` is one transaction: the rows, then every (code, minute) they touch recomputed from
+``tick_data`` (``ticks.upsert_minutes_sql``), so minute bars always equal their committed ticks.
+
+Errors: a transient one (connection, lock wait, deadlock, a missing table or grant that an operator
+fixes) is ``SinkError`` — retry the batch; one the database gives for the data itself (a trigger's
+refusal, an invalid time, a constraint) is ``RowsRefused`` — the caller bisects the batch down to the
+refused rows and files them with ``dead_letter`` (table ``tick_dead_letters``). On any error the
+connection is dropped, and the next ``write`` reconnects.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 import tempfile
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 import pymysql
 from sqlalchemy.engine import make_url
+
+from db.repositories.ticks import upsert_minutes_sql
+from trading.timeconv import now_naive_kst
 
 # The order of a packed tick row (see workers/recorder/codec.py): exactly tick_data's columns.
 COLUMNS = ("stock_code", "tick_time", "seq", "price", "volume", "cum_volume", "cum_value", "strength")
@@ -37,14 +49,77 @@ def parse_rows(rows: bytes) -> list[tuple[str, datetime, int, int, int, int, int
 
 
 class SinkError(RuntimeError):
-    """The database did not take the batch (nothing of it is committed)."""
+    """The database did not take the batch (nothing of it is committed); transient: retry it."""
+
+
+class RowsRefused(SinkError):
+    """The database refused the batch for its data (nothing of it is committed): bisect it."""
+
+
+# pymysql error numbers that say "the database is away or busy", not "this row is wrong". A missing
+# table, database or grant is waited out too: an operator fixes it, and filing every row as a dead
+# letter meanwhile would be wrong.
+TRANSIENT_ERRNOS = frozenset({
+    1040, 1053, 1205, 1213, 1290, 1792, 1836, 1927, 1969, 4031,  # busy, shutdown, locks, read-only
+    2002, 2003, 2005, 2006, 2013, 2014, 2055,  # client: cannot connect, gone away, lost
+    1044, 1045, 1049, 1054, 1142, 1146,  # access, unknown database/column/table
+})  # fmt: skip
+
+DeadLetter = tuple[bytes, str]  # (raw row without its newline, reason)
+
+
+def mysql_transient(err: BaseException) -> bool:
+    """True when a pymysql error (or an OS error) is worth retrying as it is."""
+    if isinstance(err, OSError | pymysql.err.InterfaceError):
+        return True
+    errno = err.args[0] if err.args and isinstance(err.args[0], int) else 0
+    return errno in TRANSIENT_ERRNOS or errno < 1000
 
 
 class TickSink(Protocol):
     method: str
 
     def write(self, rows: bytes) -> None: ...
+    def dead_letter(self, rows: Sequence[DeadLetter]) -> None: ...
     def close(self) -> None: ...
+
+
+def touched_minutes(rows: bytes) -> tuple[list[str], str, str]:
+    """(codes, first minute, end) of validated packed rows: the minute bars a write must recompute.
+
+    Every distinct time (to the second) is parsed, so an impossible time (month 13, 25:61) is refused
+    here instead of being stored as a zero date by ``LOAD DATA ... IGNORE``."""
+    codes: set[bytes] = set()
+    stamps: set[bytes] = set()
+    for line in rows.split(b"\n"):
+        if line:
+            codes.add(line[:6])
+            stamps.add(line[7:26])
+    try:
+        times = [datetime.strptime(s.decode("ascii"), "%Y-%m-%d %H:%M:%S") for s in stamps]
+    except ValueError as err:
+        raise RowsRefused(f"invalid tick_time: {err}") from None
+    lo = min(times).replace(second=0)
+    hi = max(times).replace(second=0) + timedelta(minutes=1)
+    return sorted(c.decode("ascii") for c in codes), f"{lo:%Y-%m-%d %H:%M:%S}", f"{hi:%Y-%m-%d %H:%M:%S}"
+
+
+def _minutes_where(rows: bytes) -> str:
+    """The tick_data condition of the minutes ``rows`` touch (codes and times validated: inlined)."""
+    codes, lo, hi = touched_minutes(rows)
+    listed = ",".join(f"'{c}'" for c in codes)
+    return f"stock_code IN ({listed}) AND tick_time >= '{lo}' AND tick_time < '{hi}'"
+
+
+def _dead_letter_params(rows: Sequence[DeadLetter], now: str | datetime) -> list[tuple]:
+    out = []
+    for raw, reason in rows:
+        code = raw[:6].decode("ascii", "replace")
+        out.append((now, hashlib.sha256(raw).hexdigest(), code, reason[:500], raw.decode("utf-8", "replace")))
+    return out
+
+
+DEAD_LETTER_COLUMNS = "(created_at, row_hash, stock_code, reason, raw_row)"
 
 
 def mysql_connect_args(url: str, **extra: object) -> dict[str, object]:
@@ -114,6 +189,7 @@ class MariaSink:
     def write(self, rows: bytes) -> None:
         if not rows:
             return
+        where = _minutes_where(rows)
         try:
             if self.conn is None:
                 self.conn = self._connect()
@@ -131,6 +207,27 @@ class MariaSink:
                     head = f"INSERT IGNORE INTO {self.table} ({', '.join(COLUMNS)}) VALUES ".encode()
                     for i in range(0, len(values), INSERT_CHUNK):
                         cur.execute(head + b",".join(values[i : i + INSERT_CHUNK]))
+                if self.table == "tick_data":
+                    cur.execute(upsert_minutes_sql("mariadb", where))
+            self.conn.commit()
+        except (pymysql.MySQLError, OSError) as err:
+            self._drop()
+            if mysql_transient(err):
+                raise SinkError(str(err)) from err
+            raise RowsRefused(str(err)) from err
+
+    def dead_letter(self, rows: Sequence[DeadLetter]) -> None:
+        """File refused rows in ``tick_dead_letters`` (a row already filed is ignored)."""
+        if not rows:
+            return
+        try:
+            if self.conn is None:
+                self.conn = self._connect()
+            with self.conn.cursor() as cur:
+                cur.executemany(
+                    f"INSERT IGNORE INTO tick_dead_letters {DEAD_LETTER_COLUMNS} VALUES (%s, %s, %s, %s, %s)",
+                    _dead_letter_params(rows, now_naive_kst()),
+                )
             self.conn.commit()
         except (pymysql.MySQLError, OSError) as err:
             self._drop()
@@ -167,19 +264,44 @@ class SqliteSink:
     def write(self, rows: bytes) -> None:
         if not rows:
             return
-        params = [
-            (c, t.strftime("%Y-%m-%d %H:%M:%S.%f"), s, p, v, cv, cval, st)
-            for c, t, s, p, v, cv, cval, st in parse_rows(rows)
-        ]
+        try:
+            params = [
+                (c, t.strftime("%Y-%m-%d %H:%M:%S.%f"), s, p, v, cv, cval, st)
+                for c, t, s, p, v, cv, cval, st in parse_rows(rows)
+            ]
+        except ValueError as err:
+            raise RowsRefused(f"invalid row: {err}") from None
+        where = _minutes_where(rows)
+        self._transaction(
+            lambda conn: (
+                conn.executemany(
+                    f"INSERT OR IGNORE INTO {self.table} ({', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?,?)",
+                    params,
+                ),
+                self.table == "tick_data" and conn.execute(upsert_minutes_sql("sqlite", where)),
+            )
+        )
+
+    def dead_letter(self, rows: Sequence[DeadLetter]) -> None:
+        """File refused rows in ``tick_dead_letters`` (a row already filed is ignored)."""
+        if not rows:
+            return
+        params = _dead_letter_params(rows, now_naive_kst().strftime("%Y-%m-%d %H:%M:%S.%f"))
+        self._transaction(
+            lambda conn: conn.executemany(
+                f"INSERT OR IGNORE INTO tick_dead_letters {DEAD_LETTER_COLUMNS} VALUES (?, ?, ?, ?, ?)",
+                params,
+            )
+        )
+
+    def _transaction(self, body) -> None:  # noqa: ANN001 - Callable[[sqlite3.Connection], object]
+        """Run ``body`` in one ``BEGIN IMMEDIATE`` transaction; errors become Sink errors."""
         try:
             if self.conn is None:
                 self.conn = self._connect()
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                self.conn.executemany(
-                    f"INSERT OR IGNORE INTO {self.table} ({', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?,?)",
-                    params,
-                )
+                body(self.conn)
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
@@ -188,6 +310,8 @@ class SqliteSink:
             if self.conn is not None:
                 self.conn.close()
                 self.conn = None
+            if isinstance(err, sqlite3.IntegrityError | sqlite3.DataError):
+                raise RowsRefused(str(err)) from err
             raise SinkError(str(err)) from err
 
     def close(self) -> None:

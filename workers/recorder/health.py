@@ -123,6 +123,14 @@ Level = str  # "green" | "amber" | "red"
 COLORS = {"green": "success", "amber": "warning", "red": "danger"}  # Bootstrap colours per level
 
 
+def waiting_for(health: dict[str, dict[str, Any]], now: float | None = None) -> str | None:
+    """What the writer waits for ("redis", "database"), from a fresh health record; else None."""
+    w = health.get("writer") or {}
+    if not w or (now or time.time()) - float(w.get("updated", 0)) > 10:
+        return None
+    return w.get("waiting_for") or None
+
+
 def assess(health: dict[str, dict[str, Any]], now: float | None = None) -> tuple[Level, str, float | None]:
     """(level, reason, lag seconds) for the badge: red when stale/down, amber when lagging."""
     now = now or time.time()
@@ -133,6 +141,9 @@ def assess(health: dict[str, dict[str, Any]], now: float | None = None) -> tuple
     lag_s = float(w.get("lag_ms") or 0) / 1000.0
     if age > 10:
         return "red", f"stale {age:.0f}s", lag_s
+    waiting = w.get("waiting_for")
+    if waiting:
+        return "red", f"waiting for {waiting}", lag_s
     if not w.get("db_up", True):
         return "red", "database down", lag_s
     f = health.get("feed") or {}
