@@ -195,3 +195,61 @@ class TcpProxy:
 
     def close(self) -> None:
         self.cut()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A private ``redis-server`` on a spare port (never the shared one): start, stop, start again."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        import redis
+
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+                client.ping()
+                client.close()
+                return self
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server on port {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+class ManualClock:
+    """Simulated time that a test moves forward (input for the paper market service)."""
+
+    def __init__(self, t: datetime):
+        self.t = t
+
+    def now(self) -> datetime:
+        return self.t
+
+    def session_date(self):  # noqa: ANN201 - date
+        return self.t.date()
+
+    def phase(self):  # noqa: ANN201 - the KRX phase
+        from trading.krx import phase_at
+
+        return phase_at(self.t)
