@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from trading.domain import KST, Tick
 from workers.recorder.codec import pack_ticks
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 CODES = [f"{i:06d}" for i in range(5930, 5930 + 40)]
 
 
