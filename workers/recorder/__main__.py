@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stream", default="gslts:ticks")
     p.add_argument("--group", default="tick-writers")
     p.add_argument("--consumer")
-    p.add_argument("--spool-dir")
+    p.add_argument("--spool-dir", help="the spool (no --redis-url), or the stream's overflow spool")
     p.add_argument("--batch-rows", type=int, default=10_000)
     p.add_argument("--flush-s", type=float, default=1.0)
     p.add_argument("--no-load-data", action="store_true")
@@ -39,9 +39,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     health: HealthStore | None = None
     if a.health_key and a.redis_url:
-        import redis
+        from workers.recorder.stream import redis_client
 
-        health = RedisHealthStore(redis.Redis.from_url(a.redis_url), a.health_key)
+        health = RedisHealthStore(redis_client(a.redis_url, socket_timeout=2), a.health_key)
     elif a.health_file:
         health = FileHealthStore(a.health_file)
     stop = threading.Event()

@@ -46,12 +46,10 @@ def open_reader(cfg: WriterConfig) -> BufferReader:
     from workers.recorder.spool import SpoolReader
 
     if cfg.redis_url:
-        import redis
-
-        from workers.recorder.stream import StreamReader
+        from workers.recorder.stream import StreamReader, redis_client
 
         consumer = cfg.consumer or f"{socket.gethostname()}-{os.getpid()}"
-        client = redis.Redis.from_url(cfg.redis_url, socket_connect_timeout=2, socket_timeout=10)
+        client = redis_client(cfg.redis_url, socket_timeout=10)
         stream = StreamReader(client, cfg.stream, cfg.group, consumer, cfg.claim_idle_ms)
         return OverflowReader(stream, SpoolReader(cfg.spool_dir)) if cfg.spool_dir else stream
     if cfg.spool_dir is None:

@@ -96,11 +96,9 @@ class Recorder:
 
     def _buffer(self) -> BufferWriter:
         if self.settings.redis_url:
-            import redis
+            from workers.recorder.stream import StreamWriter, redis_client
 
-            from workers.recorder.stream import StreamWriter
-
-            client = redis.Redis.from_url(self.settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+            client = redis_client(self.settings.redis_url)
             return StreamWriter(client, self.opts.stream, self.settings.recorder_stream_max_entries)
         from workers.recorder.spool import SpoolWriter
 

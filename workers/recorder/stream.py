@@ -21,6 +21,17 @@ import redis
 
 from workers.recorder.buffer import BufferFull, Entry
 
+
+def redis_client(url: str, socket_timeout: float = 5.0) -> redis.Redis:
+    """A client for the recorder: short connect timeout and no retries inside redis-py (its default
+    retries for seconds per command); the collector and the writer retry with their own backoff."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=socket_timeout,
+                                retry=Retry(NoBackoff(), 0))  # fmt: skip
+
+
 DEFAULT_STREAM = "gslts:ticks"
 DEFAULT_GROUP = "tick-writers"
 FORMAT_VERSION = b"1"

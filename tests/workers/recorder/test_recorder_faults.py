@@ -29,6 +29,7 @@ from support.recorder import (
 )
 from support.wait import wait_for
 
+from app.components.status_badge import badge_content
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.repositories.tick_sink import make_sink
@@ -97,6 +98,10 @@ def test_redis_down_at_start_then_up_records_without_waiting(mariadb_url, tmp_pa
             service.step()
             time.sleep(0.1)
         assert wait_for(lambda: rec.writer_stats.waiting_for == "redis", timeout=5)
+        # what /admin/status and the badge read: Redis is away, so the health file next to the recorder
+        assert wait_for(lambda: rec.health.read().get("writer", {}).get("waiting_for") == "redis", timeout=5)
+        text, color, title = badge_content(rec.health.read(), embedded=False)
+        assert "Redis" in text and color == "danger" and "Redis" in title
         assert seen and wait_rows(engine, 1, timeout=0.5) == 0  # held, not written, not lost
         server.start()
         up = time.time()
@@ -108,9 +113,7 @@ def test_redis_down_at_start_then_up_records_without_waiting(mariadb_url, tmp_pa
         assert time.time() - up < 20  # not the 180 s universe refresh
         assert set(table_keys(engine)) == {(t.code, t.seq) for t in seen}
         assert wait_for(lambda: rec.writer_stats.waiting_for is None, timeout=5)
-        health = rec.health.read()
         assert wait_for(lambda: rec.health.read().get("writer", {}).get("waiting_for") is None, timeout=5)
-        assert "writer" in health
         assert minute_bar_mismatches(engine, clock.t.date()) == 0
     finally:
         stop.set()
