@@ -47,7 +47,8 @@ class TickCollector:
         self.overflow = overflow
         self.overflow_pending = overflow_pending
         self.max_carry = max_carry
-        self.spilling = False
+        # a spool left by an earlier run is drained before the stream is used again (arrival order)
+        self.spilling = bool(overflow is not None and overflow_pending is not None and overflow_pending())
         self.spilled = 0  # rows written to the overflow spool
         self._next_spill_check = 0.0
         self.tick_listeners: list[TickListener] = []

@@ -32,6 +32,7 @@ from support.wait import wait_for
 from app.components.status_badge import badge_content
 from db.engine import make_engine
 from db.migrate import upgrade
+from db.models import Base
 from db.repositories.tick_sink import make_sink
 from db.repositories.ticks import insert_ticks, minute_bar_mismatches
 from trading.brokers.base import Channel
@@ -42,6 +43,7 @@ from workers.recorder.codec import pack_ticks
 from workers.recorder.collector import TickCollector
 from workers.recorder.runner import WriterConfig, run_writer
 from workers.recorder.spool import SpoolReader, SpoolWriter, spool_pending
+from workers.recorder.stats import WriterStats
 from workers.recorder.stream import StreamWriter
 from workers.recorder.writer import BatchWriter
 
@@ -325,3 +327,44 @@ def test_rebuild_bars_cli_fixes_corrupted_minute_bars(mariadb_url, tmp_path):
         assert export.returncode == 0 and json.loads(export.stdout)  # the export is still the default
     finally:
         engine.dispose()
+
+
+# --- 1. Supervision: waits for the database, restarts a crashed loop ------------------------------
+
+
+def test_writer_waits_for_the_database_then_writes(tmp_path):
+    spool = SpoolWriter(tmp_path / "spool")
+    ticks = TickSource().batch(200)
+    spool.append(pack_ticks(ticks), 200, 1)
+    db_file = tmp_path / "later" / "rec.db"  # its directory does not exist yet: the database is away
+    url = f"sqlite:///{db_file}"
+    cfg = WriterConfig(database_url=url, spool_dir=tmp_path / "spool", flush_s=0.05, retry_max_s=0.5)
+    stats = WriterStats()
+    stop, thread = _writer_thread(cfg, stats)
+    try:
+        assert wait_for(lambda: stats.waiting_for == "database", timeout=5)
+        assert stats.db_errors >= 1 and thread.is_alive()
+        db_file.parent.mkdir()
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        assert wait_rows(engine, 200, timeout=10) == 200
+        assert wait_for(lambda: stats.waiting_for is None, timeout=5)
+        assert minute_bar_mismatches(engine, DAY) == 0
+        engine.dispose()
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_supervisor_restarts_a_crashed_writer_and_counts_it(caplog):
+    stats = WriterStats()
+    cfg = WriterConfig(database_url="sqlite:///unused.db", retry_max_s=0.2)  # no buffer at all: crashes
+    stop, thread = _writer_thread(cfg, stats)
+    try:
+        assert wait_for(lambda: stats.restarts >= 3, timeout=10)
+        assert thread.is_alive()  # never dies
+        assert "tick writer crashed" in caplog.text and "writer crashed" in stats.snapshot()["last_error"]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
