@@ -115,6 +115,18 @@ class TickData(Base):
     strength: Mapped[float] = mapped_column(Float)
 
 
+class MinuteBarDirty(Base):
+    """A (code, minute) whose committed ticks changed and whose bar is not recomputed yet.
+
+    The tick writer adds these in the same transaction as the ticks; a recompute pass rebuilds the bars
+    from ``tick_data`` and deletes the marks in one transaction, so a crash loses no recomputation."""
+
+    __tablename__ = "minute_bar_dirty"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    time: Mapped[datetime] = mapped_column(DateTime, primary_key=True)  # minute start, KST, naive
+    time_end: Mapped[datetime] = mapped_column(DateTime)  # time + 1 minute (no date arithmetic in SQL)
+
+
 class TickDeadLetter(Base):
     """A tick row the database refused: kept with the reason, never retried by the writer.
 

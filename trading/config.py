@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     recorder_stream_max_entries: int = Field(default=10_000, ge=10, le=10_000_000)
     recorder_carry_max_batches: int = Field(default=200, ge=1, le=100_000)
     recorder_retry_max_s: float = Field(default=5.0, ge=0.1, le=300)  # backoff cap: Redis, database
+    # Minute bars are recomputed from committed ticks this often (the minutes the writes marked).
+    recorder_bars_every_s: float = Field(default=1.0, ge=0.1, le=60)
 
     # KIS/Kiwoom adapter options (UNCONFIRMED values are configurable; see the reference notes)
     kis_hts_id: str | None = None  # needed to decrypt own-fill notices (H0STCNI0/9)

@@ -3,8 +3,10 @@ minute bars they touch.
 
 MariaDB: ``LOAD DATA LOCAL INFILE ... IGNORE`` from a file on tmpfs when the server allows it
 (``@@local_infile``) — otherwise multi-row ``INSERT IGNORE`` in chunks. SQLite: ``INSERT OR IGNORE``.
-Each ``write`` is one transaction: the rows, then every (code, minute) they touch recomputed from
-``tick_data`` (``ticks.upsert_minutes_sql``), so minute bars always equal their committed ticks.
+Each ``write`` is one transaction: the rows, and a mark in ``minute_bar_dirty`` for every (code,
+minute) they touch; ``recompute_bars`` (run by the writer about once a second) rebuilds the marked bars
+from ``tick_data`` and clears the marks in one transaction, so minute bars always come back equal to
+their committed ticks, whatever crashed in between (see ``ticks.recompute_pairs_sql``).
 
 Errors: a transient one (connection, lock wait, deadlock, a missing table or grant that an operator
 fixes) is ``SinkError`` — retry the batch; one the database gives for the data itself (a trigger's
@@ -28,7 +30,7 @@ from typing import Protocol
 import pymysql
 from sqlalchemy.engine import make_url
 
-from db.repositories.ticks import upsert_minutes_sql
+from db.repositories.ticks import MinuteKey, recompute_pairs_sql
 from trading.timeconv import now_naive_kst
 
 # The order of a packed tick row (see workers/recorder/codec.py): exactly tick_data's columns.
@@ -80,35 +82,43 @@ class TickSink(Protocol):
     method: str
 
     def write(self, rows: bytes) -> None: ...
+    def recompute_bars(self) -> int: ...
     def dead_letter(self, rows: Sequence[DeadLetter]) -> None: ...
     def close(self) -> None: ...
 
 
-def touched_minutes(rows: bytes) -> tuple[list[str], str, str]:
-    """(codes, first minute, end) of validated packed rows: the minute bars a write must recompute.
+def touched_minutes(rows: bytes) -> list[tuple[str, datetime]]:
+    """The (code, minute start) pairs of validated packed rows: the minute bars a write changes.
 
-    Every distinct time (to the second) is parsed, so an impossible time (month 13, 25:61) is refused
-    here instead of being stored as a zero date by ``LOAD DATA ... IGNORE``."""
-    codes: set[bytes] = set()
+    Every distinct time (to the second) is parsed, so an impossible time (month 13, Feb 30, 25:61)
+    is refused here instead of being stored as a zero date by ``LOAD DATA ... IGNORE``."""
     stamps: set[bytes] = set()
+    pairs: set[bytes] = set()
     for line in rows.split(b"\n"):
         if line:
-            codes.add(line[:6])
             stamps.add(line[7:26])
+            pairs.add(line[:23])  # code,YYYY-MM-DD HH:MM
     try:
-        times = [datetime.strptime(s.decode("ascii"), "%Y-%m-%d %H:%M:%S") for s in stamps]
+        for s in stamps:
+            datetime.strptime(s.decode("ascii"), "%Y-%m-%d %H:%M:%S")
     except ValueError as err:
         raise RowsRefused(f"invalid tick_time: {err}") from None
-    lo = min(times).replace(second=0)
-    hi = max(times).replace(second=0) + timedelta(minutes=1)
-    return sorted(c.decode("ascii") for c in codes), f"{lo:%Y-%m-%d %H:%M:%S}", f"{hi:%Y-%m-%d %H:%M:%S}"
+    return [
+        (p[:6].decode("ascii"), datetime.strptime(p[7:].decode("ascii"), "%Y-%m-%d %H:%M")) for p in pairs
+    ]
 
 
-def _minutes_where(rows: bytes) -> str:
-    """The tick_data condition of the minutes ``rows`` touch (codes and times validated: inlined)."""
-    codes, lo, hi = touched_minutes(rows)
-    listed = ",".join(f"'{c}'" for c in codes)
-    return f"stock_code IN ({listed}) AND tick_time >= '{lo}' AND tick_time < '{hi}'"
+def _keys(pairs: list[tuple[str, datetime]], fmt: str) -> list[MinuteKey]:
+    return [(c, f"{m:{fmt}}", f"{m + timedelta(minutes=1):{fmt}}") for c, m in pairs]
+
+
+def _mark_sql(verb: str, keys: list[MinuteKey]) -> str:
+    values = ",".join(f"('{c}','{lo}','{hi}')" for c, lo, hi in keys)
+    return f"{verb} INTO minute_bar_dirty (code, time, time_end) VALUES {values}"
+
+
+BAR_CHUNK = 400  # minutes per recompute statement (SQLite allows 500 SELECTs in a compound)
+MYSQL_TIME = "%Y-%m-%d %H:%M:%S"
 
 
 def _dead_letter_params(rows: Sequence[DeadLetter], now: str | datetime) -> list[tuple]:
@@ -189,7 +199,7 @@ class MariaSink:
     def write(self, rows: bytes) -> None:
         if not rows:
             return
-        where = _minutes_where(rows)
+        keys = _keys(touched_minutes(rows), MYSQL_TIME)
         try:
             if self.conn is None:
                 self.conn = self._connect()
@@ -208,13 +218,33 @@ class MariaSink:
                     for i in range(0, len(values), INSERT_CHUNK):
                         cur.execute(head + b",".join(values[i : i + INSERT_CHUNK]))
                 if self.table == "tick_data":
-                    cur.execute(upsert_minutes_sql("mariadb", where))
+                    cur.execute(_mark_sql("INSERT IGNORE", keys))
             self.conn.commit()
         except (pymysql.MySQLError, OSError) as err:
             self._drop()
             if mysql_transient(err):
                 raise SinkError(str(err)) from err
             raise RowsRefused(str(err)) from err
+
+    def recompute_bars(self) -> int:
+        """Rebuild the bars of every marked minute from tick_data and clear the marks (one transaction);
+        returns the minutes recomputed."""
+        try:
+            if self.conn is None:
+                self.conn = self._connect()
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT code, time, time_end FROM minute_bar_dirty FOR UPDATE")
+                keys = [(c, f"{lo:{MYSQL_TIME}}", f"{hi:{MYSQL_TIME}}") for c, lo, hi in cur.fetchall()]
+                for i in range(0, len(keys), BAR_CHUNK):
+                    chunk = keys[i : i + BAR_CHUNK]
+                    cur.execute(recompute_pairs_sql("mariadb", chunk))
+                    listed = ",".join(f"('{c}','{lo}')" for c, lo, _ in chunk)
+                    cur.execute(f"DELETE FROM minute_bar_dirty WHERE (code, time) IN ({listed})")
+            self.conn.commit()
+            return len(keys)
+        except (pymysql.MySQLError, OSError) as err:
+            self._drop()
+            raise SinkError(str(err)) from err
 
     def dead_letter(self, rows: Sequence[DeadLetter]) -> None:
         """File refused rows in ``tick_dead_letters`` (a row already filed is ignored)."""
@@ -244,6 +274,9 @@ class MariaSink:
         Path(self._tmp).unlink(missing_ok=True)
 
 
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # as SQLAlchemy stores DATETIME on SQLite
+
+
 class SqliteSink:
     """SQLite writer: ``INSERT OR IGNORE`` with times stored as SQLAlchemy stores them."""
 
@@ -266,21 +299,37 @@ class SqliteSink:
             return
         try:
             params = [
-                (c, t.strftime("%Y-%m-%d %H:%M:%S.%f"), s, p, v, cv, cval, st)
+                (c, t.strftime(SQLITE_TIME), s, p, v, cv, cval, st)
                 for c, t, s, p, v, cv, cval, st in parse_rows(rows)
             ]
         except ValueError as err:
             raise RowsRefused(f"invalid row: {err}") from None
-        where = _minutes_where(rows)
+        keys = _keys(touched_minutes(rows), SQLITE_TIME)
         self._transaction(
             lambda conn: (
                 conn.executemany(
                     f"INSERT OR IGNORE INTO {self.table} ({', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?,?)",
                     params,
                 ),
-                self.table == "tick_data" and conn.execute(upsert_minutes_sql("sqlite", where)),
+                self.table == "tick_data" and conn.execute(_mark_sql("INSERT OR IGNORE", keys)),
             )
         )
+
+    def recompute_bars(self) -> int:
+        """Rebuild the bars of every marked minute from tick_data and clear the marks (one transaction)."""
+        done: list[int] = []
+
+        def body(conn: sqlite3.Connection) -> None:
+            keys = [tuple(r) for r in conn.execute("SELECT code, time, time_end FROM minute_bar_dirty")]
+            for i in range(0, len(keys), BAR_CHUNK):
+                chunk = keys[i : i + BAR_CHUNK]
+                conn.execute(recompute_pairs_sql("sqlite", chunk))  # type: ignore[arg-type]
+                listed = ",".join(f"('{c}','{lo}')" for c, lo, _ in chunk)
+                conn.execute(f"DELETE FROM minute_bar_dirty WHERE (code, time) IN (VALUES {listed})")
+            done.append(len(keys))
+
+        self._transaction(body)
+        return done[0] if done else 0
 
     def dead_letter(self, rows: Sequence[DeadLetter]) -> None:
         """File refused rows in ``tick_dead_letters`` (a row already filed is ignored)."""

@@ -133,11 +133,12 @@ def bars_from_ticks(
 
 # --- minute bars ---------------------------------------------------------------------------
 #
-# Minute bars are a function of the committed ticks: every (code, minute) a write touches is
-# recomputed from ``tick_data`` by one INSERT ... SELECT ... GROUP BY upsert (``upsert_minutes_sql``),
-# in the same transaction as the ticks, so a crash, a lost commit answer or a replay can never leave a
-# bar that differs from its ticks. Open and close are the price of the first and last tick by
-# (tick_time, seq): MIN/MAX over a fixed-width "time + seq + price" string, sliced back to the price.
+# Minute bars are a function of the committed ticks. The tick writer marks every (code, minute) a
+# write touches in ``minute_bar_dirty``, in the same transaction as the ticks; a recompute pass
+# (``recompute_dirty_sql``) rebuilds those bars from ``tick_data`` and deletes the marks in one
+# transaction. So a crash, a lost commit answer or a replay can never leave a bar that differs from
+# its ticks once the pass has run, and the pass costs one index range scan per touched minute.
+# Open and close are the prices of the first and last tick by (tick_time, seq).
 
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy (and the tick sink) store DATETIME on SQLite
 
@@ -173,6 +174,32 @@ def upsert_minutes_sql(dialect: str, where: str) -> str:
         return f"INSERT INTO minute_bars ({cols}) {agg} ON CONFLICT (code, time) DO UPDATE SET {sets}"
     sets = ", ".join(f"{c} = VALUES({c})" for c in ("open", "high", "low", "close", "volume", "value"))
     return f"INSERT INTO minute_bars ({cols}) {agg} ON DUPLICATE KEY UPDATE {sets}"
+
+
+MinuteKey = tuple[str, str, str]  # (code, minute start, minute end) as SQL datetime literals
+
+
+def recompute_pairs_sql(dialect: str, keys: list[MinuteKey]) -> str:
+    """Upsert the bars of ``keys`` recomputed from tick_data: one range aggregate per (code, minute),
+    joined by UNION ALL (codes and times are validated by the caller: inlined as literals)."""
+    parts = []
+    for code, lo, hi in keys:
+        rng = f"stock_code = '{code}' AND tick_time >= '{lo}' AND tick_time < '{hi}'"
+        first = f"(SELECT price FROM tick_data WHERE {rng} ORDER BY tick_time, seq LIMIT 1)"
+        last = f"(SELECT price FROM tick_data WHERE {rng} ORDER BY tick_time DESC, seq DESC LIMIT 1)"
+        parts.append(
+            f"SELECT '{code}' AS code, '{lo}' AS time, {first} AS open, MAX(price) AS high, MIN(price) AS low, "
+            f"{last} AS close, SUM(volume) AS volume, SUM(price * volume) AS value FROM tick_data WHERE {rng}"
+        )
+    union = " UNION ALL ".join(parts)
+    cols = "code, time, open, high, low, close, volume, value"
+    src = f"SELECT {cols} FROM ({union}) AS u WHERE u.volume IS NOT NULL"
+    upd = ("open", "high", "low", "close", "volume", "value")
+    if dialect == "sqlite":
+        sets = ", ".join(f"{c} = excluded.{c}" for c in upd)
+        return f"INSERT INTO minute_bars ({cols}) {src} ON CONFLICT (code, time) DO UPDATE SET {sets}"
+    sets = ", ".join(f"{c} = VALUES({c})" for c in upd)
+    return f"INSERT INTO minute_bars ({cols}) {src} ON DUPLICATE KEY UPDATE {sets}"
 
 
 def _day_params(engine: Engine, day: date, code: str | None) -> tuple[str, str, dict[str, object]]:

@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--spool-dir", help="the spool (no --redis-url), or the stream's overflow spool")
     p.add_argument("--batch-rows", type=int, default=10_000)
     p.add_argument("--flush-s", type=float, default=1.0)
+    p.add_argument("--bars-every-s", type=float, default=1.0, help="minute-bar recompute interval")
     p.add_argument("--no-load-data", action="store_true")
     p.add_argument("--health-key", help="Redis hash for health (full mode)")
     p.add_argument("--health-file", help="JSON file for health (embedded mode)")
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         spool_dir=a.spool_dir,
         batch_rows=a.batch_rows,
         flush_s=a.flush_s,
+        bars_every_s=a.bars_every_s,
         load_data=False if a.no_load_data else None,
     )
     health: HealthStore | None = None

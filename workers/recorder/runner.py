@@ -38,6 +38,7 @@ class WriterConfig:
     load_data: bool | None = None  # None = when the server allows it
     claim_idle_ms: int = 1000
     retry_max_s: float = 5.0  # backoff cap for Redis, the database and restarts
+    bars_every_s: float = 1.0  # how often marked minute bars are recomputed
 
 
 def open_reader(cfg: WriterConfig) -> BufferReader:
@@ -87,7 +88,7 @@ def _run_once(cfg: WriterConfig, stop: threading.Event, stats: WriterStats, curr
         current.reader = reader
         sink = make_sink(cfg.database_url, cfg.load_data)
         writer = BatchWriter(reader, sink, stats, batch_rows=cfg.batch_rows, flush_s=cfg.flush_s,
-                             retry_max_s=cfg.retry_max_s)  # fmt: skip
+                             retry_max_s=cfg.retry_max_s, bars_every_s=cfg.bars_every_s)  # fmt: skip
         writer.run(stop)
     finally:
         if sink is not None:

@@ -125,6 +125,7 @@ class Recorder:
             stream=self.opts.stream,
             spool_dir=overflow_dir(self.settings) if full else spool_dir(self.settings),
             retry_max_s=self.settings.recorder_retry_max_s,
+            bars_every_s=self.settings.recorder_bars_every_s,
         )
 
     def refresh_universe(self, ranked: list[str] | None = None) -> dict[str, int]:

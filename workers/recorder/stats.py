@@ -77,6 +77,8 @@ class WriterStats:
     buffer_errors: int = 0  # failed buffer reads (Redis away)
     dead_letters: int = 0  # rows the database refused, filed in tick_dead_letters
     restarts: int = 0  # writer loops the supervisor restarted after a crash
+    bar_minutes: int = 0  # (code, minute) bars recomputed from tick_data
+    bar_errors: int = 0  # recompute passes that failed (retried at the next pass)
     waiting_for: str | None = None  # "redis" | "database" | None
     last_error: str = ""
     last_commit: float = 0.0  # epoch seconds
@@ -129,6 +131,8 @@ class WriterStats:
                 "buffer_errors": self.buffer_errors,
                 "dead_letters": self.dead_letters,
                 "restarts": self.restarts,
+                "bar_minutes": self.bar_minutes,
+                "bar_errors": self.bar_errors,
                 "waiting_for": self.waiting_for,
                 "last_error": self.last_error,
                 "last_commit": self.last_commit,

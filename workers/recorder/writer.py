@@ -8,6 +8,12 @@ Malformed entries and rows are counted, logged and acknowledged with their batch
 writer. A batch the database refuses for its data is bisected: the good halves are written, and each
 refused row goes to ``tick_dead_letters`` with the reason (the writer never retries it).
 
+Minute bars: each write marks the (code, minute) pairs it touches, in its transaction; every
+``bars_every_s`` (1 s; longer when a pass takes more than a fifth of that, so bars never starve the
+ticks), at start and on the way out the writer has the sink recompute the marked bars from
+``tick_data`` (one transaction), so bars are derived from committed ticks and a crash at any
+point leaves marks that the next pass (after a restart: the first thing it does) recomputes.
+
 ``stats.waiting_for`` says what the writer waits for ("redis", "database" or None); the health
 record, ``/admin/status`` and the navbar badge show it.
 """
@@ -54,6 +60,7 @@ class BatchWriter:
         read_entries: int = 64,
         retry_initial_s: float = 0.2,
         retry_max_s: float = 5.0,
+        bars_every_s: float = 1.0,
     ):
         self.reader = reader
         self.sink = sink
@@ -63,6 +70,8 @@ class BatchWriter:
         self.read_entries = read_entries
         self.retry_initial_s = retry_initial_s
         self.retry_max_s = retry_max_s
+        self.bars_every_s = bars_every_s
+        self._next_bars = 0.0
         self._entries: list[Entry] = []
         self._chunks: list[bytes] = []
         self._weights: list[tuple[int, int]] = []  # (t_ms, good rows) per entry, for latency
@@ -165,12 +174,32 @@ class BatchWriter:
             log.warning("ack of %d entries failed (%s); they will be replayed", len(entries), err)
         return True
 
+    def recompute_bars(self, force: bool = False) -> None:
+        """Recompute the marked minute bars when due (or ``force``); a failure waits for the next pass."""
+        now = time.monotonic()
+        if not force and now < self._next_bars:
+            return
+        self._next_bars = now + self.bars_every_s
+        try:
+            n = self.sink.recompute_bars()
+        except SinkError as err:
+            with self.stats.lock:
+                self.stats.bar_errors += 1
+            log.warning("minute bars not recomputed (%s); next pass in %.1fs", err, self.bars_every_s)
+            return
+        # a pass costs about 0.3 ms per touched minute: keep it under a fifth of the writer's time
+        elapsed = time.monotonic() - now
+        self._next_bars = now + max(self.bars_every_s, 5 * elapsed)
+        with self.stats.lock:
+            self.stats.bar_minutes += n
+
     def run(self, stop: threading.Event) -> None:
         """Poll and flush until ``stop`` is set; a last flush on the way out.
 
         A buffer that cannot be read (Redis away) is retried with capped backoff while the pending
         batch is kept; ``stats.waiting_for`` is "redis" meanwhile."""
         backoff = Backoff(self.retry_initial_s, self.retry_max_s)
+        self.recompute_bars(force=True)  # what a crashed writer left marked
         while not stop.is_set():
             try:
                 if self._rows < self.batch_rows:
@@ -178,6 +207,7 @@ class BatchWriter:
                     self._buffer_ok(backoff)
                 if self.due():
                     self.flush(stop)
+                self.recompute_bars()
             except SinkError:
                 raise
             except Exception as err:  # noqa: BLE001 - e.g. Redis down: keep the batch, retry
@@ -190,7 +220,8 @@ class BatchWriter:
                 if self.due():  # what was read before the outage still goes to the database
                     self.flush(stop)
                 stop.wait(delay)
-        self.flush(stop)
+        if self.flush(stop):
+            self.recompute_bars(force=True)
 
     def _buffer_ok(self, backoff: Backoff) -> None:
         """The buffer answered: clear a "redis" wait (a reader that still misses a source says so)."""

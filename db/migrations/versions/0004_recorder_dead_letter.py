@@ -1,4 +1,4 @@
-"""recorder: tick rows the database refused (dead letters), with the reason and the raw row
+"""recorder: tick rows the database refused (dead letters), and the minutes whose bars await recomputation
 
 Revision ID: 0004
 Revises: 0003
@@ -32,8 +32,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("row_hash", name="uq_tick_dead_letters_row_hash"),
     )
     op.create_index("ix_tick_dead_letters_created_at", "tick_dead_letters", ["created_at"])
+    op.create_table(
+        "minute_bar_dirty",
+        sa.Column("code", sa.String(6), primary_key=True),
+        sa.Column("time", sa.DateTime(), primary_key=True),
+        sa.Column("time_end", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("minute_bar_dirty")
     op.drop_index("ix_tick_dead_letters_created_at", table_name="tick_dead_letters")
     op.drop_table("tick_dead_letters")
