@@ -1,7 +1,7 @@
 """Data derived from the feed: ranking snapshots and the quote cache.
 
-Minute bars are not derived here: the tick sink recomputes each (code, minute) a committed batch
-touches from ``tick_data`` in the same transaction (``db.repositories.ticks.upsert_minutes_sql``).
+Minute bars are not derived here: the batch writer marks the minutes each committed write touches
+and recomputes them from ``tick_data`` (``db.repositories.tick_sink``, ``ticks.recompute_pairs_sql``).
 """
 
 from __future__ import annotations
