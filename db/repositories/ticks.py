@@ -135,10 +135,12 @@ def bars_from_ticks(
 #
 # Minute bars are a function of the committed ticks. The tick writer marks every (code, minute) a
 # write touches in ``minute_bar_dirty``, in the same transaction as the ticks; a recompute pass
-# (``recompute_dirty_sql``) rebuilds those bars from ``tick_data`` and deletes the marks in one
-# transaction. So a crash, a lost commit answer or a replay can never leave a bar that differs from
-# its ticks once the pass has run, and the pass costs one index range scan per touched minute.
-# Open and close are the prices of the first and last tick by (tick_time, seq).
+# (``tick_sink``'s ``recompute_bars`` with ``recompute_pairs_sql``) rebuilds those bars from
+# ``tick_data`` and deletes the marks in one transaction. So a crash, a lost commit answer or a replay
+# can never leave a bar that differs from its ticks once the pass has run, and the pass costs one
+# index range scan and two seeks per touched minute. Open and close are the prices of the first and
+# last tick by (tick_time, seq). ``minute_agg_sql`` (one GROUP BY over a day) serves the checks and
+# ``rebuild_minute_bars``.
 
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy (and the tick sink) store DATETIME on SQLite
 
