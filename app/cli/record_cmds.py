@@ -79,7 +79,7 @@ class TicksGroup(click.Group):
 
 @click.group("ticks", cls=TicksGroup)
 def ticks() -> None:
-    """Recorded ticks: export them (``ticks CODE --from T --to T``) or rebuild minute bars from them."""
+    """Recorded ticks: export them (ticks CODE --from T --to T) or rebuild minute bars from them."""
 
 
 @ticks.command("export")
