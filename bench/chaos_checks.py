@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from db.repositories.ticks import minute_bar_mismatches
 from trading.market.state import MarketState
 from trading.market.stocks import load_listing
 
@@ -122,11 +123,6 @@ def check_all(engine: Engine, data_dir: Path, outcomes: Any, owner_orders: list[
     figures.update(tick_invariants(engine, data_dir))
     figures.update(order_invariants(engine, outcomes, owner_orders))
     day = datetime.fromisoformat(figures["session_day"]).date()
-    try:  # TEMP until the recorder branch lands
-        from db.repositories.minute_bars import minute_bar_mismatches  # type: ignore[import-not-found]
-
-        figures["minute_bar_mismatch"] = minute_bar_mismatches(engine, day)
-    except ImportError:
-        figures["minute_bar_mismatch"] = "n/a"
+    figures["minute_bar_mismatch"] = minute_bar_mismatches(engine, day)
     figures["stuck_runs"] = stuck_runs(engine)
     return figures

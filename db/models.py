@@ -117,6 +117,33 @@ class TickData(Base):
     strength: Mapped[float] = mapped_column(Float)
 
 
+class MinuteBarDirty(Base):
+    """A (code, minute) whose committed ticks changed and whose bar is not recomputed yet.
+
+    The tick writer adds these in the same transaction as the ticks; a recompute pass rebuilds the bars
+    from ``tick_data`` and deletes the marks in one transaction, so a crash loses no recomputation."""
+
+    __tablename__ = "minute_bar_dirty"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    time: Mapped[datetime] = mapped_column(DateTime, primary_key=True)  # minute start, KST, naive
+    time_end: Mapped[datetime] = mapped_column(DateTime)  # time + 1 minute (no date arithmetic in SQL)
+
+
+class TickDeadLetter(Base):
+    """A tick row the database refused: kept with the reason, never retried by the writer.
+
+    ``row_hash`` (SHA-256 of ``raw_row``) is unique, so a replayed batch files its refused row once."""
+
+    __tablename__ = "tick_dead_letters"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime3, index=True)  # KST, naive
+    row_hash: Mapped[str] = mapped_column(String(64))
+    stock_code: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(500))
+    raw_row: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("row_hash", name="uq_tick_dead_letters_row_hash"),)
+
+
 class TradingValueRank(Base):
     __tablename__ = "trading_value_rank"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

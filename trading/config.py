@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     recorder_top_n: int = Field(default=100, ge=1, le=3000)
     # Full mode: entries (one per published batch of ticks or fills) kept in the market's durable log.
     market_log_maxlen: int = Field(default=200_000, ge=1000, le=10_000_000)
+    # Full mode bounds: uncommitted batches in the Redis Stream, and batches held in memory while Redis
+    # is away. Past either, batches spill to the disk spool (data_dir/recorder/overflow), never dropped.
+    recorder_stream_max_entries: int = Field(default=10_000, ge=10, le=10_000_000)
+    recorder_carry_max_batches: int = Field(default=200, ge=1, le=100_000)
+    recorder_retry_max_s: float = Field(default=5.0, ge=0.1, le=300)  # backoff cap: Redis, database
+    # Minute bars are recomputed from committed ticks this often (the minutes the writes marked).
+    recorder_bars_every_s: float = Field(default=1.0, ge=0.1, le=60)
 
     # KIS/Kiwoom adapter options (UNCONFIRMED values are configurable; see the reference notes)
     kis_hts_id: str | None = None  # needed to decrypt own-fill notices (H0STCNI0/9)

@@ -1,4 +1,5 @@
-"""``gslts record`` (the recorder process), ``gslts ticks`` (export) and ``gslts db partitions``."""
+"""``gslts record`` (the recorder process), ``gslts ticks`` (export, ``rebuild-bars``) and
+``gslts db partitions``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import logging
 import sys
 import threading
-from datetime import datetime
+from datetime import date, datetime
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -70,13 +71,27 @@ def _when(value: str) -> datetime:
     return as_kst(t)
 
 
-@click.command("ticks")
+class TicksGroup(click.Group):
+    """``gslts ticks CODE --from --to`` exports (the default); ``gslts ticks rebuild-bars`` rebuilds."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["export", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("ticks", cls=TicksGroup)
+def ticks() -> None:
+    """Recorded ticks: export them (ticks CODE --from T --to T) or rebuild minute bars from them."""
+
+
+@ticks.command("export")
 @click.argument("code")
 @click.option("--from", "start", required=True, help="Start (inclusive), ISO time, KST if no zone.")
 @click.option("--to", "end", required=True, help="End (exclusive), ISO time, KST if no zone.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header.")
 @json_option
-def ticks(code: str, start: str, end: str, as_csv: bool, as_json: bool) -> None:
+def export(code: str, start: str, end: str, as_csv: bool, as_json: bool) -> None:
     """Export the ticks of CODE in [--from, --to)."""
     from db.repositories.ticks import iter_tick_rows
 
@@ -113,6 +128,45 @@ def ticks(code: str, start: str, end: str, as_csv: bool, as_json: bool) -> None:
             click.echo(f"{n} ticks", err=True)
     except OperationalError as err:
         raise db_error(err) from None
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
+
+
+@ticks.command("rebuild-bars")
+@click.option("--day", "day", required=True, help="KST trading day, YYYY-MM-DD.")
+@click.option("--code", help="Only this stock (default: every stock with ticks that day).")
+@json_option
+def rebuild_bars(day: str, code: str | None, as_json: bool) -> None:
+    """Rebuild the day's minute bars from tick_data (after a crash, or to check them)."""
+    from db.repositories.ticks import minute_bar_mismatches, rebuild_minute_bars
+
+    d = _day(day)
+    if code is not None:
+        code = code.strip().upper()
+        if not is_valid_code(code):
+            raise CliError(f"not a stock code: {code}")
+    eng = engine()
+    try:
+        before = minute_bar_mismatches(eng, d)
+        res = rebuild_minute_bars(eng, d, code)
+        after = minute_bar_mismatches(eng, d)
+    except OperationalError as err:
+        raise db_error(err) from None
+    data = {"day": d.isoformat(), "code": code, "ticks": res.ticks, "deleted": res.deleted,
+            "written": res.written, "mismatches_before": before, "mismatches_after": after}  # fmt: skip
+    scope = code or "all codes"
+    text = (
+        f"{d} ({scope}): no ticks recorded; minute bars left as they are"
+        if res.ticks == 0
+        else f"{d} ({scope}): {res.ticks:,} ticks → {res.written:,} minute bars rebuilt "
+        f"(replaced {res.deleted:,}); mismatches {before:,} → {after:,}"
+    )
+    emit(data, as_json, text)
 
 
 @click.command("partitions")

@@ -6,7 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from workers.recorder.health import COLORS, assess
+from app.text import t
+from workers.recorder.health import COLORS, assess, waiting_for
 
 
 def _read() -> dict:
@@ -33,6 +34,14 @@ def badge_content(health: dict | None = None, embedded: bool | None = None) -> t
     level, reason, lag = assess(health)
     if embedded and reason == "no recorder":
         return "REC off", "secondary", "recorder: not running (optional here; start it with `gslts record`)"
+    waiting = waiting_for(health)
+    if waiting:
+        what = t(f"recorder.dep_{waiting}") if waiting in ("redis", "database") else waiting
+        return (
+            f"REC {t('recorder.waiting_badge', what=what)}",
+            COLORS[level],
+            t("recorder.waiting_title", what=what),
+        )
     text = "REC" if lag is None else f"REC {lag:.1f}s"
     return text, COLORS[level], f"recorder: {reason}"
 

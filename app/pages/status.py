@@ -15,7 +15,8 @@ from flask import has_request_context
 from flask_login import current_user
 
 from app.components.login_status import login_protection
-from workers.recorder.health import COLORS, assess
+from app.text import t
+from workers.recorder.health import COLORS, assess, waiting_for
 
 dash.register_page(__name__, path="/admin/status", title="GSLTS · 수집 상태", order=900)
 
@@ -51,11 +52,22 @@ def _kv(rows: list[tuple[str, object]], table_id: str) -> dbc.Table:
     )
 
 
+def waiting_text(what: str | None) -> str:
+    """ "Redis" / "데이터베이스" / "없음" in the request's language."""
+    return (
+        t(f"recorder.dep_{what}") if what in ("redis", "database") else (what or t("recorder.waiting_none"))
+    )
+
+
 def render(health: dict) -> html.Div:
     """The status content for a health record (pure: testable without a request)."""
     level, reason, lag = assess(health)
     w, f = health.get("writer") or {}, health.get("feed") or {}
+    waiting = waiting_for(health)
+    if waiting:
+        reason = t("recorder.waiting_badge", what=waiting_text(waiting))
     writer_rows = [
+        (t("recorder.waiting_for"), waiting_text(waiting)),
         ("지연 (lag)", f"{lag:.2f} s" if lag is not None else "—"),
         ("버퍼 적재량", f"{w.get('buffer_depth', '—')} {w.get('buffer_unit', '')}"),
         ("초당 틱 (ticks/s)", w.get("ticks_per_s", "—")),
@@ -63,6 +75,9 @@ def render(health: dict) -> html.Div:
         ("p99 틱→DB (ms)", w.get("p99_tick_to_db_ms", "—")),
         ("잘못된 항목/행", f"{w.get('malformed_entries', 0)} / {w.get('malformed_rows', 0)}"),
         ("DB 오류", w.get("db_errors", 0)),
+        (t("recorder.dead_letters"), w.get("dead_letters", 0)),
+        (t("recorder.restarts"), w.get("restarts", 0)),
+        (t("recorder.overflow"), f"{w['overflow_bytes']:,} bytes" if w.get("overflow_bytes") else "0"),
         ("DB 연결", "정상" if w.get("db_up", False) else "끊김"),
         ("쓰기 방식", w.get("method", "—")),
         ("마지막 커밋", _fmt_time(w.get("last_commit"))),
@@ -73,6 +88,7 @@ def render(health: dict) -> html.Div:
         ("수집 종목 수", f.get("universe", "—")),
         ("수신 틱", f"{f.get('received', 0):,}"),
         ("잘못된 이벤트", f.get("malformed_events", 0)),
+        (t("recorder.spilling"), t("recorder.yes") if f.get("spilling") else t("recorder.no")),
         ("구독 한도 초과 종목", f.get("dropped", 0)),
     ]
     conns = f.get("connections") or []

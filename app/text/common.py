@@ -2,7 +2,7 @@
 help for domain terms (``term``/``help_icon``: ``help.<term>``) and the stock search.
 
 Namespaces: ``app.*``, ``nav.*``, ``mode.*``, ``login.*``, ``col.*``, ``common.*``, ``page.*``, ``help.*``,
-``search.*``.
+``search.*``, ``recorder.*`` (the recorder's health on /admin/status and the navbar badge).
 """
 
 from __future__ import annotations
@@ -10,6 +10,22 @@ from __future__ import annotations
 TEXT: dict[str, tuple[str, str]] = {
     # app
     "app.title": ("GSLTS 글로벌 섹터 연동 트레이딩", "GSLTS Global Sector Linked Trading"),
+    # recorder: what the tick writer waits for, its bounds and dead letters (/admin/status, badge)
+    "recorder.dep_redis": ("Redis", "Redis"),
+    "recorder.dep_database": ("데이터베이스", "the database"),
+    "recorder.waiting_for": ("대기 대상", "Waiting for"),
+    "recorder.waiting_none": ("없음", "nothing"),
+    "recorder.waiting_badge": ("{what} 대기", "waiting: {what}"),
+    "recorder.waiting_title": (
+        "recorder: {what} 연결을 기다리는 중입니다 (틱은 버퍼에 쌓이고 연결되면 기록됩니다)",
+        "recorder: waiting for {what} (ticks are buffered and written once it answers)",
+    ),
+    "recorder.dead_letters": ("거부된 행 (tick_dead_letters)", "Refused rows (tick_dead_letters)"),
+    "recorder.restarts": ("기록기 재시작", "Writer restarts"),
+    "recorder.overflow": ("디스크 스풀 적재량", "Disk spool backlog"),
+    "recorder.spilling": ("디스크 스풀로 넘기는 중", "Spilling to the disk spool"),
+    "recorder.yes": ("예", "yes"),
+    "recorder.no": ("아니오", "no"),
     # nav
     "nav.ranking": ("랭킹", "Ranking"),
     "nav.report": ("섹터 리포트", "Sector report"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import threading
 import time
 from datetime import date
@@ -18,6 +17,7 @@ from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
 from support.cli import cli_env, gslts, start
 from support.owner import prepare_database
+from support.private_services import free_port
 
 from db.engine import make_engine
 from db.repositories.bars import insert_daily_bars
@@ -109,12 +109,6 @@ def test_a_large_paper_order_needs_confirm_from_the_cli(url, tmp_path):
     assert json.loads(placed.stdout)["qty"] == 100
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_second_app_on_one_data_dir_refuses_and_the_cli_becomes_its_client(tmp_path):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     prepare_database(url)
@@ -124,7 +118,7 @@ def test_a_second_app_on_one_data_dir_refuses_and_the_cli_becomes_its_client(tmp
     insert_daily_bars(engine, pd.DataFrame([row]))
     engine.dispose()
     env = cli_env(tmp_path, url, ADMIN_PASSWORD="admin-password-1")
-    port = _free_port()
+    port = free_port()
     app = start(env, "run", "--port", str(port))
     try:
         deadline = time.time() + 120
@@ -136,7 +130,7 @@ def test_a_second_app_on_one_data_dir_refuses_and_the_cli_becomes_its_client(tmp
                 time.sleep(0.3)
         else:
             pytest.fail(f"gslts run did not start: {app.stderr.read() if app.poll() is not None else ''}")
-        second = gslts(env, "run", "--port", str(_free_port()))
+        second = gslts(env, "run", "--port", str(free_port()))
         assert second.returncode == 1 and "owns the market" in second.stderr and f":{port}" in second.stderr
         placed = gslts(env, "order", "buy", "005930", "1", "--market", "--json")  # through the running app
         assert placed.returncode == 0, placed.stderr

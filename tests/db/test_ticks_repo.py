@@ -43,14 +43,20 @@ def test_range_reads_and_idempotent_insert(db_engine):
     )
 
 
-def test_minute_delta_upsert_grows_the_current_minute(db_engine):
-    m = datetime(2026, 11, 23, 9, 0)
-    repo.upsert_minute_deltas(db_engine, [repo.MinuteDelta("005930", m, 100, 110, 95, 105, 10, 1000)])
-    repo.upsert_minute_deltas(db_engine, [repo.MinuteDelta("005930", m, 106, 120, 101, 101, 5, 500)])
-    (bar,) = bars_repo.minute_bars(
-        db_engine, "005930", m.replace(tzinfo=KST), (m + timedelta(minutes=1)).replace(tzinfo=KST)
-    )
-    assert (bar.open, bar.high, bar.low, bar.close, bar.volume, bar.value) == (100, 120, 95, 101, 15, 1500)
+def test_minute_bars_rebuilt_from_ticks_and_mismatches_counted(db_engine):
+    day = date(2026, 11, 23)
+    ticks = _ticks(day) + _ticks(day, "000660", 70)
+    repo.insert_ticks(db_engine, ticks)
+    assert repo.minute_bar_mismatches(db_engine, day) == 4  # 2 minutes × 2 codes without bars
+    res = repo.rebuild_minute_bars(db_engine, day)
+    assert (res.ticks, res.written) == (190, 4) and repo.minute_bar_mismatches(db_engine, day) == 0
+    m = datetime(2026, 11, 23, 9, 0, tzinfo=KST)
+    bars = bars_repo.minute_bars(db_engine, "005930", m, m + timedelta(minutes=2))
+    assert bars == repo.bars_from_ticks(db_engine, "005930", m, m + timedelta(minutes=2))
+    assert (bars[0].open, bars[0].close, bars[0].volume) == (70000, 70000 + 59 * 100, 600)
+    again = repo.rebuild_minute_bars(db_engine, day, "000660")  # idempotent, one code
+    assert again.ticks == 70 and repo.minute_bar_mismatches(db_engine, day) == 0
+    assert repo.rebuild_minute_bars(db_engine, day + timedelta(days=1)).ticks == 0
 
 
 def test_ranking_snapshots(db_engine):

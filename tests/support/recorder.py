@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from trading.domain import KST, Tick
 from workers.recorder.codec import pack_ticks
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 CODES = [f"{i:06d}" for i in range(5930, 5930 + 40)]
 
 
@@ -195,3 +195,21 @@ class TcpProxy:
 
     def close(self) -> None:
         self.cut()
+
+
+class ManualClock:
+    """Simulated time that a test moves forward (input for the paper market service)."""
+
+    def __init__(self, t: datetime):
+        self.t = t
+
+    def now(self) -> datetime:
+        return self.t
+
+    def session_date(self):  # noqa: ANN201 - date
+        return self.t.date()
+
+    def phase(self):  # noqa: ANN201 - the KRX phase
+        from trading.krx import phase_at
+
+        return phase_at(self.t)

@@ -1,4 +1,8 @@
-"""Data derived from the feed: minute bars, ranking snapshots, the quote cache."""
+"""Data derived from the feed: ranking snapshots and the quote cache.
+
+Minute bars are not derived here: the batch writer marks the minutes each committed write touches
+and recomputes them from ``tick_data`` (``db.repositories.tick_sink``, ``ticks.recompute_pairs_sql``).
+"""
 
 from __future__ import annotations
 
@@ -10,58 +14,11 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from db.repositories import rankings as rank_repo
-from db.repositories.ticks import MinuteDelta, upsert_minute_deltas
 from services.market_cache import MarketCacheWriter
 from trading.brokers.base import Broker
 from trading.domain import KST, Quote, RankRow, Tick
-from trading.timeconv import naive_kst
 
 log = logging.getLogger(__name__)
-
-
-class MinuteBarAggregator:
-    """Accumulates per-(code, minute) deltas from ticks; ``flush`` merges them into minute_bars.
-
-    The current minute is rewritten as it grows (high/low widen, close moves, volume adds). Deltas
-    are kept until a flush succeeds, so a database hiccup delays bars but never drops volume.
-    """
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self._lock = threading.Lock()
-        self._deltas: dict[tuple[str, datetime], MinuteDelta] = {}
-
-    def on_ticks(self, ticks: list[Tick]) -> None:
-        with self._lock:
-            for t in ticks:
-                m = naive_kst(t.time).replace(second=0, microsecond=0)
-                d = self._deltas.get((t.code, m))
-                v = t.price * t.volume
-                if d is None:
-                    self._deltas[(t.code, m)] = MinuteDelta(
-                        t.code, m, t.price, t.price, t.price, t.price, t.volume, v
-                    )
-                else:
-                    d.high = max(d.high, t.price)
-                    d.low = min(d.low, t.price)
-                    d.close = t.price
-                    d.volume += t.volume
-                    d.value += v
-
-    def flush(self) -> int:
-        with self._lock:
-            deltas, self._deltas = self._deltas, {}
-        try:
-            return upsert_minute_deltas(self.engine, list(deltas.values()))
-        except Exception:
-            with self._lock:  # merge back in front of anything that arrived meanwhile
-                for k, d in deltas.items():
-                    cur = self._deltas.get(k)
-                    if cur is not None:
-                        d.high, d.low = max(d.high, cur.high), min(d.low, cur.low)
-                        d.close, d.volume, d.value = cur.close, d.volume + cur.volume, d.value + cur.value
-                    self._deltas[k] = d
-            raise
 
 
 class QuoteTracker:
@@ -108,13 +65,20 @@ class RankingSnapshotter:
         self.quotes = quotes
         self.limit = limit
         self.last: list[RankRow] = []
+        self.errors = 0
 
     def run_once(self, now: datetime | None = None) -> list[str]:
+        """The ranked codes; the cache or the database being away costs only their copy (logged)."""
         now = now or datetime.now(KST)
         rows = self.broker.ranking(self.limit)
         self.last = rows
-        self.cache.put_ranking(rows, now)
         if self.quotes:
             self.quotes.seed_from_ranking(rows, now)
-        rank_repo.insert_snapshot(self.engine, now, rows)
+        for what, store in (("cache", lambda: self.cache.put_ranking(rows, now)),
+                            ("database", lambda: rank_repo.insert_snapshot(self.engine, now, rows))):  # fmt: skip
+            try:
+                store()
+            except Exception as err:  # noqa: BLE001 - the universe must not wait for a copy
+                self.errors += 1
+                log.warning("ranking snapshot not stored in the %s: %s", what, err)
         return [r.code for r in rows]

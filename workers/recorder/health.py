@@ -1,7 +1,8 @@
 """Recorder health records: written every second, read by the status page, badge and /metrics.
 
 Full mode: one Redis hash (``gslts:recorder:health``), one field per section (``writer``, ``feed``),
-each a JSON object with ``updated`` (epoch seconds). Embedded mode: ``<data_dir>/recorder/health.json``
+each a JSON object with ``updated`` (epoch seconds), and a copy in ``<data_dir>/recorder/health.json``
+that readers use while Redis is away (same host). Embedded mode: ``<data_dir>/recorder/health.json``
 with the same sections, replaced atomically.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -72,13 +74,39 @@ class FileHealthStore:
             return {}
 
 
-def store_for(redis_url: str | None, data_dir: str | Path, key: str = HEALTH_KEY) -> HealthStore:
-    """Redis hash in full mode, JSON file under ``data_dir`` in embedded mode."""
-    if redis_url:
-        import redis
+class FallbackHealthStore:
+    """Full mode: the Redis hash, plus a copy in the data dir's JSON file that is read when Redis is
+    away, so a page on the recorder's host still shows that the recorder waits for Redis."""
 
-        return RedisHealthStore(redis.Redis.from_url(redis_url), key)
-    return FileHealthStore(Path(data_dir) / HEALTH_FILE)
+    def __init__(self, primary: RedisHealthStore, fallback: FileHealthStore):
+        self.primary = primary
+        self.fallback = fallback
+
+    def write(self, section: str, data: dict[str, Any]) -> None:
+        try:
+            self.fallback.write(section, data)
+        except OSError as err:
+            log.debug("health file not written: %s", err)
+        self.primary.write(section, data)
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        try:
+            return self.primary.read()
+        except Exception:  # noqa: BLE001 - Redis away: the local copy
+            return self.fallback.read()
+
+
+def store_for(redis_url: str | None, data_dir: str | Path, key: str = HEALTH_KEY) -> HealthStore:
+    """Redis hash (with a local file copy) in full mode, JSON file under ``data_dir`` in embedded mode."""
+    name = HEALTH_FILE if key == HEALTH_KEY else f"recorder/health-{re.sub(r'[^A-Za-z0-9_-]', '_', key)}.json"
+    file_store = FileHealthStore(Path(data_dir) / name)
+    if redis_url:
+        from workers.recorder.stream import redis_client
+
+        return FallbackHealthStore(
+            RedisHealthStore(redis_client(redis_url, socket_timeout=2), key), file_store
+        )
+    return file_store
 
 
 class HealthPublisher:
@@ -123,6 +151,14 @@ Level = str  # "green" | "amber" | "red"
 COLORS = {"green": "success", "amber": "warning", "red": "danger"}  # Bootstrap colours per level
 
 
+def waiting_for(health: dict[str, dict[str, Any]], now: float | None = None) -> str | None:
+    """What the writer waits for ("redis", "database"), from a fresh health record; else None."""
+    w = health.get("writer") or {}
+    if not w or (now or time.time()) - float(w.get("updated", 0)) > 10:
+        return None
+    return w.get("waiting_for") or None
+
+
 def assess(health: dict[str, dict[str, Any]], now: float | None = None) -> tuple[Level, str, float | None]:
     """(level, reason, lag seconds) for the badge: red when stale/down, amber when lagging."""
     now = now or time.time()
@@ -133,6 +169,9 @@ def assess(health: dict[str, dict[str, Any]], now: float | None = None) -> tuple
     lag_s = float(w.get("lag_ms") or 0) / 1000.0
     if age > 10:
         return "red", f"stale {age:.0f}s", lag_s
+    waiting = w.get("waiting_for")
+    if waiting:
+        return "red", f"waiting for {waiting}", lag_s
     if not w.get("db_up", True):
         return "red", "database down", lag_s
     f = health.get("feed") or {}

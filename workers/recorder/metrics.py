@@ -69,6 +69,9 @@ def render_metrics(health: dict[str, dict[str, Any]] | None = None, settings: An
     for name, help_text, value in gauges:
         _head(out, name, "gauge", help_text)
         _line(out, name, value)
+    _head(out, "gslts_recorder_waiting", "gauge", "1 while the writer waits for this dependency")
+    for dep in ("redis", "database"):
+        _line(out, "gslts_recorder_waiting", int(w.get("waiting_for") == dep), {"dependency": dep})
     counters = [
         ("gslts_recorder_committed_rows_total", "tick rows committed", w.get("committed_rows")),
         (
@@ -78,6 +81,13 @@ def render_metrics(health: dict[str, dict[str, Any]] | None = None, settings: An
         ),
         ("gslts_recorder_malformed_rows_total", "malformed rows skipped", w.get("malformed_rows")),
         ("gslts_recorder_db_errors_total", "failed database writes (retried)", w.get("db_errors")),
+        (
+            "gslts_recorder_dead_letters_total",
+            "rows the database refused (tick_dead_letters)",
+            w.get("dead_letters"),
+        ),
+        ("gslts_recorder_writer_restarts_total", "writer loops restarted after a crash", w.get("restarts")),
+        ("gslts_recorder_spilled_rows_total", "rows spilled to the disk spool", f.get("spilled")),
         ("gslts_recorder_received_ticks_total", "ticks received from the broker", f.get("received")),
         ("gslts_recorder_malformed_events_total", "malformed feed events ignored", f.get("malformed_events")),
     ]

@@ -1,9 +1,12 @@
 """The recorder process: feed (subscriptions → collector → buffer), batch writer, derived data, health.
 
 ``Recorder(settings, broker, engine, options).run(stop)`` blocks until ``stop`` is set. Full mode
-buffers in a Redis Stream, embedded mode in a spool under ``data_dir/recorder/spool``; the writer runs
-on its own thread with its own database connection (``python -m workers.recorder writer`` runs it as
-a separate process instead).
+buffers in a Redis Stream bounded by ``RECORDER_STREAM_MAX_ENTRIES`` (past it, and past
+``RECORDER_CARRY_MAX_BATCHES`` batches held while Redis is away, batches spill to the overflow spool
+under ``data_dir/recorder/overflow``), embedded mode in a spool under ``data_dir/recorder/spool``; the
+writer runs on its own supervised thread with its own database connection (``python -m
+workers.recorder writer`` runs it as a separate process instead). Minute bars are written by the
+writer, with the ticks they come from.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from trading.config import Settings
 from trading.domain import KST
 from workers.recorder.buffer import BufferWriter
 from workers.recorder.collector import TickCollector
-from workers.recorder.derived import MinuteBarAggregator, QuoteTracker, RankingSnapshotter
+from workers.recorder.derived import QuoteTracker, RankingSnapshotter
 from workers.recorder.feed import FeedManager
 from workers.recorder.health import HealthPublisher, store_for
 from workers.recorder.runner import WriterConfig, run_writer
@@ -42,7 +45,6 @@ class RecorderOptions:
     all_codes: list[str] = field(default_factory=list)
     universe_every_s: float = 180.0
     ranking_every_s: float = 10.0
-    minute_flush_s: float = 1.0
     cap_per_connection: int | None = None  # None = the broker's default (DEFAULT_CAPS)
     max_connections: int | None = None  # None: paper 64, others 1
     books: bool = True
@@ -56,6 +58,11 @@ class RecorderOptions:
 
 def spool_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "recorder" / "spool"
+
+
+def overflow_dir(settings: Settings) -> Path:
+    """Full mode: where batches go while the stream is full or Redis is away."""
+    return Path(settings.data_dir) / "recorder" / "overflow"
 
 
 class Recorder:
@@ -74,10 +81,9 @@ class Recorder:
             else MemoryMarketCache(engine)
         )
         self.health = store_for(settings.redis_url, settings.data_dir, prefix + "recorder:health")
-        self.collector = TickCollector(self.buffer)
-        self.minutes = MinuteBarAggregator(engine)
+        self.collector = self._collector()
         self.quotes = QuoteTracker(self.cache)
-        self.collector.tick_listeners += [self.minutes.on_ticks, self.quotes.on_ticks]
+        self.collector.tick_listeners.append(self.quotes.on_ticks)
         self.collector.book_listeners.append(self.cache.put_book)
         self.ranking = RankingSnapshotter(broker, engine, self.cache, self.quotes)
         name = getattr(broker, "name", "paper")
@@ -90,21 +96,36 @@ class Recorder:
 
     def _buffer(self) -> BufferWriter:
         if self.settings.redis_url:
-            import redis
+            from workers.recorder.stream import StreamWriter, redis_client
 
-            from workers.recorder.stream import StreamWriter
-
-            return StreamWriter(redis.Redis.from_url(self.settings.redis_url), self.opts.stream)
+            client = redis_client(self.settings.redis_url)
+            return StreamWriter(client, self.opts.stream, self.settings.recorder_stream_max_entries)
         from workers.recorder.spool import SpoolWriter
 
         return SpoolWriter(spool_dir(self.settings))
 
+    def _collector(self) -> TickCollector:
+        if not self.settings.redis_url:
+            return TickCollector(self.buffer)
+        from workers.recorder.spool import SpoolWriter, spool_pending
+
+        overflow = overflow_dir(self.settings)
+        return TickCollector(
+            self.buffer,
+            overflow=SpoolWriter(overflow),
+            overflow_pending=lambda: spool_pending(overflow),
+            max_carry=self.settings.recorder_carry_max_batches,
+        )
+
     def writer_config(self) -> WriterConfig:
+        full = bool(self.settings.redis_url)
         return WriterConfig(
             database_url=self.settings.database_url,
             redis_url=self.settings.redis_url,
             stream=self.opts.stream,
-            spool_dir=None if self.settings.redis_url else spool_dir(self.settings),
+            spool_dir=overflow_dir(self.settings) if full else spool_dir(self.settings),
+            retry_max_s=self.settings.recorder_retry_max_s,
+            bars_every_s=self.settings.recorder_bars_every_s,
         )
 
     def refresh_universe(self, ranked: list[str] | None = None) -> dict[str, int]:
@@ -132,6 +153,7 @@ class Recorder:
         d["universe"] = len(self.universe)
         d["broker"] = getattr(self.broker, "name", "?")
         d["derived_errors"] = self.derived_errors
+        d["ranking_errors"] = self.ranking.errors
         return d
 
     def run(self, stop: threading.Event) -> None:
@@ -145,24 +167,22 @@ class Recorder:
         pub = HealthPublisher(self.health, "feed", self.feed_health)
         self.collector.start()
         pub.start()
-        next_rank = next_universe = next_minute = 0.0
+        next_rank = next_universe = 0.0
         try:
             while not stop.is_set():
                 now = time.monotonic()
                 if now >= next_rank:
                     next_rank = now + self.opts.ranking_every_s
                     ranked = self._guard(lambda: self.ranking.run_once(datetime.now(KST)))
-                    if now >= next_universe:
+                    # an empty universe (the broker's ranking failed) is retried at the next ranking
+                    due = now >= next_universe or not self.universe
+                    if due and (ranked is not None or self.opts.record_all):
                         next_universe = now + self.opts.universe_every_s
                         self._guard(lambda r=ranked: self.refresh_universe(r or []))
-                if now >= next_minute:
-                    next_minute = now + self.opts.minute_flush_s
-                    self._guard(self.minutes.flush)
                 stop.wait(0.2)
         finally:
             self.feed.close()
             self.collector.stop()
-            self._guard(self.minutes.flush)
             pub.stop()
             if writer:
                 writer.join(timeout=15)

@@ -236,3 +236,8 @@ class SpoolReader:
 
     def close(self) -> None:
         return None
+
+
+def spool_pending(directory: str | Path) -> bool:
+    """True while the spool in ``directory`` holds bytes written but not yet committed."""
+    return SpoolReader(directory).depth() > 0

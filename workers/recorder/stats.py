@@ -74,6 +74,12 @@ class WriterStats:
     short_entries: int = 0  # entries whose row count differed from their ``n``
     db_errors: int = 0
     db_up: bool = True
+    buffer_errors: int = 0  # failed buffer reads (Redis away)
+    dead_letters: int = 0  # rows the database refused, filed in tick_dead_letters
+    restarts: int = 0  # writer loops the supervisor restarted after a crash
+    bar_minutes: int = 0  # (code, minute) bars recomputed from tick_data
+    bar_errors: int = 0  # recompute passes that failed (retried at the next pass)
+    waiting_for: str | None = None  # "redis" | "database" | None
     last_error: str = ""
     last_commit: float = 0.0  # epoch seconds
     oldest_uncommitted_ms: int = 0  # t_ms of the oldest batch read but not committed
@@ -122,6 +128,12 @@ class WriterStats:
                 "short_entries": self.short_entries,
                 "db_errors": self.db_errors,
                 "db_up": self.db_up,
+                "buffer_errors": self.buffer_errors,
+                "dead_letters": self.dead_letters,
+                "restarts": self.restarts,
+                "bar_minutes": self.bar_minutes,
+                "bar_errors": self.bar_errors,
+                "waiting_for": self.waiting_for,
                 "last_error": self.last_error,
                 "last_commit": self.last_commit,
                 "lag_ms": round(max(lag_ms, 0.0), 1),

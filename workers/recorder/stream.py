@@ -5,6 +5,11 @@ handles thousands of ticks per command. The writer XACKs (and XDELs, to bound me
 database commit; a writer that dies leaves its entries pending, and the next writer re-claims them
 with XAUTOCLAIM (at start, then every ``claim_every_s``). Inserts are idempotent, so a re-claimed
 batch that was already committed is harmless.
+
+The stream is bounded: ``StreamWriter.append`` raises ``BufferFull`` once it holds ``max_entries``
+uncommitted entries, and the collector spills to the disk spool instead (see ``collector``). The
+consumer group is created lazily, on the first read (and again after NOGROUP), so a reader can be
+built while Redis is down.
 """
 
 from __future__ import annotations
@@ -14,7 +19,18 @@ from collections.abc import Sequence
 
 import redis
 
-from workers.recorder.buffer import Entry
+from workers.recorder.buffer import BufferFull, Entry
+
+
+def redis_client(url: str, socket_timeout: float = 5.0) -> redis.Redis:
+    """A client for the recorder: short connect timeout and no retries inside redis-py (its default
+    retries for seconds per command); the collector and the writer retry with their own backoff."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=socket_timeout,
+                                retry=Retry(NoBackoff(), 0))  # fmt: skip
+
 
 DEFAULT_STREAM = "gslts:ticks"
 DEFAULT_GROUP = "tick-writers"
@@ -22,14 +38,23 @@ FORMAT_VERSION = b"1"
 
 
 class StreamWriter:
-    """Producer side: XADD one entry per batch."""
+    """Producer side: XADD one entry per batch, refusing (``BufferFull``) past ``max_entries``."""
 
-    def __init__(self, client: redis.Redis, stream: str = DEFAULT_STREAM):
+    def __init__(self, client: redis.Redis, stream: str = DEFAULT_STREAM, max_entries: int | None = None):
         self.client = client
         self.stream = stream
+        self.max_entries = max_entries
 
     def append(self, data: bytes, n: int, t_ms: int) -> None:
+        if self.max_entries is not None and int(self.client.xlen(self.stream)) >= self.max_entries:
+            raise BufferFull(f"stream {self.stream} holds {self.max_entries} entries")
         self.client.xadd(self.stream, {"v": FORMAT_VERSION, "n": n, "t": t_ms, "d": data})
+
+    def has_room(self) -> bool:
+        """Below half the bound (hysteresis for leaving the spill); raises when Redis is away."""
+        if self.max_entries is None:
+            return True
+        return int(self.client.xlen(self.stream)) < max(self.max_entries // 2, 1)
 
     def close(self) -> None:
         self.client.close()
@@ -68,7 +93,7 @@ class StreamReader:
         self._claim_cursor: bytes | str | None = "0-0"  # claim everything idle at start
         self._next_claim = 0.0
         self.reclaimed = 0
-        self.ensure_group()
+        self._group_ok = False
 
     def ensure_group(self) -> None:
         try:
@@ -76,6 +101,7 @@ class StreamReader:
         except redis.ResponseError as err:
             if "BUSYGROUP" not in str(err):
                 raise
+        self._group_ok = True
 
     def _claim(self, count: int) -> list[Entry]:
         """XAUTOCLAIM entries idle longer than ``claim_idle_ms`` (a dead writer's batches)."""
@@ -93,6 +119,9 @@ class StreamReader:
         return out
 
     def read(self, max_entries: int = 50, block_ms: int = 200) -> list[Entry]:
+        """Re-claimed or new entries; ``block_ms`` 0 does not wait. Raises while Redis is away."""
+        if not self._group_ok:
+            self.ensure_group()
         now = time.monotonic()
         if self._claim_cursor is not None or now >= self._next_claim:
             claimed = self._claim(max_entries)
@@ -102,12 +131,12 @@ class StreamReader:
                 return claimed
         try:
             res = self.client.xreadgroup(
-                self.group, self.consumer, {self.stream: ">"}, count=max_entries, block=block_ms
+                self.group, self.consumer, {self.stream: ">"}, count=max_entries, block=block_ms or None
             )
         except redis.ResponseError as err:
             if "NOGROUP" not in str(err):
                 raise
-            self.ensure_group()
+            self._group_ok = False
             return []
         return [_entry(i, f) for _, items in res or [] for i, f in items]
 

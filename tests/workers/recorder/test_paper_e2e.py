@@ -20,7 +20,7 @@ from trading.domain import Tick
 from trading.krx import krx_session_bounds, next_krx_session, phase_at
 from trading.market.service import MarketService
 from trading.market.stocks import load_listing
-from workers.recorder.health import FileHealthStore, RedisHealthStore
+from workers.recorder.health import FallbackHealthStore, FileHealthStore
 from workers.recorder.metrics import render_metrics
 from workers.recorder.service import Recorder, RecorderOptions
 
@@ -105,7 +105,7 @@ def test_paper_market_recorded_end_to_end(mode, tmp_path, request):
         )
         assert cache.book(code).code == code
         health = rec.health.read()
-        assert isinstance(rec.health, RedisHealthStore if mode == "full" else FileHealthStore)
+        assert isinstance(rec.health, FallbackHealthStore if mode == "full" else FileHealthStore)
         assert health["writer"]["committed_rows"] >= len(seen) and health["feed"]["universe"] == 20
         assert "gslts_recorder_committed_rows_total" in render_metrics(health)
     finally:
