@@ -41,24 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from support.backtest import SLOW_STRATEGY  # noqa: E402
 from support.private_services import PrivateMariaDB, PrivateRedis  # noqa: E402
 
 BIN = Path(sys.executable).parent
-SLOW_STRATEGY = """
-from pathlib import Path
-import time
-import pandas as pd
-from trading.strategies import strategy
-
-MARKER = Path(__file__).with_name("hold")
-
-@strategy("chaos_slow", params={"n": 20}, description="above SMA(n), held while the marker exists")
-def chaos_slow(data: pd.DataFrame, n: int = 20) -> pd.Series:
-    while MARKER.exists():
-        time.sleep(0.1)
-    close = data["Close"].astype(float)
-    return (close > close.rolling(n).mean()).astype(float)
-"""
 CODES = ("005930", "000660", "035420", "005380", "051910", "006400", "035720", "068270", "105560", "055550")
 
 
@@ -300,7 +286,7 @@ class Chaos:
             "start": "2026-01-02",
             "end": "2026-11-20",
         }
-        spec = jobs.check("chaos_slow", {"n": 20}, config)
+        spec = jobs.check("slow_sma", {"n": 20}, config)
         self.run_id = jobs.submit(spec, name="chaos", user="admin")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -30,6 +30,15 @@ dash.register_page(
 )
 
 
+def _data_kinds(d: dict) -> str:
+    """Which data a report or the track record used: Korean and US, simulated, real, mixed or none."""
+    return t(
+        "report.data_kinds",
+        kr=t(f"report.kind_{d.get('kr_data', 'none')}"),
+        us=t(f"report.kind_{d.get('us_data', 'none')}"),
+    )
+
+
 def _meta(r: dict[str, Any], lang: str) -> list:
     out: list = [
         html.Div(
@@ -47,11 +56,7 @@ def _meta(r: dict[str, Any], lang: str) -> list:
                 if r["simulated"]
                 else None,
                 html.Span(
-                    t(
-                        "report.data_kinds",
-                        kr=t(f"report.kind_{r.get('kr_data', 'none')}"),
-                        us=t(f"report.kind_{r.get('us_data', 'none')}"),
-                    ),
+                    _data_kinds(r),
                     className="ms-2",
                     id="report-data-kinds",
                 ),
@@ -204,11 +209,7 @@ def _track(rec: dict[str, Any] | None, lang: str) -> dbc.Card:
                 className="small",
             ),
             html.P(
-                t(
-                    "report.data_kinds",
-                    kr=t(f"report.kind_{rec.get('kr_data', 'none')}"),
-                    us=t(f"report.kind_{rec.get('us_data', 'none')}"),
-                ),
+                _data_kinds(rec),
                 className="small text-body-secondary",
                 id="report-track-data",
             ),

@@ -4,12 +4,11 @@ migrated database: SQLite and MariaDB)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import date
 
 import pytest
+from support.cli import run_cli
 from support.history import write_csv
 
 from db.engine import make_engine
@@ -19,14 +18,7 @@ RUN = "from app.cli import main; main()"
 
 
 def gslts(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", RUN, *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=env["_CWD"],
-    )
+    return run_cli(*args, env=env, cwd=env["_CWD"], program=RUN)
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])

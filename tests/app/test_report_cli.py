@@ -6,12 +6,11 @@ The lead registers the commands in app/cli/__init__.py; here the wrapper adds th
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 from support import report_data as rd
+from support.cli import run_cli
 
 from db.engine import make_engine
 from db.repositories import reports as repo
@@ -23,14 +22,7 @@ RUN = (
 
 
 def gslts(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", RUN, *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=env["_CWD"],
-    )
+    return run_cli(*args, env=env, cwd=env["_CWD"], program=RUN)
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])

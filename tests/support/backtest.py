@@ -41,3 +41,22 @@ def bars(
     lo = np.asarray(lows, dtype=float) if lows is not None else np.minimum(o, c)
     idx = pd.date_range(start, periods=len(o), freq=freq)
     return pd.DataFrame({"Open": o, "High": h, "Low": lo, "Close": c, "Volume": 1000.0}, index=idx)
+
+
+# A user strategy (a file for GSLTS_STRATEGIES_DIR) that sleeps while the file ``hold`` next to it exists:
+# a run hangs until the marker goes (to kill its worker meanwhile), then finishes at once.
+SLOW_STRATEGY = """
+from pathlib import Path
+import time
+import pandas as pd
+from trading.strategies import strategy
+
+MARKER = Path(__file__).with_name("hold")
+
+@strategy("slow_sma", params={"n": 20}, description="above SMA(n), slowly")
+def slow_sma(data: pd.DataFrame, n: int = 20) -> pd.Series:
+    while MARKER.exists():
+        time.sleep(0.1)
+    close = data["Close"].astype(float)
+    return (close > close.rolling(n).mean()).astype(float)
+"""

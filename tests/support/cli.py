@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-PY = [sys.executable, "-c", "from app.cli import main; main()"]
+MAIN = "from app.cli import main; main()"
+PY = [sys.executable, "-c", MAIN]
 
 
 def cli_env(tmp: Path, url: str, **extra: str) -> dict[str, str]:
@@ -24,3 +25,13 @@ def gslts(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.C
 
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*PY, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run_cli(
+    *args: str, env: dict[str, str], cwd: Path | str | None = None, program: str = MAIN
+) -> subprocess.CompletedProcess[str]:
+    """``program`` (default: the whole ``gslts`` CLI) with ``args``, the caller's environment plus ``env``."""
+    return subprocess.run(
+        [sys.executable, "-c", program, *args], env={**os.environ, **env}, capture_output=True, text=True,
+        timeout=120, cwd=cwd,
+    )  # fmt: skip

@@ -13,6 +13,7 @@ import time
 from datetime import date
 
 import pytest
+from support.backtest import SLOW_STRATEGY
 from support.wait import wait_for
 
 from db.engine import make_engine
@@ -29,24 +30,6 @@ from workers.backtest_runner import BacktestRunner
 from workers.schedule import job
 
 CONFIG = {"universe": {"kind": "codes", "codes": ["005930"]}, "start": "2026-01-02", "end": "2026-11-20"}
-
-# A user strategy that sleeps while the marker file exists: the first run hangs (and is killed),
-# a redelivered run after the marker is gone finishes at once.
-SLOW_STRATEGY = """
-from pathlib import Path
-import time
-import pandas as pd
-from trading.strategies import strategy
-
-MARKER = Path(__file__).with_name("hold")
-
-@strategy("slow_sma", params={"n": 20}, description="above SMA(n), slowly")
-def slow_sma(data: pd.DataFrame, n: int = 20) -> pd.Series:
-    while MARKER.exists():
-        time.sleep(0.1)
-    close = data["Close"].astype(float)
-    return (close > close.rolling(n).mean()).astype(float)
-"""
 
 WORKER = """
 import sys

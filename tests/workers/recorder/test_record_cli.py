@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from datetime import datetime, timedelta
+
+from support.cli import run_cli
 
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -22,9 +22,8 @@ RUN = (
 
 
 def cli(url: str, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run([sys.executable, "-c", RUN, *args], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)  # fmt: skip
+    env = {"DATABASE_URL": url, "DATA_DIR": str(tmp_path / "data")}
+    return run_cli(*args, env=env, cwd=tmp_path, program=RUN)
 
 
 def _seed(url: str) -> None:

@@ -9,7 +9,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ from datetime import date, timedelta
 import pytest
 import redis
 from sqlalchemy import text
+from support.cli import run_cli
 from support.private_services import PrivateRedis, free_port
 from support.recorder import (
     FeedThread,
@@ -286,9 +286,8 @@ RUN = (
 
 
 def _cli(url: str, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run([sys.executable, "-c", RUN, *args], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)  # fmt: skip
+    env = {"DATABASE_URL": url, "DATA_DIR": str(tmp_path / "data")}
+    return run_cli(*args, env=env, cwd=tmp_path, program=RUN)
 
 
 def test_rebuild_bars_cli_fixes_corrupted_minute_bars(mariadb_url, tmp_path):
