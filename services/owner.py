@@ -21,6 +21,7 @@ from db.repositories.order_journal import SqlJournal
 from db.repositories.paper import SqlPaperStore
 from db.repositories.stocks import all_stocks
 from services.accounts import OwnerDirectory
+from services.broker_feed import BrokerFeed, FeedOptions, stock_infos
 from services.rules import BrokerRules, PaperRules, SessionUnchecked
 from services.secret import deployment_secret
 from trading.brokers.base import Broker
@@ -66,6 +67,7 @@ class Owner:
     market: MarketService | None = None
     adapter: Broker | None = None
     bars: SqlBarSource | None = None
+    feed: BrokerFeed | None = None  # KIS/Kiwoom: the market-data service (services/broker_feed.py)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -102,6 +104,8 @@ class Owner:
             self._thread.join(timeout=5)
         if self.market is not None:
             self.market.close()
+        if self.feed is not None:
+            self.feed.close()
         close_journal = getattr(self.gateway.journal, "close", None)
         if close_journal is not None:
             close_journal()  # the outcomes still queued are written
@@ -150,6 +154,7 @@ def build_owner(
     journal = SqlJournal(engine)
     secret = deployment_secret(settings)
     bars = None
+    feed = None
     if settings.broker == "paper":
         bars = SqlBarSource(engine)
         if market is None:
@@ -171,6 +176,7 @@ def build_owner(
             clock = RealClock() if settings.order_session_check == "krx" else SessionUnchecked(RealClock())
         rules = BrokerRules(adapter, stock_master(engine), clock)
         directory = OwnerDirectory(engine, settings, adapter=adapter, adapter_rules=rules)
+        feed = broker_feed(settings, engine, adapter)
     gateway = LocalGateway(
         directory,
         journal,
@@ -181,7 +187,21 @@ def build_owner(
         lease=lease,
         inflight_wait_s=settings.order_inflight_wait_s,
     )
-    return Owner(settings, engine, lease, gateway, directory, market, adapter, bars)
+    owner = Owner(settings, engine, lease, gateway, directory, market, adapter, bars)
+    owner.feed = feed
+    return owner
+
+
+def broker_feed(settings: Settings, engine: Engine, adapter: Broker) -> BrokerFeed:
+    """The broker's market-data service, writing the cache the pages read (Redis in full mode)."""
+    from services.market_cache import MemoryMarketCache, RedisMarketCache
+
+    cache = (
+        RedisMarketCache(settings.redis_url, engine=engine, feed_expected=True)
+        if settings.redis_url
+        else MemoryMarketCache(engine, feed_expected=True)
+    )
+    return BrokerFeed(adapter, cache, stock_infos(all_stocks(engine)), FeedOptions.from_settings(settings))
 
 
 def start_owner(
@@ -203,5 +223,7 @@ def start_owner(
     if owner.market is not None:
         owner.market.step()
         owner.market.start()
+    if owner.feed is not None:
+        owner.feed.start()
     owner.start_reconciler(settings.reconcile_interval_s)
     return owner

@@ -173,7 +173,36 @@ class KisBroker(RestBroker):
         return aggregate(dedupe_sorted(bars), interval)
 
     def ranking(self, limit: int = 100, market: str | None = None) -> list[domain.RankRow]:
-        iscd = self.opts.ranking_markets.get(market.upper(), "0000") if market else "0000"
+        """TOP ``limit`` by 거래대금. volume-rank answers one page of at most ``rank_rows_per_call`` rows,
+        so the ranking is the union of one call per market (KOSPI, KOSDAQ) and price band; a band that
+        comes back full while its last row still ranks inside the TOP ``limit`` is logged (the bands
+        are a setting: KIS_RANK_PRICE_BANDS)."""
+        markets = (
+            [self.opts.ranking_markets.get(market.upper(), "0000")]
+            if market
+            else list(self.opts.ranking_markets.values()) or ["0000"]
+        )
+        found: dict[str, domain.RankRow] = {}
+        full_bands: list[tuple[str, str, int]] = []
+        for iscd in markets:
+            for low, high in self.opts.price_bands():
+                page = self._rank_page(iscd, low, high, market)
+                for row in page:
+                    if row.code not in found or row.value > found[row.code].value:
+                        found[row.code] = row
+                if len(page) >= self.opts.rank_rows_per_call:
+                    full_bands.append((iscd, f"{low or 0}-{high or '∞'}", min(r.value for r in page)))
+        rows = sorted(found.values(), key=lambda r: r.value, reverse=True)[:limit]
+        cutoff = rows[-1].value if len(rows) >= limit else 0
+        for iscd, band, last in full_bands:
+            if last > cutoff:
+                log.warning(
+                    "KIS ranking: market %s band %s came back full above the TOP %d cutoff; "
+                    "split it (KIS_RANK_PRICE_BANDS) or rows may be missing", iscd, band, limit,
+                )  # fmt: skip
+        return [replace(r, rank=i + 1) for i, r in enumerate(rows)]
+
+    def _rank_page(self, iscd: str, low: str, high: str, market: str | None) -> list[domain.RankRow]:
         params = {
             "FID_COND_MRKT_DIV_CODE": self.opts.market_div,
             "FID_COND_SCR_DIV_CODE": "20171",
@@ -182,15 +211,14 @@ class KisBroker(RestBroker):
             "FID_BLNG_CLS_CODE": "3",  # 거래금액순
             "FID_TRGT_CLS_CODE": "111111111",
             "FID_TRGT_EXLS_CLS_CODE": "000000",
-            "FID_INPUT_PRICE_1": "",
-            "FID_INPUT_PRICE_2": "",
+            "FID_INPUT_PRICE_1": low,
+            "FID_INPUT_PRICE_2": high,
             "FID_VOL_CNT": "",
             "FID_INPUT_DATE_1": "",
         }
         body = self.rest.call("GET", f"{QUOTES}/volume-rank", "FHPST01710000", params=params).body
-        rows = parse.rank_rows(body.get("output") or [], market)
-        rows.sort(key=lambda r: r.value, reverse=True)
-        return [replace(r, rank=i + 1) for i, r in enumerate(rows[:limit])]
+        mkt = market or {v: k for k, v in self.opts.ranking_markets.items()}.get(iscd)
+        return parse.rank_rows(body.get("output") or [], mkt)
 
     # ---- orders ---------------------------------------------------------------------------
     def _account(self) -> dict[str, str]:

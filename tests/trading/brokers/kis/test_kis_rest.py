@@ -21,7 +21,7 @@ def test_quote_returns_the_fake_price(make_kis, fake_kis):
     quote = make_kis().quote("005930")
     assert quote.price == 70000
     assert quote.prev_close == 69500
-    assert quote.value == 1234567 * 70000
+    assert quote.value == fake_kis.volume("005930") * 70000
     assert quote.upper_limit > quote.price > quote.lower_limit
 
 
