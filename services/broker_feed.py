@@ -84,7 +84,7 @@ def quote_after_tick(q: Quote | None, t: Tick) -> Quote:
     if q is None:
         return Quote(t.code, t.price, t.price, t.price, t.price, t.price, t.cum_volume, t.cum_value, 0, 0, t.time,
                      float(t.strength))  # fmt: skip
-    if t.time < q.time:
+    if t.time < q.time.replace(microsecond=0):  # ticks carry whole seconds; a REST snapshot does not
         return q
     if t.time.astimezone(KST).date() != q.time.astimezone(KST).date():
         return replace(q, price=t.price, prev_close=q.price, open=t.price, high=t.price, low=t.price,

@@ -86,7 +86,7 @@ class Container:
                     ttl_s=s.lease_ttl_s, on_lost=on_lost,
                 ).acquire(wait_s)  # fmt: skip
             try:
-                self.owner = start_owner(s, self.engine, lease, prepare=prepare)
+                self.owner = start_owner(s, self.engine, lease, prepare=prepare, with_feed=self.kind != "cli")
             except BaseException:
                 lease.release()
                 raise

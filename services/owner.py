@@ -148,9 +148,11 @@ def build_owner(
     market: MarketService | None = None,
     adapter: Broker | None = None,
     clock: Clock | None = None,
+    with_feed: bool = True,
 ) -> Owner:
     """The owner's parts, not started. Tests and benchmarks may hand in the market (built with
-    ``paper_stores``), the adapter, or the clock broker orders are checked against."""
+    ``paper_stores``), the adapter, or the clock broker orders are checked against. ``with_feed``:
+    KIS/Kiwoom's market-data service (not for a CLI command owning the account for its lifetime)."""
     journal = SqlJournal(engine)
     secret = deployment_secret(settings)
     bars = None
@@ -176,7 +178,7 @@ def build_owner(
             clock = RealClock() if settings.order_session_check == "krx" else SessionUnchecked(RealClock())
         rules = BrokerRules(adapter, stock_master(engine), clock)
         directory = OwnerDirectory(engine, settings, adapter=adapter, adapter_rules=rules)
-        feed = broker_feed(settings, engine, adapter)
+        feed = broker_feed(settings, engine, adapter) if settings.broker_feed and with_feed else None
     gateway = LocalGateway(
         directory,
         journal,

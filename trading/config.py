@@ -105,10 +105,12 @@ class Settings(BaseSettings):
     # the TOP 100 is the union of one call per market (KOSPI, KOSDAQ) and price band (lower bounds, won).
     kis_rank_rows_per_call: int = Field(default=30, ge=1, le=1000)
     kis_rank_price_bands: str = "0,5000,20000,100000"
+    kis_rank_max_calls: int = Field(default=16, ge=1, le=200)  # full bands are split and asked again
     # Websocket reconnects back off from the adapter's first delay up to this many seconds.
     broker_ws_max_reconnect_s: float = Field(default=30.0, ge=0.1, le=600)
 
     # The broker market-data service (services/broker_feed.py; BROKER=kis|kiwoom, run by the account owner)
+    broker_feed: bool = True  # false: no ranking, quotes or push for pages (order-only tests and tools)
     broker_ranking_refresh_s: float = Field(default=5.0, ge=1.0, le=10.0)  # TOP 100 by 거래대금
     broker_ranking_size: int = Field(default=100, ge=10, le=500)
     broker_poll_s: float = Field(default=2.0, ge=0.2, le=60)  # REST poll of viewed codes beyond the websocket

@@ -35,8 +35,8 @@ def listing_universe(limit: int | None = None) -> dict[str, tuple[int, str]]:
     with LISTING.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             code = row["code"].strip()
-            digest = zlib.crc32(code.encode())
-            price = 1000 + (digest % 400) * 500  # 1,000 .. 200,500 won, on the 500-won grid
+            share = (zlib.crc32(code.encode()) % 10_000) / 10_000
+            price = max(1000, round(1000 * 500**share / 50) * 50)  # log-uniform 1,000 .. 500,000 won
             out[code] = (price, row["market"].strip())
             if limit is not None and len(out) >= limit:
                 break
@@ -328,7 +328,10 @@ class FakeBroker:
         """Today's volume of ``code`` (deterministic; the default stocks rank by price)."""
         if code in DEFAULT_PRICES:
             return 100_000 * (sorted(DEFAULT_PRICES.values()).index(DEFAULT_PRICES[code]) + 1)
-        return 1_000 * (zlib.crc32(code.encode()[::-1]) % 997 + 1)
+        # cheap stocks trade more shares: 거래대금 does not follow the price
+        return max(
+            1, (zlib.crc32(code.encode()[::-1]) % 997 + 1) * 20_000_000 // self.prices.get(code, 10_000)
+        )
 
     def ranked(self, market: str | None = None, low: int = 0, high: int | None = None) -> list[str]:
         """Codes by 거래대금 (price x volume), largest first, in ``market`` and the price range."""
