@@ -66,9 +66,14 @@ def _fetch(
     if up_only:
         chosen = set(up_codes) if chosen is None else chosen & set(up_codes)
     mkt = market or None
-    # With a sector filter the TOP N is taken inside the chosen sectors.
+    md = market_data()
+    # With a sector filter the TOP N is taken inside the chosen sectors (a broker feed is told, so it
+    # fetches the 거래대금 of the sectors' stocks outside its TOP 100).
     limit = top if chosen is None else len(stocks()) or 5000
-    return rows_for(market_data().ranking(limit=limit, market=mkt), current_lang(), chosen, top)
+    want = getattr(md, "want_sectors", None)
+    if chosen and want is not None:
+        want(chosen)
+    return rows_for(md.ranking(limit=limit, market=mkt), current_lang(), chosen, top)
 
 
 def _columns(lang: str) -> list[dict]:

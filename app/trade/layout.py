@@ -17,7 +17,7 @@ from app.text import t
 from app.trade import ids
 from app.trade.account_view import account_row, account_view, modify_modal
 from app.trade.chart import chart_card
-from app.trade.live import QUOTE_REFRESH_MS, book_card, header
+from app.trade.live import QUOTE_REFRESH_MS, book_card, header, is_stale
 from app.trade.order_entry import order_panel
 from trading.brokers.errors import BrokerError
 
@@ -58,7 +58,7 @@ def layout(code: str | None = None) -> html.Div:
             dcc.Store(id=ids.TRADE_LIVE_APPLIED),
             dcc.Interval(id=ids.TRADE_FAST, interval=quote_ms),
             dcc.Interval(id=ids.TRADE_SLOW, interval=SLOW_REFRESH_MS),
-            header(meta, q, md.last_tick_age(code)),
+            header(meta, q, md.last_tick_age(code), is_stale(md, code)),
             dbc.Row(
                 [
                     dbc.Col(chart_card(), xs={"size": 12, "order": 3}, lg={"size": 6, "order": 1}),
