@@ -305,7 +305,12 @@ class BrokerFeed:
             self._expire()
             status = self.status()
             if status["connected"] and not self._connected_before:
+                if status["reconnects"]:
+                    log.info("broker feed: websocket live again (%d reconnects)", status["reconnects"])
                 self._resync_ws()  # back after a gap: fresh snapshots of what the websocket serves
+            elif self._connected_before and not status["connected"]:
+                log.warning("broker feed: websocket down (%s); %d codes stale until it reconnects (with backoff)",
+                            status["ws_error"] or "closed", len(status["ws"]))  # fmt: skip
             self._connected_before = status["connected"]
             self.cache.put_status(status)
         except Exception as err:  # noqa: BLE001 - e.g. Redis down: the next heartbeat tries again
