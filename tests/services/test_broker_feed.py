@@ -160,3 +160,15 @@ def test_websocket_outage_is_stale_within_3s_then_live_again(h: Harness):
     wait_for(lambda: h.md.quote(code).price == price, 3.0, "a tick after the reconnect")
     status = h.md.feed_status()
     assert status["reconnects"] >= 1 and status["gaps"], "the gap is recorded"
+
+
+def test_own_fills_from_the_websocket_go_into_the_cache(h: Harness):
+    kind = "H0STCNI9" if isinstance(h.fake, FakeKis) else "00"
+    wait_for(lambda: h.fake.subscribers(kind), what="the fill-notice registration")
+    before = len(h.feed.cache.fills())
+    if isinstance(h.fake, FakeKis):
+        h.fake.push_fill("0000000777", "005930", "02", 3, 70000)
+    else:
+        h.fake.push_fill("0000777", "005930", "2", 3, 70000)
+    fills = wait_for(lambda: h.feed.cache.fills()[before:], 3.0, "the fill in the cache")
+    assert fills[-1].code == "005930" and fills[-1].qty == 3 and fills[-1].price == 70000
