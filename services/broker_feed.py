@@ -12,6 +12,8 @@ mode), it is the only reader of the broker's market data, so pages never call th
   ticks and books while the registration limit allows (the adapter's ``ws_code_capacity``); beyond it
   the least recently viewed code leaves the websocket and is REST-polled every ``BROKER_POLL_S`` while
   it is still viewed (``BROKER_VIEW_TTL_S``).
+- **Minute bars** of those codes for the chart: today's from REST once the quote and book are in, then
+  the current minute from the websocket's ticks (REST again every minute for a polled code).
 - **Own fills** from the websocket's notices (KIS needs the HTS ID).
 
 Everything goes into the cache the pages read (``services/market_cache.py``: memory in embedded mode,
@@ -34,11 +36,12 @@ from datetime import datetime
 from typing import Any
 
 from trading.brokers.base import Channel
-from trading.domain import KST, Fill, OrderBook, Quote, RankRow, Tick
+from trading.domain import KST, Bar, Fill, OrderBook, Quote, RankRow, Tick
 
 log = logging.getLogger(__name__)
 
 STATUS_EVERY_S = 0.5
+BARS_AGAIN_S = 60.0  # a REST-polled code's minute bars are fetched again after this long
 SECTOR_KEY = "s:"  # a view key for a sector filter (``add_view``), else a stock code
 SWEEP_AGAIN_S = 60.0  # a swept stock is swept again after this long (while its sector is wanted)
 
@@ -131,6 +134,10 @@ class BrokerFeed:
         self._polled: dict[str, float] = {}  # REST-polled codes → monotonic time of the last poll
         self._pending: collections.deque[str] = collections.deque()  # codes waiting for a snapshot
         self._quotes: dict[str, Quote] = {}
+        self._bars: dict[str, list[Bar]] = {}  # today's 1-minute bars of the served codes
+        self._bars_at: dict[str, float] = {}  # code → monotonic time of the last REST fetch
+        self._bars_dirty: set[str] = set()
+        self._bar_queue: collections.deque[str] = collections.deque()
         self._top: list[RankRow] = []
         self._swept: dict[str, tuple[RankRow, float]] = {}  # code → (row, monotonic time)
         self._sweep: collections.deque[str] = collections.deque()
@@ -283,7 +290,7 @@ class BrokerFeed:
                 self._wake.clear()
                 continue
             try:
-                did = self._seed_one() or self._poll_one()
+                did = self._seed_one() or self._poll_one() or self._bars_one()
                 sweep_due = self.opts.sweep_per_s > 0 and now - last_sweep >= 1.0 / self.opts.sweep_per_s
                 if not did and self._sweep and sweep_due:
                     last_sweep = now
@@ -306,6 +313,7 @@ class BrokerFeed:
                 else:
                     self.watch(key)
             self._expire()
+            self._flush_bars()
             status = self.status()
             if status["connected"] and not self._connected_before:
                 if status["reconnects"]:
@@ -327,6 +335,7 @@ class BrokerFeed:
             for code in old:
                 del self._views[code]
                 self._polled.pop(code, None)
+                self._bars.pop(code, None)
             gone = [self._ws.pop(c) for c in old if c in self._ws]
             for sector, t in list(self._sectors.items()):
                 if t < cutoff:
@@ -354,6 +363,8 @@ class BrokerFeed:
             first = code not in self._ws and code not in self._polled
         if first:
             self._place(code)
+            with self._lock:
+                self._bar_queue.append(code)  # the minute chart after the quote and book
         return True
 
     def _poll_one(self) -> bool:
@@ -381,6 +392,47 @@ class BrokerFeed:
         self.cache.put_quotes([q])
         self.cache.put_book(book)
         self._notify(code, q)
+
+    def _bars_one(self) -> bool:
+        """Today's minute bars of one served code (first view; REST-polled codes again every minute)."""
+        now = time.monotonic()
+        with self._lock:
+            if not self._bar_queue:
+                again = [c for c in self._polled if now - self._bars_at.get(c, -1e9) >= BARS_AGAIN_S]
+                self._bar_queue.extend(again[:1])
+            if not self._bar_queue:
+                return False
+            code = self._bar_queue.popleft()
+            self._bars_at[code] = now
+        fetched = self.adapter.minute_bars(code, datetime.now(KST).date())
+        with self._lock:
+            last = fetched[-1].time if fetched else None
+            newer = [b for b in self._bars.get(code, []) if last is None or b.time > last]  # from ticks
+            self._bars[code] = [*fetched, *newer]
+            self._bars_dirty.add(code)
+        return True
+
+    def _bars_after_tick(self, tick: Tick) -> None:
+        """The current minute bar of ``tick``'s code, updated in place (call with the lock held)."""
+        start = tick.time.replace(second=0, microsecond=0)
+        bars = self._bars.setdefault(tick.code, [])
+        amount = tick.price * tick.volume
+        if bars and bars[-1].time == start:
+            b = bars[-1]
+            bars[-1] = Bar(b.code, start, b.open, max(b.high, tick.price), min(b.low, tick.price), tick.price,
+                           b.volume + tick.volume, b.value + amount)  # fmt: skip
+        elif not bars or bars[-1].time < start:
+            bars.append(
+                Bar(tick.code, start, tick.price, tick.price, tick.price, tick.price, tick.volume, amount)
+            )
+        self._bars_dirty.add(tick.code)
+
+    def _flush_bars(self) -> None:
+        with self._lock:
+            dirty, self._bars_dirty = self._bars_dirty, set()
+            bars = {code: list(self._bars.get(code, [])) for code in dirty}
+        for code, rows in bars.items():
+            self.cache.put_bars(code, rows)
 
     def _sweep_one(self) -> bool:
         with self._lock:
@@ -456,6 +508,7 @@ class BrokerFeed:
         with self._lock:
             q = quote_after_tick(self._quotes.get(tick.code), tick)
             self._quotes[tick.code] = q
+            self._bars_after_tick(tick)
         self.cache.put_quotes([q])
         if self.publish is not None:
             self.publish(Channel.TICKS, tick)

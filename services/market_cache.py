@@ -99,6 +99,13 @@ def _intraday(engine: Any, code: str, interval: int, last: Quote | None = None) 
     return aggregate(bars, interval, start.replace(hour=9)) if bars else []
 
 
+def _feed_bars(bars: list[Bar], interval: int) -> list[Bar]:
+    """The broker feed's 1-minute bars of today in ``interval``-minute bars."""
+    from trading.brokers.common.bars import aggregate
+
+    return aggregate(list(bars), interval)
+
+
 class RedisMarketCache:
     """Writer and reader over Redis (full mode)."""
 
@@ -160,6 +167,17 @@ class RedisMarketCache:
     def last_put_age(self, code: str) -> float | None:
         return self.last_tick_age(code)
 
+    def put_bars(self, code: str, bars: list[Bar]) -> None:
+        from trading.brokers.wire import encode
+
+        self.r.set(f"{self.prefix}bars:{code}", json.dumps(encode(bars)), ex=self.ttl_s)
+
+    def bars(self, code: str) -> list[Bar] | None:
+        from trading.brokers.wire import decode
+
+        raw = self.r.get(f"{self.prefix}bars:{code}")
+        return decode(json.loads(raw)) if raw else None
+
     # writer
     def put_ranking(self, rows: list[RankRow], at: datetime) -> None:
         payload = {"time": at.isoformat(), "rows": [asdict(r) for r in rows]}
@@ -202,6 +220,9 @@ class RedisMarketCache:
         return book_from_json(raw)
 
     def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]:
+        feed_bars = self.bars(code)
+        if feed_bars:
+            return _feed_bars(feed_bars, interval)
         if self.engine is None:
             return []
         raw = self.r.get(f"{self.prefix}quote:{code}")
@@ -221,6 +242,7 @@ class MemoryMarketCache:
         self._status: dict | None = None
         self._views: dict[str, float] = {}
         self._fills: list[Any] = []
+        self._bars: dict[str, list[Bar]] = {}
         self._lock = threading.Lock()
         self._ranking: tuple[datetime | None, list[RankRow]] = (None, [])
         self._quotes: dict[str, Quote] = {}
@@ -261,6 +283,9 @@ class MemoryMarketCache:
             raise NotCached(code) from None
 
     def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]:
+        feed_bars = self._bars.get(code)
+        if feed_bars:
+            return _feed_bars(feed_bars, interval)
         return _intraday(self.engine, code, interval, self._quotes.get(code))
 
     def last_tick_age(self, code: str) -> float | None:
@@ -294,3 +319,9 @@ class MemoryMarketCache:
 
     def last_put_age(self, code: str) -> float | None:
         return self.last_tick_age(code)
+
+    def put_bars(self, code: str, bars: list[Bar]) -> None:
+        self._bars[code] = list(bars)
+
+    def bars(self, code: str) -> list[Bar] | None:
+        return self._bars.get(code)

@@ -1,6 +1,6 @@
 """The broker market-data service in embedded mode (``gslts run``'s container with BROKER=kis|kiwoom)
 against the fake servers serving the whole listing: the ranking, a sector's own TOP N, a stock outside
-the ranking opened with a quote and a book (then pushed by the websocket), least-recently-viewed
+the ranking opened with a quote, a book and a minute chart (then pushed by the websocket), least-recently-viewed
 eviction beyond the websocket's registration limit, and stale data while the websocket is down."""
 
 from __future__ import annotations
@@ -120,6 +120,9 @@ def test_stock_outside_the_ranking_opens_with_quote_and_book_then_is_pushed(h: H
     wait_for(lambda: h.md.quote(code).price == q.price + 500, 3.0, "the pushed tick")
     h.fake.push_book(code, q.price + 500)
     wait_for(lambda: h.md.book(code).bids[0].price == q.price + 500, 3.0, "the pushed book")
+    bars = wait_for(lambda: h.md.intraday_bars(code), 5.0, "the minute chart")
+    assert bars[-1].close == q.price + 500  # the pushed tick is in the current minute
+    assert wait_for(lambda: h.md.intraday_bars(code, 5), what="5-minute bars")
 
 
 def test_least_recently_viewed_leaves_the_websocket_and_is_polled(h: Harness):
