@@ -137,8 +137,10 @@ def create_app(settings: Settings | None = None, start_background: bool = False)
     app = build_dash(server, rt)
     if start_background and settings.embedded:
         from workers.embedded import EmbeddedScheduler
+        from workers.history_jobs import set_market_reader
 
         rt.become_owner()
+        set_market_reader(rt.reader)  # the eod-bars jobs read this process's market / adapter
         scheduler = EmbeddedScheduler(rt.engine, settings)
         scheduler.start()
         rt.scheduler = scheduler

@@ -83,6 +83,8 @@ class DailyBar(Base):
     close: Mapped[int] = mapped_column(Won)
     volume: Mapped[int] = mapped_column(BigInteger)
     value: Mapped[int] = mapped_column(Won)  # 거래대금
+    # simulated (demo history, the paper market) | kis | kiwoom | csv (gslts history import)
+    source: Mapped[str] = mapped_column(String(16), server_default="simulated")
     __table_args__ = (Index("ix_daily_bars_day", "day"),)
 
 
@@ -150,6 +152,31 @@ class SectorReport(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     data_source: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TrackRecord(Base):
+    """The track record, one row per computation (the newest is current; every host reads the same)."""
+
+    __tablename__ = "track_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)  # naive KST
+    end_day: Mapped[date | None] = mapped_column(Date)
+    kr_source: Mapped[str] = mapped_column(String(16))  # simulated | real | mixed | none
+    us_source: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    __table_args__ = (Index("ix_track_records_computed_at", "computed_at"),)
+
+
+class HistoryProgress(Base):
+    """Daily-bar fetches done per job (``backfill:kis:2024-01-02:2026-11-27``, ``eod:kis:2026-11-30``)
+    and stock: a restarted backfill skips the stocks it finished."""
+
+    __tablename__ = "history_progress"
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer, server_default="0")
+    error: Mapped[str | None] = mapped_column(String(200))
+    done_at: Mapped[datetime] = mapped_column(DateTime)  # naive KST
 
 
 class SectorReportPick(Base):

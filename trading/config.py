@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # Recorder
     tick_retention_days: int = Field(default=90, ge=1, le=3650)
     recorder_top_n: int = Field(default=100, ge=1, le=3000)
+    # Full mode: entries (one per published batch of ticks or fills) kept in the market's durable log.
+    market_log_maxlen: int = Field(default=200_000, ge=1000, le=10_000_000)
 
     # KIS/Kiwoom adapter options (UNCONFIRMED values are configurable; see the reference notes)
     kis_hts_id: str | None = None  # needed to decrypt own-fill notices (H0STCNI0/9)
@@ -119,6 +121,20 @@ class Settings(BaseSettings):
     broker_sweep_per_s: float = Field(default=0.5, ge=0, le=50)  # sector-filter value sweep (REST quotes)
     broker_open_wait_s: float = Field(default=5.0, ge=0, le=30)  # a page opening an unserved code waits
 
+    # Daily history (gslts history, the eod-bars job). EOD_BARS_SOURCE: where the 16:00 job takes each
+    # session's daily bar from — auto: the paper market's session (paper) or the broker's daily-chart
+    # API (KIS/Kiwoom); recorder: the recorder's minute_bars of the day (only the stocks it recorded).
+    eod_bars_source: Literal["auto", "broker", "recorder"] = "auto"
+    history_max_failures: int = Field(default=20, ge=1, le=10_000)  # a backfill run stops after this many
+    # US data (refresh-us-data job, gslts us-data refresh): yfinance first, then the fallback.
+    # kis: KIS overseas daily prices (HHDFS76240000; confirmed by KIS's samples, needs KIS keys);
+    # none: no fallback (missing data is shown as missing). The exchange code of a US ETF is
+    # UNCONFIRMED for NYSE Arca (community code uses AMS), hence configurable: SYMBOL:EXCD pairs,
+    # every other symbol uses US_KIS_DEFAULT_EXCHANGE. Indexes (^GSPC, ...) have no KIS fallback.
+    us_data_fallback: Literal["kis", "none"] = "kis"
+    us_kis_default_exchange: str = "AMS"
+    us_kis_exchanges: str = "SOXX:NAS,SMH:NAS"
+
     # Broker sync (KIS/Kiwoom only): copy balance, orders and fills into the database
     broker_sync_seconds: int = Field(default=5, ge=0, le=3600)  # interval in the KRX window; 0 = off
     broker_sync_hours: Literal["session", "always"] = "session"  # session: KRX days 08:00-18:30 KST
@@ -149,6 +165,7 @@ class Settings(BaseSettings):
     # lost its worker and is ended by the backtest-reaper job (every 30 s).
     backtest_heartbeat_s: float = Field(default=10.0, gt=0, le=300)
     backtest_stale_s: float = Field(default=60.0, ge=5, le=3600)
+    backtest_reaper_s: int = Field(default=30, ge=1, le=3600)  # how often stale runs are looked for
     # Celery (full mode): an unacknowledged task is redelivered after this many seconds (a worker that
     # died mid-task); longer than any queue wait plus run, so live tasks are not delivered twice.
     celery_visibility_timeout_s: int = Field(default=3600, ge=60, le=86_400)

@@ -60,8 +60,15 @@ JOBS: tuple[Job, ...] = (
     Job("partitions", "db.partitions:partition_job", 6, 0),
     Job("refresh-us-data", "workers.report_jobs:refresh_us_data", 7, 0, krx_days_only=True),
     Job("morning-report", "workers.report_jobs:make_morning_report", 8, 0, krx_days_only=True),
+    Job("eod-bars", "workers.history_jobs:eod_bars", 16, 10, krx_days_only=True, brokers=("kis", "kiwoom")),
+    Job("eod-bars-paper", "workers.history_jobs:eod_bars", every_s=300, brokers=("paper",)),
     Job("track-record", "workers.report_jobs:recompute_track_record", 19, 0),
-    Job("backtest-reaper", "workers.backtest_jobs:end_stale_runs", every_s=30),
+    Job(
+        "backtest-reaper",
+        "workers.backtest_jobs:end_stale_runs",
+        every_s=30,
+        every_setting="backtest_reaper_s",
+    ),
     Job(
         "broker-sync",
         "workers.broker_sync:sync_broker",

@@ -9,6 +9,7 @@ import click
 from app.cli.backtest_cmd import backtest
 from app.cli.common import CliError
 from app.cli.db_cmds import db
+from app.cli.history_cmds import history, us_data
 from app.cli.market_cmds import (
     OrderStillPending,
     book,
@@ -62,6 +63,8 @@ for command in (
     record,
     ticks,
     backtest,
+    history,
+    us_data,
 ):
     cli.add_command(command)
 

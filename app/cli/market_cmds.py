@@ -302,8 +302,9 @@ def market(standby: bool) -> None:
     def publish(owner) -> None:  # noqa: ANN001 - services.owner.Owner
         """Before the market's first step: its every tick is published (a continued session's first)."""
         server = RedisRpcServer(
-            owner.endpoint(), s.redis_url, deployment_secret(s), inline_places=owner.market is not None
-        )
+            owner.endpoint(), s.redis_url, deployment_secret(s), inline_places=owner.market is not None,
+            log_maxlen=s.market_log_maxlen,
+        )  # fmt: skip
         servers.append(server)
         if owner.market is not None:
             # Every stock's ticks and changed books (the recorder picks its universe), and every paper
@@ -343,6 +344,8 @@ def market(standby: bool) -> None:
                 server.stop()
                 rt.close()
                 raise CliError("lost the ownership lease to another process: stopped sending orders")
+    if owner.market is not None:
+        owner.market.stop()  # no step after this one: everything it made is published below
     server.stop()
     rt.close()
 

@@ -49,6 +49,9 @@ def record(top_n: int, record_all: bool, cap: int | None, connections: int | Non
         cap_per_connection=cap, max_connections=connections, books=not no_books, run_writer=writer,
     )  # fmt: skip
     broker = _broker()
+    transport = getattr(broker, "transport", None)
+    if hasattr(transport, "resume_as"):  # full mode: read ticks from the market's durable log
+        transport.resume_as("recorder")
     stop = threading.Event()
     stop_on_signals(stop)
     mode = "redis stream" if rt.settings.redis_url else "spool file"

@@ -30,9 +30,12 @@ def _parse_day(text: str | None) -> date:
 
 def _report_text(r: dict) -> str:
     sim = " · 시뮬레이션(SIMULATED)" if r["simulated"] else ""
+    kinds = f" · 데이터 한국 {r.get('kr_data', 'none')} / 미국 {r.get('us_data', 'none')}"
     lines = [
-        f"섹터 리포트 {r['session_date']} · 미국 {r['us_session_date'] or '-'} · {r['data_source']}{sim}"
+        f"섹터 리포트 {r['session_date']} · 미국 {r['us_session_date'] or '-'} · {r['data_source']}{sim}{kinds}"
     ]
+    if r.get("us_missing"):
+        lines.append(f"  ! 미국 데이터 없음(missing): {', '.join(r['us_missing'])}")
     lines += [f"  ! {note_text(n)}" for n in ([r["stale_note"]] if r["stale_note"] else []) + r["notes"]]
     lines.append(
         "미국 섹터: " + ", ".join(f"{m['symbol']} {pct(m['return_pct'])}" for m in r["us_sectors"][:5])

@@ -15,11 +15,11 @@ from app.i18n import current_lang
 from app.runtime import runtime
 from app.text import t
 from db.cache import Topic, memoized
+from db.repositories import history as history_repo
 from db.repositories import reports as repo
 from trading.krx.fmt import pct
 from trading.report.export import picks_by_sector, to_csv, to_markdown
 from trading.report.text import amount, direction_text, note_text, reason_text, sector_name
-from trading.report.track_store import load_track_record
 
 dash.register_page(
     __name__,
@@ -46,12 +46,30 @@ def _meta(r: dict[str, Any], lang: str) -> list:
                 dbc.Badge(t("report.simulated"), color="warning", className="ms-2", id="report-simulated")
                 if r["simulated"]
                 else None,
+                html.Span(
+                    t(
+                        "report.data_kinds",
+                        kr=t(f"report.kind_{r.get('kr_data', 'none')}"),
+                        us=t(f"report.kind_{r.get('us_data', 'none')}"),
+                    ),
+                    className="ms-2",
+                    id="report-data-kinds",
+                ),
             ],
             className="small text-body-secondary mb-2",
         )
     ]
     if r["stale_note"]:
         out.append(dbc.Alert(note_text(r["stale_note"], lang), color="warning", className="py-2 small"))
+    if r.get("us_missing"):
+        out.append(
+            dbc.Alert(
+                t("report.us_missing", symbols=", ".join(r["us_missing"])),
+                color="warning",
+                className="py-2 small",
+                id="report-us-missing",
+            )
+        )
     out += [
         dbc.Alert(note_text(n, lang), color="secondary", className="py-2 small report-note")
         for n in r["notes"]
@@ -185,6 +203,15 @@ def _track(rec: dict[str, Any] | None, lang: str) -> dbc.Card:
                 t("report.track_period", start=rec["start"], end=rec["end"], n=rec["sessions"]),
                 className="small",
             ),
+            html.P(
+                t(
+                    "report.data_kinds",
+                    kr=t(f"report.kind_{rec.get('kr_data', 'none')}"),
+                    us=t(f"report.kind_{rec.get('us_data', 'none')}"),
+                ),
+                className="small text-body-secondary",
+                id="report-track-data",
+            ),
             dbc.Table(
                 [head, html.Tbody(rows)], size="sm", hover=True, responsive=True, id="report-track-table"
             ),
@@ -224,7 +251,7 @@ def render(r: dict[str, Any] | None, day: str | None = None) -> list:
                 t("report.missing", day=day) if day else t("report.none"), color="light", id="report-empty"
             )
         ]
-    track = load_track_record(runtime().settings.data_dir) or r.get("track_record")
+    track = history_repo.load_track_record(runtime().engine) or r.get("track_record")
     return [
         *_meta(r, lang),
         dbc.Row([dbc.Col(_us_card(r), md=6), dbc.Col(_kr_card(r, lang), md=6)], className="g-3"),

@@ -72,7 +72,6 @@ class RunRow:
     heartbeat_at: datetime | None = None  # the job's last sign of life (naive KST)
     attempts: int = 0  # how often a worker started it
 
-
     @property
     def active(self) -> bool:
         return self.status in ACTIVE

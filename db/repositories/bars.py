@@ -79,12 +79,13 @@ def _tuples(*cols: list) -> list[tuple]:
 _OHLCV = ["open", "high", "low", "close", "volume", "value"]
 
 
-def insert_daily_bars(engine: Engine, df: pd.DataFrame) -> int:
-    """Columns code, day (date), open, high, low, close, volume, value."""
+def insert_daily_bars(engine: Engine, df: pd.DataFrame, source: str = "simulated") -> int:
+    """Columns code, day (date), open, high, low, close, volume, value (``source``: where they came from)."""
     cols = [df["code"].tolist(), _day_values(engine, df["day"])] + [
         df[c].astype("int64").tolist() for c in _OHLCV
     ]
-    return _bulk(engine, DAILY, ["code", "day", *_OHLCV], _tuples(*cols))
+    cols.append([source] * len(df))
+    return _bulk(engine, DAILY, ["code", "day", *_OHLCV, "source"], _tuples(*cols))
 
 
 def insert_minute_bars(engine: Engine, df: pd.DataFrame) -> int:

@@ -108,6 +108,13 @@ def day_values(engine: Engine, day: date) -> dict[str, int]:
         return {c: int(v) for c, v in s.execute(q)}
 
 
+def kr_sources(engine: Engine, start: date, end: date) -> frozenset[str]:
+    """The sources of the daily bars from ``start`` to ``end`` (simulated, kis, kiwoom, csv, …)."""
+    with session_scope(engine) as s:
+        q = select(DailyBar.source).where(DailyBar.day >= start, DailyBar.day <= end).distinct()
+        return frozenset(s.execute(q).scalars())
+
+
 def kr_bars(engine: Engine, start: date, end: date) -> dict[date, dict[str, tuple[int, int, int]]]:
     """(open, close, 거래대금) by day and code from ``start`` to ``end`` (inclusive)."""
     out: dict[date, dict[str, tuple[int, int, int]]] = {}
@@ -142,6 +149,7 @@ def report_input(engine: Engine, day: date) -> ReportInput:
         mapping=map_rows(engine),
         stocks=stock_refs(engine),
         values=day_values(engine, prev_krx_session(day)),
+        kr_sources=kr_sources(engine, prev_krx_session(day), prev_krx_session(day)),
     )
 
 

@@ -49,9 +49,9 @@ def test_report_on_demo_history(tmp_path):
 
 def test_demo_start_builds_the_session_report_once(tmp_path):
     """A demo start on a weekend: the report of the next session (what the demo market trades) exists."""
+    from db.repositories.history import load_track_record
     from db.repositories.reports import get_report, report_dates
     from trading.config import load_settings
-    from trading.report.track_store import load_track_record
     from workers.report_jobs import ensure_demo_report
 
     url, engine = demo_db(tmp_path, date(2026, 11, 27))
@@ -71,7 +71,7 @@ def test_demo_start_builds_the_session_report_once(tmp_path):
     assert closes[-1] / closes[-2] - 1 == pytest.approx(
         us_session_returns(settings.market_seed, date(2026, 11, 27))["XLK"], abs=1e-4
     )
-    assert load_track_record(settings.data_dir)["sessions"] > 100
+    assert load_track_record(engine)["sessions"] > 100
     assert ensure_demo_report(engine, settings, monday) == f"skipped: report {monday} exists"
     assert report_dates(engine) == [monday]
     engine.dispose()

@@ -12,10 +12,10 @@ from app.runtime import runtime
 from db.engine import make_engine, session_scope
 from db.models import AuditLog
 from db.repositories import reports as repo
+from db.repositories.history import save_track_record
 from db.repositories.users import add_user
 from trading.krx.calendar import krx_sessions
 from trading.report import compute_track_record
-from trading.report.track_store import save_track_record
 from workers.report_jobs import build_and_store
 
 
@@ -24,7 +24,7 @@ def report_app(app_settings, dash_app):
     engine = make_engine(app_settings.database_url)
     rd.insert_fixed_market(engine, seed_master=False)
     history = rd.track_history(krx_sessions(rd.SESSION.replace(day=2), rd.SESSION))
-    save_track_record(app_settings.data_dir, compute_track_record(history))
+    save_track_record(engine, compute_track_record(history))
     build_and_store(engine, app_settings, rd.SESSION)
     add_user(engine, "viewer", "viewer-password-1", role="viewer")
     engine.dispose()

@@ -99,6 +99,12 @@ class FakeKis(FakeBroker):
         self.aes_key = secrets.token_hex(16)  # 32 chars
         self.aes_iv = secrets.token_hex(8)  # 16 chars
         self._tick_seq = 0
+        # overseas daily prices (the US data fallback)
+        self.us_prices: dict[str, float] = {"XLK": 230.0, "XLF": 48.0, "SOXX": 220.0}
+        self.us_exchanges: dict[str, str] = {"SOXX": "NAS"}  # others: AMS (NYSE Arca)
+        self.us_rows_per_call = 100
+        self.us_requests: list[tuple[str, str, str]] = []
+        self.daily_codes: list[str] = []  # codes asked of the daily chart, in order
 
     def add_token(self, token: str, ttl_s: float = 86400) -> None:
         with self.lock:
@@ -238,6 +244,7 @@ class FakeKis(FakeBroker):
 
     def _r_inquire_daily_itemchartprice(self, req: Request, tr_id: str) -> Reply:
         code = req.query.get("FID_INPUT_ISCD", "")
+        self.daily_codes.append(code)
         start = datetime.strptime(req.query["FID_INPUT_DATE_1"], "%Y%m%d").date()
         end = datetime.strptime(req.query["FID_INPUT_DATE_2"], "%Y%m%d").date()
         rows = []
@@ -254,10 +261,31 @@ class FakeKis(FakeBroker):
                         "stck_clpr": str(p),
                         "acml_vol": "1000",
                         "acml_tr_pbmn": str(1000 * p),
+                        "flng_cls_code": "00",  # 락 구분 (notes §4.3)
+                        "mod_yn": "N",
                     }
                 )
             day -= timedelta(days=1)
         return ok(output1={}, output2=rows)
+
+    def _r_dailyprice(self, req: Request, tr_id: str) -> Reply:
+        """Overseas daily prices (HHDFS76240000, kis-api-notes §4.11): ``output2`` rows back from
+        ``BYMD``, ``us_rows_per_call`` a call; symbols in ``us_prices`` on exchange ``us_exchanges``."""
+        sym, excd = req.query.get("SYMB", ""), req.query.get("EXCD", "")
+        self.us_requests.append((sym, excd, req.query.get("BYMD", "")))
+        if tr_id != "HHDFS76240000" or sym not in self.us_prices or self.us_exchanges.get(sym, "AMS") != excd:
+            return ok(output1={"rsym": f"D{excd}{sym}", "zdiv": "4", "nrec": "0"}, output2=[])
+        base = req.query.get("BYMD") or kst_now().strftime("%Y%m%d")
+        day = datetime.strptime(base, "%Y%m%d").date()
+        rows = []
+        while len(rows) < self.us_rows_per_call and day.year > 2000:
+            if day.weekday() < 5:
+                p = self.us_prices[sym] + (day.toordinal() % 7) * 0.25
+                rows.append({"xymd": day.strftime("%Y%m%d"), "open": f"{p - 0.5:.4f}", "high": f"{p + 1:.4f}",
+                             "low": f"{p - 1:.4f}", "clos": f"{p:.4f}", "tvol": "1000000", "tamt": "0",
+                             "diff": "0.25", "rate": "0.10", "sign": "2"})  # fmt: skip
+            day -= timedelta(days=1)
+        return ok(output1={"rsym": f"D{excd}{sym}", "zdiv": "4", "nrec": str(len(rows))}, output2=rows)
 
     def _r_inquire_time_itemchartprice(self, req: Request, tr_id: str) -> Reply:
         return self._minute_rows(req, kst_now().strftime("%Y%m%d"), 30)

@@ -74,6 +74,7 @@ class FakeKiwoom(FakeBroker):
         """``FakeBroker``'s arguments."""
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[float, str]] = []  # (monotonic, api-id)
+        self.daily_codes: list[str] = []  # codes asked of the daily chart (ka10081), in order
         # faults
         self.rate_limit_next = 0  # HTTP 429 + return_code 5 [1700]
         self.rate_limit_200_next = 0  # HTTP 200 + return_code 5 [1700]
@@ -170,6 +171,7 @@ class FakeKiwoom(FakeBroker):
 
     def _ka10081(self, body: dict, headers: dict) -> Reply:
         code = body.get("stk_cd", "")
+        self.daily_codes.append(code)
         day = datetime.strptime(body["base_dt"], "%Y%m%d").date()
         rows = []
         while len(rows) < 600:
@@ -186,6 +188,7 @@ class FakeKiwoom(FakeBroker):
                         "trde_prica": str(p // 1000),
                         "pred_pre": "+10",
                         "pred_pre_sig": "2",
+                        "trde_tern_rt": "+0.12",  # 거래회전율 (notes ka10081)
                     }
                 )
             day -= timedelta(days=1)

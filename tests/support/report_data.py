@@ -77,7 +77,9 @@ def report_input(session: date = SESSION, **kw) -> ReportInput:
     return ReportInput(session_date=session, **args)
 
 
-def insert_fixed_market(engine: Engine, *, seed_master: bool = True, source: str = "yfinance") -> None:
+def insert_fixed_market(
+    engine: Engine, *, seed_master: bool = True, source: str = "yfinance", kr_source: str = "kis"
+) -> None:
     """Sectors, the 50 stocks and the seed mapping (unless already seeded), PREV_KRX bars, US bars."""
     from db.engine import session_scope
     from db.models import DailyBar
@@ -101,6 +103,7 @@ def insert_fixed_market(engine: Engine, *, seed_master: bool = True, source: str
                     close=10_000,
                     volume=v // 10_000,
                     value=v,
+                    source=kr_source,
                 )
             )
     bars = [

@@ -22,7 +22,10 @@ def test_celery_beat_uses_the_same_schedule():
     settings = load_settings(broker="paper", redis_url="redis://127.0.0.1:6379/15")
     app = make_celery(settings)
     assert set(app.conf.beat_schedule) == {j.name for j in JOBS if j.applies(settings)}
-    assert set(app.conf.beat_schedule) == {j.name for j in JOBS} - {"broker-sync"}  # KIS/Kiwoom only
+    assert set(app.conf.beat_schedule) == {j.name for j in JOBS} - {
+        "broker-sync",
+        "eod-bars",
+    }  # KIS/Kiwoom only
     assert app.conf.timezone == "Asia/Seoul"
 
 
@@ -46,3 +49,14 @@ def test_embedded_scheduler_runs_each_job_once_per_day(sqlite_engine, tmp_path):
     assert last_runs(settings)["morning"].isoformat() == "2026-11-23"
     # A weekend skips the KRX-days-only job.
     assert list(sched.run_due(datetime(2026, 11, 28, 9, 0, tzinfo=KST))) == ["partitions"]
+
+
+def test_eod_bars_jobs_per_broker():
+    from trading.config import load_settings
+
+    paper = load_settings(broker="paper")
+    kis = paper.model_copy(update={"broker": "kis"})  # no keys needed to ask which jobs apply
+    assert job("eod-bars-paper").applies(paper) and not job("eod-bars-paper").applies(kis)
+    assert job("eod-bars").applies(kis) and not job("eod-bars").applies(paper)
+    assert job("eod-bars").krx_days_only and (job("eod-bars").hour, job("eod-bars").minute) == (16, 10)
+    assert job("eod-bars-paper").is_interval and job("eod-bars-paper").interval(paper) == 300

@@ -2,7 +2,9 @@
 
 Requests (``trading/brokers/rpc.py`` envelopes, HMAC-signed) go to the list ``{prefix}rpc``; the owner
 pushes one reply to ``{prefix}reply:<request id>`` (expiring after 60 s). Realtime events are published
-on ``{prefix}ev:{channel}``.
+on ``{prefix}ev:{channel}``; ticks and fills are also appended to the durable log that consumers which
+must not miss any (the recorder) read (``redis_log.py``). Events the owner could not publish (Redis down)
+stay queued and go out when Redis is back.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import redis
 
 from trading.brokers.base import Channel
 from trading.brokers.errors import BrokerUnavailable
+from trading.brokers.redis_log import LOGGED_CHANNELS, DurableFeed, log_key
 from trading.brokers.rpc import Endpoint, RpcTimeout, Signer, expired_ms, parse_envelope
 from trading.brokers.wire import decode, encode
 
@@ -53,7 +56,16 @@ class RedisTransport:
         self.redis = redis.Redis.from_url(url)
         self.prefix = market_prefix(url) if prefix is None else prefix
         self.signer = Signer(secret)
-        self._subs: list[_RedisSubscription] = []
+        self._subs: list[_RedisSubscription | _DurableSubscription] = []
+        self.consumer: str | None = None
+        self._feeds: dict[Channel, DurableFeed] = {}
+        self._durable: dict[Channel, list[_DurableSubscription]] = {}
+        self._dlock = threading.Lock()
+
+    def resume_as(self, consumer: str) -> None:
+        """Make later TICKS/FILLS subscriptions durable: read from the owner's log under the cursor of
+        ``consumer``, so nothing published while this process or Redis was down is missed."""
+        self.consumer = consumer
 
     def call(self, env: dict[str, Any], timeout: float) -> dict[str, Any]:
         key = reply_key(self.prefix, env["id"])
@@ -75,15 +87,57 @@ class RedisTransport:
 
     def subscribe(
         self, channel: Channel, codes: Sequence[str], callback: Callable[[object], None]
-    ) -> _RedisSubscription:
+    ) -> _RedisSubscription | _DurableSubscription:
+        if self.consumer is not None and channel in LOGGED_CHANNELS:
+            return self._subscribe_durable(channel, codes, callback)
         sub = _RedisSubscription(self.redis, f"{self.prefix}ev:{channel.value}", set(codes), callback)
         self._subs.append(sub)
         return sub
 
+    def _subscribe_durable(
+        self, channel: Channel, codes: Sequence[str], callback: Callable[[object], None]
+    ) -> _DurableSubscription:
+        with self._dlock:
+            subs = self._durable.setdefault(channel, [])
+            sub = _DurableSubscription(set(codes), callback, lambda: self._unsubscribe(channel, sub))
+            self._durable[channel] = [*subs, sub]
+            if channel not in self._feeds:
+                assert self.consumer is not None
+                self._feeds[channel] = DurableFeed(
+                    self.redis, self.prefix, channel, self.consumer, lambda ev: self._dispatch(channel, ev)
+                ).start()
+        return sub
+
+    def _unsubscribe(self, channel: Channel, sub: _DurableSubscription) -> None:
+        with self._dlock:
+            self._durable[channel] = [s for s in self._durable.get(channel, []) if s is not sub]
+
+    def _dispatch(self, channel: Channel, event: object) -> None:
+        for sub in self._durable.get(channel, ()):  # a list replaced, never mutated: no lock needed
+            sub.deliver(event)
+
     def close(self) -> None:
+        for feed in self._feeds.values():
+            feed.stop()
         for sub in self._subs:
             sub.cancel()
         self.redis.close()
+
+
+class _DurableSubscription:
+    """A consumer's share of a ``DurableFeed``: the events of its codes."""
+
+    def __init__(self, codes: set[str], callback: Callable[[object], None], remove: Callable[[], None]):
+        self._codes = codes
+        self._callback = callback
+        self._remove = remove
+
+    def deliver(self, event: object) -> None:
+        if not self._codes or getattr(event, "code", None) in self._codes:
+            self._callback(event)
+
+    def cancel(self) -> None:
+        self._remove()
 
 
 class _RedisSubscription:
@@ -94,7 +148,17 @@ class _RedisSubscription:
         self._pubsub.subscribe(**{channel: self._on_message})
         self._codes = codes
         self._callback = callback
-        self._thread = self._pubsub.run_in_thread(sleep_time=0.05, daemon=True)
+        self._errors = 0
+        self._thread = self._pubsub.run_in_thread(
+            sleep_time=0.05, daemon=True, exception_handler=self._on_error
+        )
+
+    def _on_error(self, err: BaseException, pubsub: Any, thread: Any) -> None:  # noqa: ARG002
+        """Redis went away: keep the thread; the next read reconnects and subscribes again."""
+        self._errors += 1
+        if self._errors == 1 or self._errors % 30 == 0:
+            log.warning("live events: Redis unavailable (%s); reconnecting", err)
+        time.sleep(1.0)
 
     def _on_message(self, message: dict[str, Any]) -> None:
         for event in decode(json.loads(message["data"])):
@@ -126,8 +190,10 @@ class RedisRpcServer:
         secret: bytes,
         prefix: str | None = None,
         inline_places: bool = False,
+        log_maxlen: int = 200_000,
     ):
         self.endpoint = endpoint
+        self.log_maxlen = log_maxlen
         # The paper market's orders commit in this process's database in milliseconds: placing a drained
         # batch right here (no hand-off) lets the next drain collect what arrived meanwhile — batches grow
         # with the load. A broker's orders (network calls) go to the pool instead.
@@ -144,14 +210,22 @@ class RedisRpcServer:
         self._qlock = threading.Lock()
         self._flusher: threading.Thread | None = None
         self._wake = threading.Event()
+        self.held = 0  # events waiting for Redis to come back
 
     def _count(self, what: str) -> None:
         with self._stats_lock:
             self.stats[what] += 1
 
     def publish(self, channel: Channel, events: list[object]) -> None:
-        if events:
-            self.redis.publish(f"{self.prefix}ev:{channel.value}", json.dumps(encode(events)))
+        """One message on the channel, and for ticks and fills one entry on the durable log as well."""
+        if not events:
+            return
+        payload = json.dumps(encode(events))
+        with self.redis.pipeline(transaction=False) as pipe:
+            if channel in LOGGED_CHANNELS:
+                pipe.xadd(log_key(self.prefix, channel), {"d": payload}, maxlen=self.log_maxlen)
+            pipe.publish(f"{self.prefix}ev:{channel.value}", payload)
+            pipe.execute()
 
     def publisher(self, channel: Channel) -> Callable[[object], None]:
         """A callback that queues one event; a flusher thread publishes the queue every ``FLUSH_S``
@@ -167,16 +241,28 @@ class RedisRpcServer:
         return put
 
     def flush(self) -> int:
-        """Publish everything queued now; returns the number of events published."""
+        """Publish everything queued now; returns the number of events published. When Redis fails
+        midway, what was not published goes back to the head of its queue (in order) and the error is
+        raised: an outage delays events, it never drops them."""
         with self._qlock:
             batches = {ch: q[:] for ch, q in self._queues.items() if q}
             for q in self._queues.values():
                 q.clear()
         n = 0
-        for channel, events in batches.items():
-            for i in range(0, len(events), self.BATCH):
-                self.publish(channel, events[i : i + self.BATCH])
-            n += len(events)
+        done = dict.fromkeys(batches, 0)
+        try:
+            for channel, events in batches.items():
+                for i in range(0, len(events), self.BATCH):
+                    self.publish(channel, events[i : i + self.BATCH])
+                    done[channel] = min(len(events), i + self.BATCH)
+                n += len(events)
+        except redis.RedisError:
+            with self._qlock:
+                for channel, events in batches.items():
+                    self._queues[channel][:0] = events[done[channel] :]
+                self.held = sum(len(q) for q in self._queues.values())
+            raise
+        self.held = 0
         return n
 
     def wake(self) -> None:
@@ -195,8 +281,9 @@ class RedisRpcServer:
                     break  # stop() flushes the rest
                 try:
                     self.flush()
-                except redis.RedisError:
-                    self._stop.wait(1.0)  # Redis is down: drop nothing here, retry on the next round
+                except redis.RedisError as err:
+                    log.warning("market events held while Redis is down: %d (%s)", self.held, err)
+                    self._stop.wait(1.0)  # drop nothing: flush() kept them; retry on the next round
 
         self._flusher = threading.Thread(target=loop, name="market-publish", daemon=True)
         self._flusher.start()

@@ -4,7 +4,9 @@
 correction replaces it) to today, keeps only XNYS sessions that have already closed, and raises
 ``UsDataError`` with one clear line when Yahoo cannot be reached. The Yahoo call is the single
 function ``yahoo_history`` so tests can replace it with recorded responses.
-KIS overseas daily prices (HHDFS76240000) are left to the KIS broker adapter.
+A symbol Yahoo fails for is asked of the fallback (``FallbackFn``: KIS overseas daily prices when
+``US_DATA_FALLBACK=kis``, see ``trading/brokers/kis/overseas.py``); what neither answers stays missing
+and is reported, never simulated.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class UsBar:
 
 
 HistoryFn = Callable[[str, date, date], Any]  # (symbol, start, end exclusive) -> pandas.DataFrame
+FallbackFn = Callable[[str, date, date], list["UsBar"]]  # (symbol, start, end exclusive) -> bars
 
 
 def yahoo_history(symbol: str, start: date, end: date) -> Any:
@@ -86,15 +89,21 @@ def fetch_starts(symbols: Iterable[str], last_days: Mapping[str, date], today: d
     return {s: last_days.get(s, today - timedelta(days=BACKFILL_DAYS)) for s in symbols}
 
 
+def _one_line(err: Exception) -> str:
+    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".strip()
+
+
 def fetch_us_bars(
     symbols: Iterable[str],
     last_days: Mapping[str, date],
     now: datetime,
     history: HistoryFn = yahoo_history,
+    fallback: FallbackFn | None = None,
 ) -> tuple[list[UsBar], dict[str, str]]:
     """(bars fetched, {symbol: error}) for ``symbols`` up to the sessions closed before ``now`` (aware).
 
-    Raises ``UsDataError`` when every symbol failed (Yahoo unreachable).
+    A symbol Yahoo fails for (or returns no closed session for while one is due) is asked of
+    ``fallback``; its error then names both. Raises ``UsDataError`` when every symbol failed.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -103,13 +112,34 @@ def fetch_us_bars(
     errors: dict[str, str] = {}
     starts = fetch_starts(symbols, last_days, today)
     for sym, start in starts.items():
+        end = today + timedelta(days=1)
         try:
-            frame = history(sym, start, today + timedelta(days=1))
-        except Exception as err:  # noqa: BLE001 - yfinance raises curl, HTTP and parsing errors
-            errors[sym] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".strip()
+            bars.extend(frame_to_bars(sym, history(sym, start, end), now))
             continue
-        bars.extend(frame_to_bars(sym, frame, now))
+        except Exception as err:  # noqa: BLE001 - yfinance raises curl, HTTP and parsing errors
+            primary = _one_line(err)
+        if fallback is None:
+            errors[sym] = primary
+            continue
+        try:
+            got = [
+                b
+                for b in fallback(sym, start, end)
+                if is_nyse_session(b.day) and nyse_session_close(b.day) <= now
+            ]
+        except Exception as err:  # noqa: BLE001 - the fallback's own errors are reported, not raised
+            errors[sym] = f"yfinance {primary}; fallback {_one_line(err)}"
+            continue
+        if not got:
+            errors[sym] = f"yfinance {primary}; fallback: no data"
+            continue
+        bars.extend(got)
     if starts and len(errors) == len(starts):
         first = next(iter(errors.values()))
-        raise UsDataError(f"Yahoo Finance could not be reached for any of {len(errors)} symbols ({first})")
+        what = (
+            "Yahoo Finance could not be reached"
+            if fallback is None
+            else "neither Yahoo Finance nor the fallback answered"
+        )
+        raise UsDataError(f"{what} for any of {len(errors)} symbols ({first})")
     return bars, errors

@@ -29,6 +29,7 @@ from trading.report.model import (
     UsClose,
     UsMove,
     UsSeries,
+    data_kind,
 )
 from trading.sectors import SECTORS, US_ETF_NAMES
 
@@ -157,7 +158,15 @@ def build_report(inp: ReportInput, cfg: ReportConfig | None = None) -> SectorRep
     simulated = "simulated" in sources
     if simulated:
         note_list.append(notes.simulated())
-    source = "none" if not sources else sources.pop() if len(sources) == 1 else "mixed"
+    have = {m.symbol for m in moves} | {m.symbol for m in indexes}
+    missing = tuple(s for s in (*SECTOR_ETFS, *US_INDEXES) if s not in have)
+    if missing:
+        note_list.append(notes.us_missing(missing, used))
+    kr_data = data_kind(inp.kr_sources)
+    if kr_data in ("simulated", "mixed"):
+        note_list.append(notes.kr_simulated(win.prev_krx_session))
+    us_data = data_kind(sources)
+    source = "none" if not sources else next(iter(sources)) if len(sources) == 1 else "mixed"
 
     calls = sector_calls(inp, moves)
     ranks = value_ranks(inp.values)
@@ -203,4 +212,7 @@ def build_report(inp: ReportInput, cfg: ReportConfig | None = None) -> SectorRep
         market_size=size,
         value_cutoff_rank=cutoff,
         config=cfg.to_dict(),
+        kr_data=kr_data,
+        us_data=us_data,
+        us_missing=missing,
     )

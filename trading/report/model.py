@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -46,6 +46,17 @@ class ReportInput:
     mapping: Sequence[MapRow]
     stocks: Mapping[str, StockRef]  # listed stocks by code
     values: Mapping[str, int]  # 거래대금 (won) of the previous KRX session by code
+    kr_sources: frozenset[str] = frozenset()  # daily_bars sources of ``values`` (simulated, kis, csv, …)
+
+
+def data_kind(sources: Iterable[str]) -> str:
+    """What a set of data sources amounts to: none | simulated | real | mixed."""
+    found = set(sources)
+    if not found:
+        return "none"
+    if found == {"simulated"}:
+        return "simulated"
+    return "mixed" if "simulated" in found else "real"
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -162,6 +173,9 @@ class SectorReport:
     value_cutoff_rank: int  # picks must rank at or above this
     config: dict[str, Any]
     track_record: dict[str, Any] | None = field(default=None)
+    kr_data: str = "none"  # the previous session's 거래대금: none | simulated | real | mixed
+    us_data: str = "none"  # the US moves used: none | simulated | real | mixed
+    us_missing: tuple[str, ...] = ()  # report symbols without a return for the US session used
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,4 +196,7 @@ class SectorReport:
             "value_cutoff_rank": self.value_cutoff_rank,
             "config": dict(self.config),
             "track_record": self.track_record,
+            "kr_data": self.kr_data,
+            "us_data": self.us_data,
+            "us_missing": list(self.us_missing),
         }

@@ -75,3 +75,21 @@ def few_picks(found: int, wanted: int, in_sectors: int, top_pct: float, cutoff_r
         f"{found} picks (aim: at least {wanted}): of {in_sectors} stocks in the sectors called up, "
         f"only {found} are in the top {top_pct:g}% by 거래대금 (rank 1–{cutoff_rank:,}).",
     )
+
+
+def kr_simulated(prev_krx: date) -> Note:
+    return Note(
+        "kr_simulated",
+        f"{prev_krx} 한국 일봉(거래대금)은 시뮬레이션 데이터입니다 (실제 시장 아님).",
+        f"The Korean daily bars (거래대금) of {prev_krx} are simulated (not the real market).",
+    )
+
+
+def us_missing(symbols: Sequence[str], day: date | None) -> Note:
+    names = ", ".join(symbols)
+    when = f"{day} " if day else ""
+    return Note(
+        "us_symbols_missing",
+        f"{when}미국 데이터 없음: {names} (이 종목은 계산에서 빠졌습니다).",
+        f"US data missing for {when}{names} (left out of the calculation).",
+    )

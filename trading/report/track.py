@@ -24,7 +24,7 @@ from typing import Any
 from trading.krx.calendar import prev_krx_session
 from trading.report.config import ReportConfig
 from trading.report.engine import build_report
-from trading.report.model import MapRow, ReportInput, StockRef, UsSeries
+from trading.report.model import MapRow, ReportInput, StockRef, UsSeries, data_kind
 from trading.report.stats import pearson, wilson
 
 KrDay = Mapping[str, tuple[int, int, int]]  # code -> (open, close, 거래대금)
@@ -46,6 +46,7 @@ class TrackInput:
     us: UsSeries
     mapping: Sequence[MapRow]
     stocks: Mapping[str, StockRef]
+    kr_sources: frozenset[str] = frozenset()  # daily_bars sources in the window
 
 
 def _c2c(today: KrDay, prev: KrDay, codes: list[str]) -> list[float]:
@@ -139,7 +140,12 @@ def compute_track_record(inp: TrackInput, cfg: ReportConfig | None = None) -> di
             "excess_open_close_pct": _r(po - mo),
             "days_beating_market": sum(1 for r in day_rows if r[0] > r[1]),
         }
+    us_sources = {c.source for series in inp.us.values() for c in series.values()}
     return {
+        "kr_data": data_kind(inp.kr_sources),  # simulated | real | mixed | none
+        "us_data": data_kind(us_sources),
+        "kr_sources": sorted(inp.kr_sources),
+        "us_sources": sorted(us_sources),
         "start": used_days[0].isoformat() if used_days else None,
         "end": used_days[-1].isoformat() if used_days else None,
         "sessions": len(used_days),

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import date
 
 from support import report_data as rd
 
 from db.repositories import reports as repo
+from db.repositories.history import load_track_record, track_record_count
 from trading.config import load_settings
 from trading.report import build_report
 from trading.report.export import to_csv, to_markdown
-from trading.report.track_store import load_track_record, track_record_path
 from workers.report_jobs import make_morning_report, recompute_track_record
 
 
@@ -63,12 +62,15 @@ def test_jobs_check_the_calendar_store_the_report_and_the_track_record(sqlite_en
                     close=close,
                     volume=1,
                     value=v,
+                    source="csv",
                 )
             )
     status = recompute_track_record(sqlite_engine, settings, rd.SESSION)
     assert status.startswith("ok: track record over 1 sessions (2026-11-20..2026-11-20)")
-    rec = load_track_record(tmp_path)
-    assert rec == json.loads(track_record_path(tmp_path).read_text())
+    rec = load_track_record(sqlite_engine)  # in the database, not a local file
+    assert rec["sessions"] == 1 and track_record_count(sqlite_engine) == 1
+    assert not (tmp_path / "reports" / "track_record.json").exists()
+    assert rec["kr_data"] == "real" and rec["us_data"] == "real"  # report_data's bars: yfinance, kis
     assert rec["picks"]["days"] == 1 and rec["picks"]["excess_pct"] > 0
     # The next report embeds the current track record.
     make_morning_report(sqlite_engine, settings, rd.SESSION)
