@@ -28,6 +28,7 @@ from trading.stocks import read_listing
 
 SECRET = "market-broker-secret"
 LISTED = {s.code for s in read_listing()}
+FEED_KEYS = ("gslts:md:feed", "gslts:md:views", "gslts:md:ranking", "gslts:md:fills")
 
 
 def _env(kind: str, fake, tmp: Path, url: str, redis_url: str) -> dict[str, str]:
@@ -57,8 +58,7 @@ def test_market_process_runs_the_broker_feed(kind: str, tmp_path: Path, redis_ur
     url = f"sqlite:///{tmp_path / 'g.db'}"
     prepare_database(url)
     env = _env(kind, fake, tmp_path, url, redis_url)
-    for key in redis_client.scan_iter(match="gslts:md:*"):
-        redis_client.delete(key)  # nothing left by an earlier run
+    redis_client.delete(*FEED_KEYS)  # no status or ranking left by an earlier run
     proc = subprocess.Popen(
         [sys.executable, "-c", "from app.cli import main; main()", "market"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -100,8 +100,7 @@ def test_market_process_runs_the_broker_feed(kind: str, tmp_path: Path, redis_ur
         except subprocess.TimeoutExpired:
             proc.kill()
         fake.stop()
-        for key in redis_client.scan_iter(match="gslts:md:*"):
-            redis_client.delete(key)
+        redis_client.delete(*FEED_KEYS)
 
 
 def _retry(read, attempts: int = 4):  # noqa: ANN001, ANN202 - one page open may wait for the first snapshot
