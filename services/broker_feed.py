@@ -62,6 +62,7 @@ class FeedOptions:
     view_ttl_s: float = 600.0
     sweep_per_s: float = 0.5
     with_fills: bool = True
+    write_every_s: float = 0.0  # > 0: ticks' quotes and books reach the cache in batches this often (Redis)
 
     @classmethod
     def from_settings(cls, settings: Any) -> FeedOptions:
@@ -144,6 +145,8 @@ class BrokerFeed:
         self._sectors: dict[str, float] = {}  # wanted sector → monotonic time of the last ask
         self._listeners: dict[str, list[_Listener]] = {}
         self._fills_sub: Any = None
+        self._unwritten_quotes: dict[str, Quote] = {}
+        self._unwritten_books: dict[str, OrderBook] = {}
         self._capacity: int | None = None
         self._connected_before = False
         self._views_seen = time.time() - 1.0
@@ -155,10 +158,10 @@ class BrokerFeed:
 
     def start(self) -> BrokerFeed:
         self._subscribe_fills()
-        for name, target in (
-            ("broker-feed-ranking", self._ranking_loop),
-            ("broker-feed-rest", self._rest_loop),
-        ):
+        loops = [("broker-feed-ranking", self._ranking_loop), ("broker-feed-rest", self._rest_loop)]
+        if self.opts.write_every_s > 0:
+            loops.append(("broker-feed-writer", self._write_loop))
+        for name, target in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -509,7 +512,11 @@ class BrokerFeed:
             q = quote_after_tick(self._quotes.get(tick.code), tick)
             self._quotes[tick.code] = q
             self._bars_after_tick(tick)
-        self.cache.put_quotes([q])
+            batched = self.opts.write_every_s > 0
+            if batched:
+                self._unwritten_quotes[tick.code] = q
+        if not batched:
+            self.cache.put_quotes([q])
         if self.publish is not None:
             self.publish(Channel.TICKS, tick)
         self._notify(tick.code, tick)
@@ -517,7 +524,11 @@ class BrokerFeed:
     def _on_book(self, book: object) -> None:
         if not isinstance(book, OrderBook):
             return
-        self.cache.put_book(book)
+        if self.opts.write_every_s > 0:
+            with self._lock:
+                self._unwritten_books[book.code] = book
+        else:
+            self.cache.put_book(book)
         if self.publish is not None:
             self.publish(Channel.BOOKS, book)
         self._notify(book.code, book)
@@ -533,6 +544,21 @@ class BrokerFeed:
                 self.on_fill(fill)
         except Exception as err:  # noqa: BLE001 - the websocket thread must go on
             self._error("fill", err)
+
+    def _write_loop(self) -> None:
+        """Full mode: the ticks' latest quote and book per code go to Redis in one batch every
+        ``write_every_s`` (a round trip per tick would hold up the websocket's thread)."""
+        while not self._stop.wait(self.opts.write_every_s):
+            with self._lock:
+                quotes, self._unwritten_quotes = self._unwritten_quotes, {}
+                books, self._unwritten_books = self._unwritten_books, {}
+            try:
+                if quotes:
+                    self.cache.put_quotes(list(quotes.values()))
+                for book in books.values():
+                    self.cache.put_book(book)
+            except Exception as err:  # noqa: BLE001 - Redis down: the next batch has the newer state
+                self._error("cache write", err)
 
     def _notify(self, code: str, event: object) -> None:
         with self._lock:

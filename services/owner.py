@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Engine
@@ -203,7 +203,10 @@ def broker_feed(settings: Settings, engine: Engine, adapter: Broker) -> BrokerFe
         if settings.redis_url
         else MemoryMarketCache(engine, feed_expected=True)
     )
-    return BrokerFeed(adapter, cache, stock_infos(all_stocks(engine)), FeedOptions.from_settings(settings))
+    opts = FeedOptions.from_settings(settings)
+    if settings.redis_url:
+        opts = replace(opts, write_every_s=0.05)  # ticks reach Redis in batches (20 a second)
+    return BrokerFeed(adapter, cache, stock_infos(all_stocks(engine)), opts)
 
 
 def start_owner(
