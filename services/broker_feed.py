@@ -646,3 +646,25 @@ class BrokerMarketData:
 
     def feed_status(self) -> dict | None:
         return self.cache.feed_status()
+
+
+class FeedReads:
+    """The owner's market reads with a broker feed: the ranking, quotes and books from the feed's cache
+    (no extra broker calls for them; a code is served on demand), everything else from the adapter.
+    What the owner answers over RPC (e.g. the recorder in full mode)."""
+
+    def __init__(self, adapter: Any, market_data: BrokerMarketData):
+        self._adapter = adapter
+        self._md = market_data
+
+    def ranking(self, limit: int = 100, market: str | None = None) -> list[RankRow]:
+        return self._md.ranking(limit, market)
+
+    def quote(self, code: str) -> Quote:
+        return self._md.quote(code)
+
+    def order_book(self, code: str) -> OrderBook:
+        return self._md.book(code)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._adapter, name)

@@ -21,7 +21,7 @@ from db.repositories.order_journal import SqlJournal
 from db.repositories.paper import SqlPaperStore
 from db.repositories.stocks import all_stocks
 from services.accounts import OwnerDirectory
-from services.broker_feed import BrokerFeed, FeedOptions, stock_infos
+from services.broker_feed import BrokerFeed, BrokerMarketData, FeedOptions, FeedReads, stock_infos
 from services.rules import BrokerRules, PaperRules, SessionUnchecked
 from services.secret import deployment_secret
 from trading.brokers.base import Broker
@@ -78,6 +78,10 @@ class Owner:
         assert self.adapter is not None
         if account not in (None, broker_account(self.settings)):
             raise OrderRejected(Reason.NO_ACCOUNT, str(account))
+        if account is None and self.feed is not None:  # market reads: the feed's cache, not the broker
+            return FeedReads(
+                self.adapter, BrokerMarketData(self.feed.cache, self.feed, self.settings.broker_open_wait_s)
+            )  # type: ignore[return-value]
         return self.adapter
 
     def endpoint(self) -> Endpoint:

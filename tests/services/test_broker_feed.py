@@ -151,9 +151,7 @@ def test_websocket_outage_is_stale_within_3s_then_live_again(h: Harness):
     wait_for(lambda: code in h.feed.serving()["ws"], what="a websocket code")
     wait_for(lambda: not h.md.is_stale(code), 5.0, "live data first")
     h.fake.kill_websockets(refuse=True)
-    started = time.monotonic()
-    wait_for(lambda: h.md.is_stale(code), 3.0, "the stale marker")
-    assert time.monotonic() - started <= 3.0
+    wait_for(lambda: h.md.is_stale(code), 3.0, "the stale marker")  # within 3 s (one 50 ms poll of slack)
     time.sleep(1.0)
     assert h.md.is_stale(code)  # still down: still stale
     h.fake.ws_refuse = False
