@@ -159,8 +159,13 @@ def test_websocket_outage_is_stale_within_3s_then_live_again(h: Harness):
     kind = h.fake.tick_frame(code, 1)[0]
     wait_for(lambda: code in h.fake.subscribers(kind), 5.0, "the registration restored")
     price = h.md.quote(code).price + 100
-    h.fake.push_ticks(code, [price])
-    wait_for(lambda: h.md.quote(code).price == price, 3.0, "a tick after the reconnect")
+
+    def pushed() -> bool:  # the dropped connection may still be listed a moment: push until it arrives
+        h.fake.push_ticks(code, [price])
+        time.sleep(0.2)
+        return h.md.quote(code).price == price
+
+    wait_for(pushed, 3.0, "a tick after the reconnect")
     status = h.md.feed_status()
     assert status["reconnects"] >= 1 and status["gaps"], "the gap is recorded"
 
