@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 import dash
@@ -54,6 +55,8 @@ def create_server(rt: Container) -> Flask:
             "mode": "embedded" if rt.settings.embedded else "full",
             "broker": rt.settings.broker,
         }
+        if rt.settings.broker != "paper":
+            body["broker_feed"] = _feed_health(rt)
         return jsonify(body), 200 if db_ok else 503
 
     @server.post("/api/v1/rpc")
@@ -92,6 +95,20 @@ def create_server(rt: Container) -> Flask:
         return resp
 
     return server
+
+
+def _feed_health(rt: Container) -> dict:
+    """The broker feed's state (services/broker_feed.py): live, stale (its websocket is down; it
+    reconnects by itself) or down (no status: the owning process is not running)."""
+    try:
+        status = getattr(rt.market_data(), "feed_status", lambda: None)()
+    except Exception as err:  # noqa: BLE001 - e.g. Redis down
+        return {"state": "unknown", "error": f"{type(err).__name__}: {err}"}
+    if not status or time.time() - float(status.get("at", 0)) > 10:
+        return {"state": "down"}
+    state = "live" if status.get("connected") or not status.get("ws") else "stale"
+    keys = ("connected", "reconnects", "ranking_age_s", "last_error", "ws_error")
+    return {"state": state, **{k: status.get(k) for k in keys}, "websocket_codes": len(status.get("ws", ()))}
 
 
 def attach_backtest_jobs(rt: Container) -> None:

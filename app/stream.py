@@ -15,7 +15,12 @@ Where the data comes from (``LiveHub``, one per process):
   web process, only while someone watches), keeps each watched code's quote current from its ticks
   (seeded and re-synced from the market's own ``quote``/``order_book`` over RPC, the recorder's cache
   as the fallback) and takes its books as they come. The recorder's cache is not on this path.
-- anything else (KIS/Kiwoom): no feed here; the endpoint answers 503 and the page polls.
+- KIS/Kiwoom: the broker feed (services/broker_feed.py) is the source. Embedded mode (this process owns
+  the account): ``FeedHub`` listens to the feed's ticks and books of the watched codes (viewing a code
+  subscribes it at the broker on demand). Full mode: ``gslts market``'s feed publishes them on the same
+  Redis channels as the paper market, so ``RedisHub`` serves them, seeded from the feed's cache. Every
+  payload carries the stale flag (``MarketData.is_stale``): the page shows 지연 데이터 / Stale data while
+  the broker's websocket is down.
 
 Each stream holds one server thread (gunicorn gthread: a worker's ``--threads``), so streams are capped
 per process (``settings.live_stream_max``; beyond it 503 and the page polls), end after
@@ -126,6 +131,13 @@ class LiveHub:
         with self._lock:
             return sorted(self._entries)
 
+    def stale(self, entry: _Entry) -> bool:
+        """Whether the entry's data is stale (its source is down); the payloads carry it."""
+        check = self.is_stale
+        return bool(check(entry.code)) if check is not None else False
+
+    is_stale: Callable[[str], bool] | None = None
+
     # subclass hooks
     def _start(self, entry: _Entry) -> None: ...
     def _stop(self, entry: _Entry) -> None: ...
@@ -156,6 +168,33 @@ class ServiceHub(LiveHub):
             self.service.subscribe("ticks", [entry.code], notify),
             self.service.subscribe("books", [entry.code], notify),
         ]
+
+    def _stop(self, entry: _Entry) -> None:
+        for handle in entry.handles:
+            handle.cancel()
+        entry.handles = []
+
+    def snapshot(self, entry: _Entry) -> Snapshot:
+        code = entry.code
+        return self.md.quote(code), self.md.book(code), self.md.last_tick_age(code)
+
+
+class FeedHub(LiveHub):
+    """Embedded mode with KIS/Kiwoom: the owner's broker feed calls back on each tick and book."""
+
+    def __init__(self, feed: Any, market_data: Any):  # services.broker_feed.BrokerFeed, BrokerMarketData
+        super().__init__()
+        self.feed = feed
+        self.md = market_data
+        self.is_stale = market_data.is_stale
+
+    def _start(self, entry: _Entry) -> None:
+        try:
+            self.md.quote(entry.code)  # served on demand: waits for the feed's first snapshot
+            self.md.book(entry.code)
+        except LookupError as err:
+            raise NoFeed(f"no data for {entry.code} yet") from err
+        entry.handles = [self.feed.listen(entry.code, lambda _event: self.changed(entry))]
 
     def _stop(self, entry: _Entry) -> None:
         for handle in entry.handles:
@@ -366,13 +405,25 @@ def live_hub(rt: Container) -> LiveHub | None:
 
 def _make_hub(rt: Container) -> LiveHub | None:
     s = rt.settings
-    if s.broker == "paper" and s.embedded:
-        rt.market_data()  # resolves ownership: the embedded web process owns the market
+    if s.embedded:
+        rt.market_data()  # resolves ownership: the embedded web process owns the market or the account
     service = rt.market_service()
     if service is not None:
         return ServiceHub(service, rt.market_data())
-    if s.embedded or s.broker != "paper" or not s.redis_url:
+    feed = rt.owner.feed if rt.owner is not None else None
+    if feed is not None:
+        return FeedHub(feed, rt.market_data())
+    if s.embedded or not s.redis_url:
         return None
+    if s.broker != "paper":  # gslts market's broker feed: its cache, then its ticks and books on Redis
+        md = rt.market_data()
+
+        def feed_cache(code: str) -> Snapshot:
+            return md.quote(code), md.book(code), md.last_tick_age(code)
+
+        hub = RedisHub(s.redis_url, feed_cache, feed_cache)
+        hub.is_stale = md.is_stale
+        return hub
     market_reads = rt.reader()
 
     def market(code: str) -> Snapshot:  # the market's own state (open, limits): two RPCs
@@ -401,10 +452,11 @@ def _events(hub: LiveHub, entry: _Entry) -> Iterator[str]:
     while time.monotonic() < end and not _ending.is_set():
         version = hub.wait(entry, seen, HEARTBEAT_S)
         q, book, age = hub.snapshot(entry)
+        stale = hub.stale(entry)
         now = time.monotonic()
         if version != seen:
             seen = version
-            data = live_payload(q, book, age)
+            data = live_payload(q, book, age, stale)
             same = {k: v for k, v in data.items() if k not in ("age", "agec")}
             if same != last:  # a step's tick and book callbacks wake the stream twice: send once
                 last = same
@@ -413,7 +465,7 @@ def _events(hub: LiveHub, entry: _Entry) -> Iterator[str]:
                 continue
         if now - sent >= HEARTBEAT_S:
             sent = now
-            yield _sse(age_payload(q, age))
+            yield _sse(age_payload(q, age, stale))
 
 
 def init_stream(server: Flask, rt: Container) -> None:

@@ -69,6 +69,10 @@
     if (!price) return;
     if (stampOf(d.s) < stampOf(price.getAttribute("title"))) return;
     if (d.age !== undefined) { text("trade-tick-age", d.age); cls("trade-tick-age", d.agec); }
+    if (d.st !== undefined) {  // the stale-data badge (app/trade/live.py stale_badge)
+      var badge = byId("trade-stale");
+      if (badge) { text("trade-stale", d.st); badge.classList.toggle("d-none", !d.st); }
+    }
     if (d.p === undefined) return;
     if (price.textContent !== d.p) price.textContent = d.p;
     if (price.className !== d.pc) price.className = d.pc;

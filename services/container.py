@@ -86,7 +86,7 @@ class Container:
                     ttl_s=s.lease_ttl_s, on_lost=on_lost,
                 ).acquire(wait_s)  # fmt: skip
             try:
-                self.owner = start_owner(s, self.engine, lease, prepare=prepare)
+                self.owner = start_owner(s, self.engine, lease, prepare=prepare, with_feed=self.kind != "cli")
             except BaseException:
                 lease.release()
                 raise
@@ -174,18 +174,27 @@ class Container:
         """Quotes, books, rankings for pages: the in-process market, or the recorder's cache."""
         with self._lock:
             if self._market_data is None:
+                from services.broker_feed import BrokerMarketData
                 from services.market_cache import MemoryMarketCache, RedisMarketCache
                 from services.market_data import ServiceMarketData
 
-                if self.settings.broker == "paper" and self.settings.embedded:
-                    self._resolve()
+                s = self.settings
+                if s.embedded:
+                    self._resolve()  # the embedded app owns the market or the broker feed
                 service = self.market_service()
+                feed = self.owner.feed if self.owner is not None else None
+                broker = s.broker != "paper"
                 if service is not None:
                     self._market_data = ServiceMarketData(service)
-                elif self.settings.redis_url:
-                    self._market_data = RedisMarketCache(self.settings.redis_url, engine=self.engine)
+                elif feed is not None:
+                    self._market_data = BrokerMarketData(feed.cache, feed, s.broker_open_wait_s)
+                elif s.redis_url:
+                    cache = RedisMarketCache(s.redis_url, engine=self.engine, feed_expected=broker)
+                    self._market_data = (
+                        BrokerMarketData(cache, None, s.broker_open_wait_s) if broker else cache
+                    )
                 else:
-                    self._market_data = MemoryMarketCache(self.engine)
+                    self._market_data = MemoryMarketCache(self.engine, feed_expected=broker)
             return self._market_data
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ class MarketData(Protocol):
     def book(self, code: str) -> OrderBook: ...
     def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]: ...
     def last_tick_age(self, code: str) -> float | None: ...  # seconds since the last trade print
+    def is_stale(self, code: str) -> bool: ...  # the broker feed lost its source for ``code``
 
 
 class ServiceMarketData:
@@ -42,6 +43,9 @@ class ServiceMarketData:
     def intraday_bars(self, code: str, interval: int = 1) -> list[Bar]:
         with self.service.lock:
             return self.service.sim.minute_bars(code, interval)
+
+    def is_stale(self, code: str) -> bool:
+        return False  # the in-process market is the source
 
     def last_tick_age(self, code: str) -> float | None:
         with self.service.lock:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Engine
@@ -21,6 +21,7 @@ from db.repositories.order_journal import SqlJournal
 from db.repositories.paper import SqlPaperStore
 from db.repositories.stocks import all_stocks
 from services.accounts import OwnerDirectory
+from services.broker_feed import BrokerFeed, BrokerMarketData, FeedOptions, FeedReads, stock_infos
 from services.rules import BrokerRules, PaperRules, SessionUnchecked
 from services.secret import deployment_secret
 from trading.brokers.base import Broker
@@ -66,6 +67,7 @@ class Owner:
     market: MarketService | None = None
     adapter: Broker | None = None
     bars: SqlBarSource | None = None
+    feed: BrokerFeed | None = None  # KIS/Kiwoom: the market-data service (services/broker_feed.py)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -76,6 +78,10 @@ class Owner:
         assert self.adapter is not None
         if account not in (None, broker_account(self.settings)):
             raise OrderRejected(Reason.NO_ACCOUNT, str(account))
+        if account is None and self.feed is not None:  # market reads: the feed's cache, not the broker
+            return FeedReads(
+                self.adapter, BrokerMarketData(self.feed.cache, self.feed, self.settings.broker_open_wait_s)
+            )  # type: ignore[return-value]
         return self.adapter
 
     def endpoint(self) -> Endpoint:
@@ -102,6 +108,8 @@ class Owner:
             self._thread.join(timeout=5)
         if self.market is not None:
             self.market.close()
+        if self.feed is not None:
+            self.feed.close()
         close_journal = getattr(self.gateway.journal, "close", None)
         if close_journal is not None:
             close_journal()  # the outcomes still queued are written
@@ -144,12 +152,15 @@ def build_owner(
     market: MarketService | None = None,
     adapter: Broker | None = None,
     clock: Clock | None = None,
+    with_feed: bool = True,
 ) -> Owner:
     """The owner's parts, not started. Tests and benchmarks may hand in the market (built with
-    ``paper_stores``), the adapter, or the clock broker orders are checked against."""
+    ``paper_stores``), the adapter, or the clock broker orders are checked against. ``with_feed``:
+    KIS/Kiwoom's market-data service (not for a CLI command owning the account for its lifetime)."""
     journal = SqlJournal(engine)
     secret = deployment_secret(settings)
     bars = None
+    feed = None
     if settings.broker == "paper":
         bars = SqlBarSource(engine)
         if market is None:
@@ -171,6 +182,7 @@ def build_owner(
             clock = RealClock() if settings.order_session_check == "krx" else SessionUnchecked(RealClock())
         rules = BrokerRules(adapter, stock_master(engine), clock)
         directory = OwnerDirectory(engine, settings, adapter=adapter, adapter_rules=rules)
+        feed = broker_feed(settings, engine, adapter) if settings.broker_feed and with_feed else None
     gateway = LocalGateway(
         directory,
         journal,
@@ -181,7 +193,24 @@ def build_owner(
         lease=lease,
         inflight_wait_s=settings.order_inflight_wait_s,
     )
-    return Owner(settings, engine, lease, gateway, directory, market, adapter, bars)
+    owner = Owner(settings, engine, lease, gateway, directory, market, adapter, bars)
+    owner.feed = feed
+    return owner
+
+
+def broker_feed(settings: Settings, engine: Engine, adapter: Broker) -> BrokerFeed:
+    """The broker's market-data service, writing the cache the pages read (Redis in full mode)."""
+    from services.market_cache import MemoryMarketCache, RedisMarketCache
+
+    cache = (
+        RedisMarketCache(settings.redis_url, engine=engine, feed_expected=True)
+        if settings.redis_url
+        else MemoryMarketCache(engine, feed_expected=True)
+    )
+    opts = FeedOptions.from_settings(settings)
+    if settings.redis_url:
+        opts = replace(opts, write_every_s=0.05)  # ticks reach Redis in batches (20 a second)
+    return BrokerFeed(adapter, cache, stock_infos(all_stocks(engine)), opts)
 
 
 def start_owner(
@@ -203,5 +232,7 @@ def start_owner(
     if owner.market is not None:
         owner.market.step()
         owner.market.start()
+    if owner.feed is not None:
+        owner.feed.start()
     owner.start_reconciler(settings.reconcile_interval_s)
     return owner

@@ -102,6 +102,31 @@ class Settings(BaseSettings):
     kis_hts_id: str | None = None  # needed to decrypt own-fill notices (H0STCNI0/9)
     kis_max_ws_subscriptions: int = Field(default=40, ge=1, le=200)
     kiwoom_max_ws_items: int = Field(default=200, ge=1, le=2000)
+    # REST rate limits in force (requests per second, per account/app key). KIS: the 2026-04 notice gives
+    # real 18/s and mock 1/s (the older notes say 20/2); KIS_RATE_PER_S overrides both. Kiwoom: per api-id
+    # and for all api-ids together (field reports: ~1-5/s per TR, terms: 5/s; UNCONFIRMED).
+    kis_rate_real_per_s: int = Field(default=18, ge=1, le=100)
+    kis_rate_mock_per_s: int = Field(default=1, ge=1, le=100)
+    kis_rate_per_s: int | None = Field(default=None, ge=1, le=100)
+    kiwoom_rate_per_api_s: int = Field(default=2, ge=1, le=100)
+    kiwoom_global_rate_per_s: int = Field(default=4, ge=1, le=100)
+    # KIS volume-rank answers at most KIS_RANK_ROWS_PER_CALL rows (30, UNCONFIRMED) and has no next page:
+    # the TOP 100 is the union of one call per market (KOSPI, KOSDAQ) and price band (lower bounds, won).
+    kis_rank_rows_per_call: int = Field(default=30, ge=1, le=1000)
+    kis_rank_price_bands: str = "0,5000,20000,100000"
+    kis_rank_max_calls: int = Field(default=16, ge=1, le=200)  # full bands are split and asked again
+    # Websocket reconnects back off from the adapter's first delay up to this many seconds.
+    broker_ws_max_reconnect_s: float = Field(default=30.0, ge=0.1, le=600)
+
+    # The broker market-data service (services/broker_feed.py; BROKER=kis|kiwoom, run by the account owner)
+    broker_feed: bool = True  # false: no ranking, quotes or push for pages (order-only tests and tools)
+    broker_ranking_refresh_s: float = Field(default=5.0, ge=1.0, le=10.0)  # TOP 100 by 거래대금
+    broker_ranking_size: int = Field(default=100, ge=10, le=500)
+    broker_poll_s: float = Field(default=2.0, ge=0.2, le=60)  # REST poll of viewed codes beyond the websocket
+    broker_stale_s: float = Field(default=3.0, ge=0.5, le=60)  # no word from the feed this long: stale
+    broker_view_ttl_s: float = Field(default=600.0, ge=10, le=86_400)  # a viewed code is served this long
+    broker_sweep_per_s: float = Field(default=0.5, ge=0, le=50)  # sector-filter value sweep (REST quotes)
+    broker_open_wait_s: float = Field(default=5.0, ge=0, le=30)  # a page opening an unserved code waits
 
     # Daily history (gslts history, the eod-bars job). EOD_BARS_SOURCE: where the 16:00 job takes each
     # session's daily bar from — auto: the paper market's session (paper) or the broker's daily-chart

@@ -290,6 +290,7 @@ def market(standby: bool) -> None:
     from trading.brokers.redis_rpc import RedisRpcServer
 
     rt = runtime()
+    rt.kind = "market"  # the market process: the owner with the broker feed (a CLI command has none)
     s = rt.settings
     if not s.redis_url:
         raise CliError(
@@ -314,6 +315,11 @@ def market(standby: bool) -> None:
             service.subscribe(Channel.BOOKS.value, codes, server.publisher(Channel.BOOKS))
             service.add_fill_listener(server.publisher(Channel.FILLS))
             service.on_step(server.wake)  # publish each step's events as soon as the step ends
+        if owner.feed is not None:
+            # KIS/Kiwoom: the broker feed's ticks, books and own fills go out on the same channels (the
+            # web's live stream reads them); quotes, books and the ranking go into the Redis cache.
+            publishers = {ch: server.publisher(ch) for ch in (Channel.TICKS, Channel.BOOKS, Channel.FILLS)}
+            owner.feed.publish = lambda channel, event: publishers[channel](event)
 
     try:
         owner = rt.become_owner(
@@ -325,10 +331,13 @@ def market(standby: bool) -> None:
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    what = "the paper market" if owner.market is not None else f"the {s.broker} account"
+    what = "the paper market" if owner.market is not None else f"the {s.broker} account and its market data"
     click.echo(
         f"market: owning {what} (fencing token {owner.lease.token}), serving over Redis (Ctrl+C to stop)"
     )
+    if owner.feed is not None:
+        click.echo("market: a broker outage never stops this process: the feed reconnects with backoff "
+                   "(state in the log and in /health's broker_feed)")  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         while not stop.wait(0.5):
             if lost.is_set():

@@ -20,8 +20,18 @@ from trading.timeconv import as_kst
 
 
 def _broker():  # noqa: ANN202 - the Broker protocol
-    """Market reads of the configured broker (the paper market: its owner, or this process owns it)."""
-    return runtime().reader(None)
+    """Market reads of the configured broker (the paper market: its owner, or this process owns it).
+    Full mode with KIS/Kiwoom: the market process (its broker feed's channels and cache), never a
+    second broker websocket session (KIS allows one per app key)."""
+    rt = runtime()
+    s = rt.settings
+    if s.broker != "paper" and s.redis_url:
+        from services.secret import deployment_secret
+        from trading.brokers.redis_rpc import RedisTransport
+        from trading.brokers.rpc import RpcBroker
+
+        return RpcBroker(RedisTransport(s.redis_url, deployment_secret(s)), s.broker, s.rpc_timeout_s)
+    return rt.reader(None)
 
 
 @click.command("record")

@@ -37,15 +37,21 @@ def header_values(q: Quote) -> tuple:
     )
 
 
-def age_payload(q: Quote, age: float | None) -> dict[str, Any]:
-    """Only the tick age (with the stamp it belongs to)."""
-    return {"s": quote_stamp(q), "age": age_text(age), "agec": f"trade-tick-age small {age_class(age)}"}
+def age_payload(q: Quote, age: float | None, stale: bool = False) -> dict[str, Any]:
+    """Only the tick age (with the stamp it belongs to) and whether the data is stale (``st``: the
+    badge's text, empty when live)."""
+    return {
+        "s": quote_stamp(q),
+        "age": age_text(age),
+        "agec": f"trade-tick-age small {age_class(age)}",
+        "st": t("trade.stale") if stale else "",
+    }
 
 
-def live_payload(q: Quote, book: OrderBook, age: float | None) -> dict[str, Any]:
-    """The header and the book of ``q``/``book`` plus the tick age."""
+def live_payload(q: Quote, book: OrderBook, age: float | None, stale: bool = False) -> dict[str, Any]:
+    """The header and the book of ``q``/``book`` plus the tick age and the stale flag."""
     price, price_cls, _stamp, change, change_cls, vol, val, ohlc = header_values(q)
-    out = age_payload(q, age)
+    out = age_payload(q, age, stale)
     out.update(
         {
             "p": price,

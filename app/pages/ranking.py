@@ -8,6 +8,8 @@ sectors marked up (강세) in the latest morning sector report. A row click open
 
 from __future__ import annotations
 
+import time
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -66,9 +68,14 @@ def _fetch(
     if up_only:
         chosen = set(up_codes) if chosen is None else chosen & set(up_codes)
     mkt = market or None
-    # With a sector filter the TOP N is taken inside the chosen sectors.
+    md = market_data()
+    # With a sector filter the TOP N is taken inside the chosen sectors (a broker feed is told, so it
+    # fetches the 거래대금 of the sectors' stocks outside its TOP 100).
     limit = top if chosen is None else len(stocks()) or 5000
-    return rows_for(market_data().ranking(limit=limit, market=mkt), current_lang(), chosen, top)
+    want = getattr(md, "want_sectors", None)
+    if chosen and want is not None:
+        want(chosen)
+    return rows_for(md.ranking(limit=limit, market=mkt), current_lang(), chosen, top)
 
 
 def _columns(lang: str) -> list[dict]:
@@ -235,7 +242,26 @@ def layout(**_query: str) -> html.Div:
 )
 def _refresh(_n, top, market, sectors, up_only, up_codes):  # noqa: ANN001, ANN202
     rows = _fetch(int(top or TOPS[0]), market or "", sectors, bool(up_only), up_codes or [])
-    return rows, t("ranking.count", n=len(rows), ms=runtime().settings.ranking_refresh_ms)
+    count = t("ranking.count", n=len(rows), ms=runtime().settings.ranking_refresh_ms)
+    if not ranking_stale():
+        return rows, count
+    badge = dbc.Badge(t("ranking.stale"), color="warning", className="ms-2", id="ranking-stale",
+                      title=t("ranking.stale_hint"))  # fmt: skip
+    return rows, [count, badge]
+
+
+def ranking_stale() -> bool:
+    """KIS/Kiwoom: the broker feed's status is missing or old, or its ranking has not been refreshed for
+    three rounds (services/broker_feed.py); the paper market is never stale."""
+    s = runtime().settings
+    if s.broker == "paper":
+        return False
+    status_of = getattr(market_data(), "feed_status", None)
+    status = status_of() if status_of is not None else None
+    if not status or time.time() - float(status.get("at", 0)) > s.broker_stale_s:
+        return True
+    age = status.get("ranking_age_s")
+    return age is None or age > 3 * s.broker_ranking_refresh_s + 5
 
 
 clientside_callback(

@@ -25,6 +25,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "Not available: there is no morning sector report yet",
     ),
     "ranking.us_up_empty": ("리포트에 강세 섹터가 없습니다", "The report marks no sector up"),
+    "ranking.stale": ("지연 데이터", "Stale data"),
+    "ranking.stale_hint": (
+        "증권사 시세 연결이 끊겨 순위가 갱신되지 않고 있습니다. 다시 연결되면 자동으로 갱신됩니다.",
+        "The broker's market data is not coming in: the ranking is not updating. It resumes once reconnected.",
+    ),
     "ranking.count": ("{n}개 종목 · {ms}ms마다 갱신", "{n} stocks · refreshed every {ms} ms"),
     "ranking.unavailable": ("시세를 불러올 수 없습니다: {err}", "Market data unavailable: {err}"),
 }

@@ -19,6 +19,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "trade.limits": ("상한 {up} · 하한 {down}", "Upper {up} · lower {down}"),
     "trade.tick_age": ("체결 {age}", "Last trade {age}"),
     "trade.tick_age_none": ("체결 없음", "No trade yet"),
+    "trade.stale": ("지연 데이터", "Stale data"),
+    "trade.loading": ("{code} 시세를 불러오는 중입니다", "Loading the quote of {code}"),
+    "trade.retry": ("다시 시도", "Try again"),
+    "trade.stale_hint": (
+        "증권사 실시간 연결이 끊겨 마지막으로 받은 시세입니다. 다시 연결되면 자동으로 갱신됩니다.",
+        "The broker's live connection is down: these are the last prices received. They update again "
+        "once it reconnects.",
+    ),
     "trade.sec_ago": ("{s:.1f}초 전", "{s:.1f}s ago"),
     # chart
     "chart.daily": ("일", "Day"),

@@ -33,6 +33,7 @@ TRADE_VOLUME = "trade-volume"
 TRADE_VALUE = "trade-value"
 TRADE_OHLC = "trade-ohlc"
 TRADE_TICK_AGE = "trade-tick-age"
+TRADE_STALE = "trade-stale"  # the stale-data badge (shown while the broker feed has no live source)
 
 # --- chart ----------------------------------------------------------------------------------------
 TRADE_INTERVAL = "trade-interval"

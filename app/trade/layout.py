@@ -17,7 +17,7 @@ from app.text import t
 from app.trade import ids
 from app.trade.account_view import account_row, account_view, modify_modal
 from app.trade.chart import chart_card
-from app.trade.live import QUOTE_REFRESH_MS, book_card, header
+from app.trade.live import QUOTE_REFRESH_MS, book_card, header, is_stale
 from app.trade.order_entry import order_panel
 from trading.brokers.errors import BrokerError
 
@@ -31,20 +31,31 @@ def unknown(code: str) -> html.Div:
     )
 
 
+def loading(code: str) -> html.Div:
+    return html.Div(
+        [html.H1(t("trade.loading", code=code), className="h5"),
+         dcc.Link(t("trade.retry"), href=f"/trade/{code}", refresh=True)],
+        id=ids.UNKNOWN,
+    )  # fmt: skip
+
+
 def layout(code: str | None = None) -> html.Div:
     code = (code or "").strip().upper()
     meta = stock(code)
     if meta is None:
         return unknown(code)
     md = market_data()
-    q = md.quote(code)
+    try:
+        q = md.quote(code)
+        book = md.book(code)
+    except LookupError:  # a broker feed has no snapshot yet (its rate limit is busy): try again shortly
+        return loading(code)
     try:
         view = account_view(code)
         oo, fl, pos, acct = view.open_orders, view.fills, view.position, view.acct
     except BrokerError as err:
         oo = fl = pos = dbc.Alert(message(err), color="warning", className="small")
         acct = {"orderable": 0, "cash": 0, "sellable": 0, "fill_ids": []}
-    book = md.book(code)
     quote_ms = getattr(runtime().settings, "quote_refresh_ms", QUOTE_REFRESH_MS)
     return html.Div(
         [
@@ -58,7 +69,7 @@ def layout(code: str | None = None) -> html.Div:
             dcc.Store(id=ids.TRADE_LIVE_APPLIED),
             dcc.Interval(id=ids.TRADE_FAST, interval=quote_ms),
             dcc.Interval(id=ids.TRADE_SLOW, interval=SLOW_REFRESH_MS),
-            header(meta, q, md.last_tick_age(code)),
+            header(meta, q, md.last_tick_age(code), is_stale(md, code)),
             dbc.Row(
                 [
                     dbc.Col(chart_card(), xs={"size": 12, "order": 3}, lg={"size": 6, "order": 1}),

@@ -27,7 +27,23 @@ QUOTE_REFRESH_MS = 1000  # settings.quote_refresh_ms: the poll behind the live s
 # --- layout ---------------------------------------------------------------------------------------
 
 
-def header(meta: StockMeta, q: Quote, age: float | None) -> html.Div:
+def stale_badge(stale: bool) -> dbc.Badge:
+    """지연 데이터 / Stale data: shown while the broker feed has no live source for the code."""
+    return dbc.Badge(
+        t("trade.stale") if stale else "",
+        id=ids.TRADE_STALE,
+        color="warning",
+        className="ms-2 align-middle trade-stale" + ("" if stale else " d-none"),
+        title=t("trade.stale_hint"),
+    )
+
+
+def is_stale(md: object, code: str) -> bool:
+    check = getattr(md, "is_stale", None)
+    return bool(check(code)) if check is not None else False
+
+
+def header(meta: StockMeta, q: Quote, age: float | None, stale: bool = False) -> html.Div:
     """Name, code, market, mode; price and change; volume, value, OHLC and the last trade's age."""
     price, price_cls, stamp, change, change_cls, vol, val, ohlc = header_values(q)
     lang = current_lang()
@@ -43,6 +59,7 @@ def header(meta: StockMeta, q: Quote, age: float | None) -> html.Div:
                             ),
                             dbc.Badge(meta.market, color="secondary", className="ms-2 align-middle"),
                             mode_badge(ids.TRADE_MODE),
+                            stale_badge(stale),
                         ],
                         className="h5 mb-1",
                     ),
@@ -118,9 +135,10 @@ def live_data(code: str, shown: str | None) -> dict:
     md = market_data()
     q = md.quote(code)
     age = md.last_tick_age(code)
+    stale = is_stale(md, code)
     if quote_stamp(q) == shown:
-        return age_payload(q, age)
-    return live_payload(q, md.book(code), age)
+        return age_payload(q, age, stale)
+    return live_payload(q, md.book(code), age, stale)
 
 
 @callback(

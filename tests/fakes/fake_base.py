@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import itertools
 import json
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
@@ -22,6 +25,22 @@ from websockets.asyncio.server import ServerConnection, serve
 
 KST = ZoneInfo("Asia/Seoul")
 DEFAULT_PRICES = {"005930": 70000, "000660": 180000, "035420": 210000, "035720": 45000, "005380": 240000}
+LISTING = Path(__file__).resolve().parents[2] / "data" / "seed" / "krx_listing.csv"
+
+
+def listing_universe(limit: int | None = None) -> dict[str, tuple[int, str]]:
+    """code -> (price, market) for the listed stocks of the seed listing (deterministic prices), so a
+    fake's ranking names the same stocks as the stock master."""
+    out: dict[str, tuple[int, str]] = {}
+    with LISTING.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            code = row["code"].strip()
+            share = (zlib.crc32(code.encode()) % 10_000) / 10_000
+            price = max(1000, round(1000 * 500**share / 50) * 50)  # log-uniform 1,000 .. 500,000 won
+            out[code] = (price, row["market"].strip())
+            if limit is not None and len(out) >= limit:
+                break
+    return out
 
 
 def kst_now() -> datetime:
@@ -199,13 +218,20 @@ class FakeBroker:
         port: int = 0,
         ws_port: int = 0,
         tick_interval_s: float | None = None,
+        universe: dict[str, tuple[int, str]] | None = None,
     ):
+        """``universe``: code -> (price, market) served besides the five default stocks (ranking, quotes)."""
         self.env = env
         self.app_keys = app_keys or {"mock-key": "mock-secret"}
         self.other_env_keys = other_env_keys or set()
         self.accept_any_key = accept_any_key
         self.tick_interval_s = tick_interval_s
         self.prices = dict(DEFAULT_PRICES)
+        self.markets = dict.fromkeys(DEFAULT_PRICES, "KOSPI")
+        for code, (price, market) in (universe or {}).items():
+            self.prices.setdefault(code, price)
+            self.markets.setdefault(code, market)
+        self.ws_refuse = False  # the websocket server is "down": new connections are closed at once
         self.cash = 50_000_000
         self.positions: dict[str, tuple[int, int]] = {"005930": (10, 650_000)}  # code -> (qty, cost)
         self.lock = threading.Lock()
@@ -298,7 +324,34 @@ class FakeBroker:
         return answer
 
     # ---- websocket ----------------------------------------------------------------------
+    def volume(self, code: str) -> int:
+        """Today's volume of ``code`` (deterministic; the default stocks rank by price)."""
+        if code in DEFAULT_PRICES:
+            return 100_000 * (sorted(DEFAULT_PRICES.values()).index(DEFAULT_PRICES[code]) + 1)
+        # cheap stocks trade more shares: 거래대금 does not follow the price
+        return max(
+            1, (zlib.crc32(code.encode()[::-1]) % 997 + 1) * 20_000_000 // self.prices.get(code, 10_000)
+        )
+
+    def ranked(self, market: str | None = None, low: int = 0, high: int | None = None) -> list[str]:
+        """Codes by 거래대금 (price x volume), largest first, in ``market`` and the price range."""
+        codes = [
+            c
+            for c, p in self.prices.items()
+            if (market is None or self.markets.get(c) == market) and p >= low and (high is None or p <= high)
+        ]
+        return sorted(codes, key=lambda c: (-self.prices[c] * self.volume(c), c))
+
+    def kill_websockets(self, refuse: bool = True) -> int:
+        """Drop every websocket connection; with ``refuse`` new ones are closed at once until
+        ``ws_refuse`` is cleared (a broker websocket outage)."""
+        self.ws_refuse = refuse
+        return self.drop_websockets()
+
     async def ws_handler(self, conn: ServerConnection) -> None:
+        if self.ws_refuse:
+            await conn.close(1013, "try again later")
+            return
         client = WsClient(conn)
         self.ws_connections += 1
         self.ws_clients.append(client)

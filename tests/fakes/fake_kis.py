@@ -18,7 +18,16 @@ from typing import Any
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from fakes.fake_base import FakeBroker, Reply, Request, WsClient, kst_now, move_account, serve_forever
+from fakes.fake_base import (
+    FakeBroker,
+    Reply,
+    Request,
+    WsClient,
+    kst_now,
+    listing_universe,
+    move_account,
+    serve_forever,
+)
 
 
 def err(code: str, msg: str, status: int = 500) -> Reply:
@@ -216,8 +225,8 @@ class FakeKis(FakeBroker):
                 "stck_mxpr": str(int(base * 1.3)),
                 "stck_llam": str(int(base * 0.7)),
                 "stck_sdpr": str(base),
-                "acml_vol": "1234567",
-                "acml_tr_pbmn": str(1234567 * price),
+                "acml_vol": str(self.volume(code)),
+                "acml_tr_pbmn": str(self.volume(code) * price),
                 "aspr_unit": "100",
             }
         )
@@ -308,10 +317,17 @@ class FakeKis(FakeBroker):
             t -= timedelta(minutes=1)
         return ok(output1={}, output2=rows)
 
+    RANK_ROWS = 30  # volume-rank answers at most this many rows (reference notes: often cited 30)
+    RANK_MARKETS = {"0001": "KOSPI", "1001": "KOSDAQ"}
+
     def _r_volume_rank(self, req: Request, tr_id: str) -> Reply:
+        q = req.query
+        market = self.RANK_MARKETS.get(q.get("FID_INPUT_ISCD", "0000"))
+        low = int(q.get("FID_INPUT_PRICE_1") or 0)
+        high = int(q["FID_INPUT_PRICE_2"]) if q.get("FID_INPUT_PRICE_2") else None
         rows = []
-        for i, (code, price) in enumerate(sorted(self.prices.items(), key=lambda kv: kv[1])):
-            vol = 100000 * (i + 1)
+        for i, code in enumerate(self.ranked(market, low, high)[: self.RANK_ROWS]):
+            price, vol = self.prices[code], self.volume(code)
             rows.append(
                 {
                     "hts_kor_isnm": f"종목{code}",
@@ -598,6 +614,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--env", choices=["mock", "real"], default="mock")
     parser.add_argument("--tick-interval", type=float, default=1.0, help="seconds between ticks per code")
     parser.add_argument("--account", default="12345678", help="CANO the fake accepts (product code 01)")
+    parser.add_argument(
+        "--stocks", type=int, default=None, help="serve this many listed stocks (default all)"
+    )
     args = parser.parse_args(argv)
     fake = FakeKis(
         args.env,
@@ -607,6 +626,7 @@ def main(argv: list[str] | None = None) -> None:
         ws_port=args.ws_port or args.port + 1,
         tick_interval_s=args.tick_interval,
         account=args.account,
+        universe=listing_universe(args.stocks),
     ).start()
     serve_forever(
         fake,

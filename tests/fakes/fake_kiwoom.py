@@ -18,7 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fakes.fake_base import FakeBroker, Reply, Request, WsClient, kst_now, move_account, serve_forever
+from fakes.fake_base import (
+    FakeBroker,
+    Reply,
+    Request,
+    WsClient,
+    kst_now,
+    listing_universe,
+    move_account,
+    serve_forever,
+)
 
 AUTH_FAILED = "인증에 실패했습니다[8005:Token이 유효하지 않습니다]"
 RATE_MSG = "허용된 요청 개수를 초과하였습니다[1700:허용된 요청 개수를 초과하였습니다. API ID=%s]"
@@ -129,7 +138,8 @@ class FakeKiwoom(FakeBroker):
             cur_prc=signed(price, 1),
             pred_pre=signed(500, 1),
             flu_rt="+0.72",
-            trde_qty="1234567",
+            trde_qty=str(self.volume(code)),
+            trde_prica=str(self.volume(code) * price // 1_000_000),
             open_pric=signed(base + 100, 1),
             high_pric=signed(price + 300, 1),
             low_pric=signed(base - 200, -1),
@@ -205,10 +215,13 @@ class FakeKiwoom(FakeBroker):
             t -= timedelta(minutes=scope)
         return self._paged(rows, headers, "stk_min_pole_chart_qry", 120)
 
+    RANK_PAGE = 40  # ka10032 rows per page (undocumented); more come with cont-yn/next-key
+    RANK_MARKETS = {"001": "KOSPI", "101": "KOSDAQ"}
+
     def _ka10032(self, body: dict, headers: dict) -> Reply:
         rows = []
-        ordered = sorted(self.prices.items(), key=lambda kv: kv[1] * 7 % 5)
-        for i, (code, price) in enumerate(ordered):
+        for i, code in enumerate(self.ranked(self.RANK_MARKETS.get(body.get("mrkt_tp", "000")))):
+            price, vol = self.prices[code], self.volume(code)
             rows.append(
                 {
                     "stk_cd": code,
@@ -219,11 +232,11 @@ class FakeKiwoom(FakeBroker):
                     "pred_pre_sig": "5",
                     "pred_pre": "-100",
                     "flu_rt": "-0.14",
-                    "now_trde_qty": str(100000 * (i + 1)),
-                    "trde_prica": str(100000 * (i + 1) * price // 1_000_000),
+                    "now_trde_qty": str(vol),
+                    "trde_prica": str(vol * price // 1_000_000),
                 }
             )
-        return ok(trde_prica_upper=rows)
+        return self._paged(rows[:200], headers, "trde_prica_upper", self.RANK_PAGE)
 
     def _new_order(self, body: dict, side: str) -> Reply:
         code = body.get("stk_cd", "")
@@ -455,6 +468,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ws-port", type=int, default=None)
     parser.add_argument("--env", choices=["mock", "real"], default="mock")
     parser.add_argument("--tick-interval", type=float, default=1.0)
+    parser.add_argument(
+        "--stocks", type=int, default=None, help="serve this many listed stocks (default all)"
+    )
     args = parser.parse_args(argv)
     fake = FakeKiwoom(
         args.env,
@@ -462,6 +478,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         ws_port=args.ws_port or args.port + 1,
         tick_interval_s=args.tick_interval,
+        universe=listing_universe(args.stocks),
     ).start()
     serve_forever(
         fake,

@@ -36,6 +36,7 @@ def owner_settings(tmp_path: Path, url: str, **overrides: object) -> Settings:
         "redis_url": None,
         "market_speed": 60.0,
         "secret_key": "test-secret-key",
+        "broker_feed": False,  # the broker feed's REST calls would disturb order tests' call counts
     }
     values.update(overrides)
     return load_settings(**values)

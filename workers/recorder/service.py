@@ -75,8 +75,11 @@ class Recorder:
         self.opts = options or RecorderOptions()
         self.buffer: BufferWriter = self._buffer()
         prefix = self.opts.key_prefix
+        # With KIS/Kiwoom the broker feed owns the pages' cache (services/broker_feed.py): the recorder's
+        # derived quotes and ranking go under their own keys and never overwrite it.
+        md = "md:" if settings.broker == "paper" else "rec:md:"
         self.cache = (
-            RedisMarketCache(settings.redis_url, prefix + "md:", engine=engine)
+            RedisMarketCache(settings.redis_url, prefix + md, engine=engine)
             if settings.redis_url
             else MemoryMarketCache(engine)
         )

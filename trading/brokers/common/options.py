@@ -54,6 +54,7 @@ class AdapterOptions:
     token_min_interval_s: float = 1.0
     ws_stale_after_s: float = 60.0
     ws_reconnect_delay_s: float = 0.5
+    ws_max_reconnect_delay_s: float = 30.0  # BROKER_WS_MAX_RECONNECT_S: the backoff's ceiling
     reconcile_attempts: int = 3
     reconcile_delay_s: float = 0.5
     reconcile_window_s: float = 60.0
@@ -69,6 +70,7 @@ class AdapterOptions:
             "account": getattr(settings, f"{broker}_account", None) or "",
             "rest_url": rest,
             "ws_url": ws,
+            "ws_max_reconnect_delay_s": float(getattr(settings, "broker_ws_max_reconnect_s", 30.0)),
         }
         values.update(overrides_from(settings, cls, broker, skip=set(values)))
         values.update(extra)

@@ -246,8 +246,21 @@ class RestBroker:
                 self._feed_protocol(),
                 stale_after_s=self.opts.ws_stale_after_s,
                 reconnect_delay_s=self.opts.ws_reconnect_delay_s,
+                max_reconnect_delay_s=self.opts.ws_max_reconnect_delay_s,
             )
         return self._feed
+
+    def ws_code_capacity(self, with_fills: bool = True) -> int:
+        """How many codes can have both ticks and books on the websocket (with the fill notices too)."""
+        protocol = self._ensure_feed().protocol
+        base: set = {(Channel.FILLS, "")} if with_fills else set()
+        n = 0
+        while n < 10_000:
+            topics = base | {(ch, f"{i:06d}") for i in range(n + 1) for ch in (Channel.TICKS, Channel.BOOKS)}
+            if protocol.slots(topics) > protocol.max_subscriptions:
+                break
+            n += 1
+        return n
 
     def _check_fills_subscription(self) -> None:
         """Raise ``BrokerUnavailable`` when own-fill notices cannot be had (KIS: no HTS ID)."""

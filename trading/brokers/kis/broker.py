@@ -173,7 +173,38 @@ class KisBroker(RestBroker):
         return aggregate(dedupe_sorted(bars), interval)
 
     def ranking(self, limit: int = 100, market: str | None = None) -> list[domain.RankRow]:
-        iscd = self.opts.ranking_markets.get(market.upper(), "0000") if market else "0000"
+        """TOP ``limit`` by 거래대금. volume-rank answers one page of at most ``rank_rows_per_call`` rows
+        and has no next page, so the ranking is the union of one call per market (KOSPI, KOSDAQ) and
+        price band (KIS_RANK_PRICE_BANDS); a band that comes back full while its last row still ranks
+        inside the TOP ``limit`` may hide rows, so it is split in two and asked again, up to
+        ``rank_max_calls`` calls in all."""
+        markets = (
+            [self.opts.ranking_markets.get(market.upper(), "0000")]
+            if market
+            else list(self.opts.ranking_markets.values()) or ["0000"]
+        )
+        found: dict[str, domain.RankRow] = {}
+        bands = [(iscd, lo, hi) for iscd in markets for lo, hi in self.opts.price_bands()]
+        full: list[tuple[str, int, int | None, int]] = []  # (market, low, high, last value)
+        calls = 0
+        while bands and calls < self.opts.rank_max_calls:
+            iscd, lo, hi = bands.pop(0)
+            page = self._rank_page(iscd, lo, hi, market)
+            calls += 1
+            for row in page:
+                if row.code not in found or row.value > found[row.code].value:
+                    found[row.code] = row
+            if len(page) >= self.opts.rank_rows_per_call:
+                full.append((iscd, lo, hi, min(r.value for r in page)))
+            if not bands:
+                bands, full = _split_full_bands(full, found, limit)
+        if bands or full:
+            log.warning("KIS ranking: %d price bands still full after %d calls; raise KIS_RANK_MAX_CALLS "
+                        "or set finer KIS_RANK_PRICE_BANDS", len(bands) + len(full), calls)  # fmt: skip
+        rows = sorted(found.values(), key=lambda r: r.value, reverse=True)[:limit]
+        return [replace(r, rank=i + 1) for i, r in enumerate(rows)]
+
+    def _rank_page(self, iscd: str, low: int, high: int | None, market: str | None) -> list[domain.RankRow]:
         params = {
             "FID_COND_MRKT_DIV_CODE": self.opts.market_div,
             "FID_COND_SCR_DIV_CODE": "20171",
@@ -182,15 +213,14 @@ class KisBroker(RestBroker):
             "FID_BLNG_CLS_CODE": "3",  # 거래금액순
             "FID_TRGT_CLS_CODE": "111111111",
             "FID_TRGT_EXLS_CLS_CODE": "000000",
-            "FID_INPUT_PRICE_1": "",
-            "FID_INPUT_PRICE_2": "",
+            "FID_INPUT_PRICE_1": str(low) if low else "",
+            "FID_INPUT_PRICE_2": "" if high is None else str(high),
             "FID_VOL_CNT": "",
             "FID_INPUT_DATE_1": "",
         }
         body = self.rest.call("GET", f"{QUOTES}/volume-rank", "FHPST01710000", params=params).body
-        rows = parse.rank_rows(body.get("output") or [], market)
-        rows.sort(key=lambda r: r.value, reverse=True)
-        return [replace(r, rank=i + 1) for i, r in enumerate(rows[:limit])]
+        mkt = market or {v: k for k, v in self.opts.ranking_markets.items()}.get(iscd)
+        return parse.rank_rows(body.get("output") or [], mkt)
 
     # ---- orders ---------------------------------------------------------------------------
     def _account(self) -> dict[str, str]:
@@ -360,6 +390,22 @@ class KisBroker(RestBroker):
             tr_cont = "N"
         orderable = self.orderable("005930").cash
         return parse.balance(holdings, summary, orderable)
+
+
+def _split_full_bands(
+    full: list[tuple[str, int, int | None, int]], found: dict[str, domain.RankRow], limit: int
+) -> tuple[list[tuple[str, int, int | None]], list[tuple[str, int, int | None, int]]]:
+    """The halves of each full band whose last row ranks inside the TOP ``limit`` (rows may be missing
+    there); the other full bands are complete enough."""
+    values = sorted((r.value for r in found.values()), reverse=True)
+    cutoff = values[limit - 1] if len(values) >= limit else 0
+    halves: list[tuple[str, int, int | None]] = []
+    for iscd, lo, hi, last in full:
+        if last <= cutoff or (hi is not None and hi - lo < 2):
+            continue
+        mid = (lo + hi + 1) // 2 if hi is not None else max(lo * 2, lo + 10_000)
+        halves += [(iscd, lo, mid - 1), (iscd, mid, hi)]
+    return halves, []
 
 
 def _upper(output: dict[str, Any]) -> dict[str, Any]:

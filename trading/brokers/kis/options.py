@@ -31,7 +31,12 @@ class KisOptions(AdapterOptions):
     market_div: str = "J"  # FID_COND_MRKT_DIV_CODE: J KRX, NX NXT, UN 통합
     exchange: str = "KRX"  # EXCG_ID_DVSN_CD on orders
     ranking_markets: dict[str, str] = field(default_factory=lambda: {"KOSPI": "0001", "KOSDAQ": "1001"})
-    rate_per_s: int | None = None  # None: 19 real, 2 mock
+    rate_per_s: int | None = None  # None: rate_real_per_s / rate_mock_per_s by environment
+    rate_real_per_s: int = 18  # 2026-04 notice (older notes: 20)
+    rate_mock_per_s: int = 1  # 2026-04 notice (older notes: 2)
+    rank_rows_per_call: int = 30  # volume-rank rows per answer (UNCONFIRMED), no next page
+    rank_price_bands: str = "0,5000,20000,100000"  # lower bounds (won) of the price bands ranked apart
+    rank_max_calls: int = 16  # volume-rank calls per ranking (full bands are split and asked again)
     token_min_interval_s: float = 60.0  # EGW00133: one token per minute
     max_ws_subscriptions: int = 40  # notes: 41 vs 40 CONFLICT, use <= 40
     daily_rows_per_call: int = 100
@@ -39,7 +44,13 @@ class KisOptions(AdapterOptions):
 
     @property
     def rate_limit(self) -> int:
-        return self.rate_per_s or (19 if self.is_real else 2)
+        return self.rate_per_s or (self.rate_real_per_s if self.is_real else self.rate_mock_per_s)
+
+    def price_bands(self) -> list[tuple[int, int | None]]:
+        """(low, high) per band (FID_INPUT_PRICE_1/2): each lower bound up to the next (last: open)."""
+        bounds = sorted({int(b) for b in str(self.rank_price_bands).split(",") if b.strip()} | {0})
+        tops: list[int | None] = [b - 1 for b in bounds[1:]]
+        return list(zip(bounds, [*tops, None], strict=True))
 
     @property
     def cano(self) -> str:

@@ -21,7 +21,7 @@ def test_quote_returns_the_fake_price(make_kis, fake_kis):
     quote = make_kis().quote("005930")
     assert quote.price == 70000
     assert quote.prev_close == 69500
-    assert quote.value == 1234567 * 70000
+    assert quote.value == fake_kis.volume("005930") * 70000
     assert quote.upper_limit > quote.price > quote.lower_limit
 
 
@@ -64,7 +64,7 @@ def test_minute_bars_of_a_past_session_page_and_aggregate(make_kis):
 
 
 def test_ranking_sorts_by_trading_value(make_kis):
-    rows = make_kis().ranking(limit=3)
+    rows = make_kis(rate_per_s=50).ranking(limit=3)
     assert [r.rank for r in rows] == [1, 2, 3]
     assert rows[0].value >= rows[1].value >= rows[2].value
     assert rows[0].prev_close == rows[0].price + 100
