@@ -22,6 +22,7 @@ from db.repositories.paper import SqlPaperStore
 from db.repositories.stocks import all_stocks
 from services.accounts import OwnerDirectory
 from services.broker_feed import BrokerFeed, BrokerMarketData, FeedOptions, FeedReads, stock_infos
+from services.fill_sync import FillSync
 from services.rules import BrokerRules, PaperRules, SessionUnchecked
 from services.secret import deployment_secret
 from trading.brokers.base import Broker
@@ -68,6 +69,7 @@ class Owner:
     adapter: Broker | None = None
     bars: SqlBarSource | None = None
     feed: BrokerFeed | None = None  # KIS/Kiwoom: the market-data service (services/broker_feed.py)
+    fill_sync: FillSync | None = None  # KIS/Kiwoom: a sync into the database when the feed hears a fill
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -110,6 +112,8 @@ class Owner:
             self.market.close()
         if self.feed is not None:
             self.feed.close()
+        if self.fill_sync is not None:
+            self.fill_sync.close()
         close_journal = getattr(self.gateway.journal, "close", None)
         if close_journal is not None:
             close_journal()  # the outcomes still queued are written
@@ -233,6 +237,9 @@ def start_owner(
         owner.market.step()
         owner.market.start()
     if owner.feed is not None:
+        if owner.adapter is not None:
+            owner.fill_sync = FillSync(owner.adapter, engine, broker_account(settings)).start()
+            owner.feed.on_fill = owner.fill_sync.on_fill
         owner.feed.start()
     owner.start_reconciler(settings.reconcile_interval_s)
     return owner

@@ -180,3 +180,35 @@ def test_own_fills_from_the_websocket_go_into_the_cache(h: Harness):
         h.fake.push_fill("0000777", "005930", "2", 3, 70000)
     fills = wait_for(lambda: h.feed.cache.fills()[before:], 3.0, "the fill in the cache")
     assert fills[-1].code == "005930" and fills[-1].qty == 3 and fills[-1].price == 70000
+
+
+def test_a_fill_heard_on_the_websocket_is_in_the_database_within_2s(h: Harness):
+    """Issue 14: a fill from the broker's websocket shows in fills and the position within 2 s (pages read
+    them from the database), without waiting for the broker-sync interval."""
+    from db.repositories.broker_sync import BrokerSyncStore
+    from trading.domain import OrderRequest, OrderType, Side
+    from trading.krx import move_ticks
+    from trading.orders.context import Actor, EntryPoint, OrderContext, Role
+    from trading.orders.naming import broker_account
+
+    kis = isinstance(h.fake, FakeKis)
+    wait_for(lambda: h.fake.subscribers("H0STCNI9" if kis else "00"), what="the fill-notice registration")
+    account = broker_account(h.settings)
+    ctx = OrderContext(Actor("trader", Role.ADMIN), account, EntryPoint.PAGE)
+    price = move_ticks(h.fake.prices["000660"], -5)  # below the market: it rests until the fake fills it
+    order = h.rt.gateway().place(OrderRequest("000660", Side.BUY, 4, OrderType.LIMIT, price), ctx)
+    store = BrokerSyncStore(h.rt.engine)
+    runs = h.rt.owner.fill_sync.runs
+    h.fake.execute(order.order_id, 4, price)
+    if kis:
+        h.fake.push_fill(order.order_id, "000660", "02", 4, price)
+    else:
+        h.fake.push_fill(order.order_id, "000660", "2", 4, price)
+    heard = time.monotonic()
+    synced = wait_for(
+        lambda: (acc := store.load(account)) and [f for f in acc.fills if f.order_id and f.code == "000660"] and acc,
+        2.0, "the fill in the database",
+    )  # fmt: skip
+    assert time.monotonic() - heard <= 2.0 and h.rt.owner.fill_sync.runs > runs
+    assert sum(f.qty for f in synced.fills if f.code == "000660") == 4
+    assert {p.code: p.qty for p in synced.positions}.get("000660") == 4
