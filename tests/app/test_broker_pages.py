@@ -1,7 +1,8 @@
 """The pages in a browser on an embedded app with BROKER=kis and BROKER=kiwoom against the fake servers
 (the whole listing): the ranking shows the TOP 50, a sector filter that sector's own stocks, a stock
 outside the ranking opens with its quote and book, and the trade page marks the data stale while the
-broker's websocket is down and live again after the reconnect."""
+broker's websocket is down and live again after the reconnect; a limit order shows in open orders and its
+fill, heard on the websocket, in fills and the position within 2 s."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 from fakes.fake_base import listing_universe
 from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
-from support.browser import grid_rows, wait_until
+from support.browser import click, grid_rows, set_input, wait_until
 
+from trading.krx import move_ticks
 from trading.sectors import SECTOR_BY_CODE
 from trading.stocks import read_listing
 
@@ -40,7 +42,7 @@ def broker_app(request, app_settings) -> Iterator[tuple[object, object]]:
     )  # fmt: skip
     settings = app_settings.model_copy(
         update={"broker": kind, "broker_ranking_refresh_s": 1.0, "broker_sweep_per_s": 50.0,
-                "broker_ws_max_reconnect_s": 0.5, **creds}
+                "broker_ws_max_reconnect_s": 0.5, "order_session_check": "off", **creds}
     )  # fmt: skip
     app = create_app(settings)
     yield app, fake
@@ -87,3 +89,37 @@ def test_ranking_sector_filter_and_a_stock_outside_the_ranking(broker_app, brows
     assert duo.find_element("#trade-stale").text == "지연 데이터"
     fake.ws_refuse = False
     wait_until(lambda: not duo.find_element("#trade-stale").is_displayed(), 15, "live again")
+
+
+def test_a_limit_order_rests_then_its_websocket_fill_shows_within_2s(broker_app, browser_login):
+    from app.runtime import runtime
+    from db.repositories.accounts import bind, ensure_broker_account
+    from trading.orders.naming import broker_account
+
+    app, fake = broker_app
+    rt = runtime()
+    name = broker_account(rt.settings)
+    ensure_broker_account(rt.engine, name, rt.settings.broker, rt.settings.broker_env)
+    bind(rt.engine, name, "trader", "test")  # an admin binds the test user
+    duo = browser_login(app)
+    duo.wait_for_element("#nav-user", timeout=15)
+    code = "000660"
+    duo.driver.get(f"{duo.server.url}/trade/{code}")
+    wait_until(lambda: duo.find_element("#trade-price").text == f"{fake.prices[code]:,}", 15, "the quote")
+    price = move_ticks(fake.prices[code], -5)  # below the market: it rests
+    set_input(duo, "#order-price", str(price))
+    set_input(duo, "#order-qty", "3")
+    click(duo, "#order-submit")
+    shown = f"{price:,}"
+    wait_until(
+        lambda: any(shown in r.text for r in duo.find_elements("#trade-open-orders .oo-row")),
+        10,
+        "the open order",
+    )
+
+    order = next(o for o in fake.orders if o.code == code)
+    odno = getattr(order, "odno", None) or order.ord_no
+    fake.execute(odno, 3, price)
+    fake.push_fill(odno, code, "02" if isinstance(fake, FakeKis) else "2", 3, price)
+    wait_until(lambda: duo.find_elements("#trade-fills .fill-row"), 2.0, "the fill within 2 s")
+    wait_until(lambda: duo.find_element("#pos-qty").text == "3", 2.0, "the position within 2 s")
