@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from support.wait import wait_for
 
 from trading.brokers import BrokerUnavailable, Channel
 from trading.domain import Fill, OrderBook, Side, Tick
@@ -30,15 +31,6 @@ class Inbox:
         return pred(self.items)
 
 
-def wait_until(pred: Callable[[], bool], timeout: float = 3.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
-
-
 def subscribed(fake, tr_id: str, key: str) -> bool:
     return any((tr_id, key) in c.subs for c in fake.ws_clients)
 
@@ -51,7 +43,7 @@ def broker(make_kis):
 def test_ticks_arrive_including_multi_record_frames(broker, fake_kis):
     inbox = Inbox()
     broker.subscribe(Channel.TICKS, ["005930"], inbox)
-    assert wait_until(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
+    assert wait_for(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
     fake_kis.push_ticks("005930", [70000, 70100, 70200])
     assert inbox.wait_for(lambda items: len(items) == 3)
     ticks = [t for t in inbox.items if isinstance(t, Tick)]
@@ -63,7 +55,7 @@ def test_ticks_arrive_including_multi_record_frames(broker, fake_kis):
 def test_frames_with_extra_trailing_fields_still_parse(broker, fake_kis):
     inbox = Inbox()
     broker.subscribe(Channel.TICKS, ["000660"], inbox)
-    assert wait_until(lambda: subscribed(fake_kis, "H0STCNT0", "000660"))
+    assert wait_for(lambda: subscribed(fake_kis, "H0STCNT0", "000660"))
     fake_kis.push_ticks("000660", [180000, 180500], extra_fields=3)
     assert inbox.wait_for(lambda items: len(items) == 2)
     assert [(t.code, t.price) for t in inbox.items] == [("000660", 180000), ("000660", 180500)]
@@ -72,7 +64,7 @@ def test_frames_with_extra_trailing_fields_still_parse(broker, fake_kis):
 def test_order_book_frames(broker, fake_kis):
     inbox = Inbox()
     broker.subscribe(Channel.BOOKS, ["005930"], inbox)
-    assert wait_until(lambda: subscribed(fake_kis, "H0STASP0", "005930"))
+    assert wait_for(lambda: subscribed(fake_kis, "H0STASP0", "005930"))
     fake_kis.push_book("005930", 70000)
     assert inbox.wait_for(lambda items: len(items) == 1)
     book = inbox.items[0]
@@ -83,7 +75,7 @@ def test_order_book_frames(broker, fake_kis):
 def test_encrypted_fill_notice_decrypts(broker, fake_kis):
     inbox = Inbox()
     broker.subscribe(Channel.FILLS, [], inbox)
-    assert wait_until(lambda: subscribed(fake_kis, "H0STCNI9", "HTSUSER01"))
+    assert wait_for(lambda: subscribed(fake_kis, "H0STCNI9", "HTSUSER01"))
     fake_kis.push_fill("0000000042", "005930", "02", 3, 70100, extra_fields=2)
     assert inbox.wait_for(lambda items: len(items) == 1)
     fill = inbox.items[0]
@@ -99,22 +91,20 @@ def test_encrypted_fill_notice_decrypts(broker, fake_kis):
 
 def test_pingpong_is_echoed(broker, fake_kis):
     broker.subscribe(Channel.TICKS, ["005930"], Inbox())
-    assert wait_until(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
+    assert wait_for(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
     fake_kis.push_pingpong()
-    assert wait_until(lambda: fake_kis.pongs == 1)
+    assert wait_for(lambda: fake_kis.pongs == 1)
 
 
 def test_dropped_websocket_reconnects_and_resubscribes(broker, fake_kis):
     inbox = Inbox()
     broker.subscribe(Channel.TICKS, ["005930"], inbox)
-    assert wait_until(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
+    assert wait_for(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
     fake_kis.push_ticks("005930", [70000])
     assert inbox.wait_for(lambda items: len(items) == 1)
     fake_kis.drop_websockets()
     start = time.monotonic()
-    assert wait_until(
-        lambda: fake_kis.ws_connections == 2 and subscribed(fake_kis, "H0STCNT0", "005930"), 3.0
-    )
+    assert wait_for(lambda: fake_kis.ws_connections == 2 and subscribed(fake_kis, "H0STCNT0", "005930"), 3.0)
     fake_kis.push_ticks("005930", [70300])
     assert inbox.wait_for(lambda items: len(items) == 2, 3.0)
     assert time.monotonic() - start < 3.0
@@ -129,11 +119,9 @@ def test_silent_socket_trips_the_watchdog(make_kis, fake_kis):
     broker = make_kis(ws_stale_after_s=0.5, ws_reconnect_delay_s=0.1)
     inbox = Inbox()
     broker.subscribe(Channel.TICKS, ["005930"], inbox)
-    assert wait_until(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
+    assert wait_for(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
     fake_kis.silence_websockets()
-    assert wait_until(
-        lambda: fake_kis.ws_connections >= 2 and subscribed(fake_kis, "H0STCNT0", "005930"), 3.0
-    )
+    assert wait_for(lambda: fake_kis.ws_connections >= 2 and subscribed(fake_kis, "H0STCNT0", "005930"), 3.0)
     fake_kis.push_ticks("005930", [70500])
     assert inbox.wait_for(lambda items: any(t.price == 70500 for t in items), 3.0)
     gaps = broker.feed_status()["gaps"]
@@ -142,9 +130,9 @@ def test_silent_socket_trips_the_watchdog(make_kis, fake_kis):
 
 def test_cancel_unsubscribes(broker, fake_kis):
     sub = broker.subscribe(Channel.TICKS, ["005930"], Inbox())
-    assert wait_until(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
+    assert wait_for(lambda: subscribed(fake_kis, "H0STCNT0", "005930"))
     sub.cancel()
-    assert wait_until(lambda: not subscribed(fake_kis, "H0STCNT0", "005930"))
+    assert wait_for(lambda: not subscribed(fake_kis, "H0STCNT0", "005930"))
     assert broker.feed_status()["subscriptions"] == []
 
 

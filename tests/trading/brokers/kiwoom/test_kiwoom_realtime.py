@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
+from support.wait import wait_for
 
 from trading.brokers import Channel
 from trading.domain import Fill, OrderBook, Side, Tick
-
-
-def wait_until(pred: Callable[[], bool], timeout: float = 3.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
 
 
 def registered(fake, type_: str, item: str) -> bool:
@@ -34,12 +23,12 @@ def test_ticks_books_and_fills(broker, fake_kiwoom):
     broker.subscribe(Channel.TICKS, ["005930"], items.append)
     broker.subscribe(Channel.BOOKS, ["005930"], items.append)
     broker.subscribe(Channel.FILLS, [], items.append)
-    assert wait_until(lambda: registered(fake_kiwoom, "0B", "005930") and registered(fake_kiwoom, "00", ""))
-    assert wait_until(lambda: registered(fake_kiwoom, "0D", "005930"))
+    assert wait_for(lambda: registered(fake_kiwoom, "0B", "005930") and registered(fake_kiwoom, "00", ""))
+    assert wait_for(lambda: registered(fake_kiwoom, "0D", "005930"))
     fake_kiwoom.push_ticks("005930", [70000, 69900])
     fake_kiwoom.push_book("005930", 70000)
     fake_kiwoom.push_fill("0000042", "005930", "2", 3, 70100)
-    assert wait_until(lambda: len(items) == 4)
+    assert wait_for(lambda: len(items) == 4)
     ticks = [i for i in items if isinstance(i, Tick)]
     assert [(t.price, t.volume, t.seq) for t in ticks] == [(70000, 12, 1), (69900, 12, 2)]
     assert ticks[0].cum_value == 8642 * 1_000_000 and ticks[0].strength == pytest.approx(98.76)
@@ -59,19 +48,19 @@ def test_ticks_books_and_fills(broker, fake_kiwoom):
 
 def test_ping_is_echoed(broker, fake_kiwoom):
     broker.subscribe(Channel.TICKS, ["005930"], lambda _: None)
-    assert wait_until(lambda: registered(fake_kiwoom, "0B", "005930"))
+    assert wait_for(lambda: registered(fake_kiwoom, "0B", "005930"))
     fake_kiwoom.push_ping()
-    assert wait_until(lambda: fake_kiwoom.pongs == 1)
+    assert wait_for(lambda: fake_kiwoom.pongs == 1)
 
 
 def test_dropped_websocket_reconnects_logs_in_and_resubscribes(broker, fake_kiwoom):
     ticks: list[object] = []
     broker.subscribe(Channel.TICKS, ["005930"], ticks.append)
-    assert wait_until(lambda: registered(fake_kiwoom, "0B", "005930"))
+    assert wait_for(lambda: registered(fake_kiwoom, "0B", "005930"))
     fake_kiwoom.drop_websockets()
-    assert wait_until(lambda: fake_kiwoom.ws_connections == 2 and registered(fake_kiwoom, "0B", "005930"))
+    assert wait_for(lambda: fake_kiwoom.ws_connections == 2 and registered(fake_kiwoom, "0B", "005930"))
     fake_kiwoom.push_ticks("005930", [70300])
-    assert wait_until(lambda: len(ticks) == 1)
+    assert wait_for(lambda: len(ticks) == 1)
     status = broker.feed_status()
     assert status["reconnects"] == 1 and status["gaps"][0]["end"] is not None
 
@@ -81,12 +70,12 @@ def test_expired_token_at_login_is_renewed(broker, fake_kiwoom):
     fake_kiwoom.expire_tokens()
     ticks: list[object] = []
     broker.subscribe(Channel.TICKS, ["005930"], ticks.append)
-    assert wait_until(lambda: registered(fake_kiwoom, "0B", "005930"))
+    assert wait_for(lambda: registered(fake_kiwoom, "0B", "005930"))
     assert fake_kiwoom.token_calls == 2
 
 
 def test_remove_on_cancel(broker, fake_kiwoom):
     sub = broker.subscribe(Channel.TICKS, ["005930"], lambda _: None)
-    assert wait_until(lambda: registered(fake_kiwoom, "0B", "005930"))
+    assert wait_for(lambda: registered(fake_kiwoom, "0B", "005930"))
     sub.cancel()
-    assert wait_until(lambda: not registered(fake_kiwoom, "0B", "005930"))
+    assert wait_for(lambda: not registered(fake_kiwoom, "0B", "005930"))
