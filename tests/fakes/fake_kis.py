@@ -105,6 +105,7 @@ class FakeKis(FakeBroker):
         self.us_rows_per_call = 100
         self.us_requests: list[tuple[str, str, str]] = []
         self.daily_codes: list[str] = []  # codes asked of the daily chart, in order
+        self.daily_values: dict[str, int] = {}  # code → 거래대금 its daily rows report (default 1,000 shares)
 
     def add_token(self, token: str, ttl_s: float = 86400) -> None:
         with self.lock:
@@ -252,6 +253,7 @@ class FakeKis(FakeBroker):
         while day >= start and len(rows) < 100:
             if day.weekday() < 5:
                 p = self.prices.get(code, 10000) + (day.toordinal() % 17) * 10
+                value = self.daily_values.get(code, 1000 * p)
                 rows.append(
                     {
                         "stck_bsop_date": day.strftime("%Y%m%d"),
@@ -259,8 +261,8 @@ class FakeKis(FakeBroker):
                         "stck_hgpr": str(p + 100),
                         "stck_lwpr": str(p - 100),
                         "stck_clpr": str(p),
-                        "acml_vol": "1000",
-                        "acml_tr_pbmn": str(1000 * p),
+                        "acml_vol": str(max(1, value // p)),
+                        "acml_tr_pbmn": str(value),
                         "flng_cls_code": "00",  # 락 구분 (notes §4.3)
                         "mod_yn": "N",
                     }

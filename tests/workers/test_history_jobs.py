@@ -269,3 +269,39 @@ def test_eod_from_the_recorder_aggregates_the_day_minutes(sqlite_engine, tmp_pat
     assert out["rows"] == 2
     rows = {r[0]: r[2:] for r in repo.daily_rows(sqlite_engine, day, day)}
     assert rows["005930"] == (100, 120, 95, 118, 15, 1590, "simulated")
+
+
+def test_the_next_sessions_report_picks_by_the_brokers_trading_value(sqlite_engine, tmp_path):
+    """Issue 14: with a broker, the end-of-day job writes the session's bars from the broker's daily chart,
+    and the next morning's report picks 5–10 stocks by that 거래대금 and says its Korean data is real."""
+    import support.report_data as rd
+
+    from db.repositories import reports
+    from db.repositories import stocks as stocks_repo
+    from trading.market.us_data import UsBar
+    from workers.report_jobs import build_and_store
+
+    stocks_repo.upsert_sectors(sqlite_engine)
+    listing = rd.listing()
+    stocks_repo.upsert_stocks(sqlite_engine, [listing[c] for c in rd.ranked_codes()])
+    stocks_repo.seed_mapping(sqlite_engine, rd.SEED_MAPPING)
+    reports.upsert_us_bars(sqlite_engine, [
+        UsBar(sym, day, c.close, c.close, c.close, c.close, 1_000_000, c.source)
+        for sym, series in rd.us_closes().items() for day, c in series.items()
+    ])  # fmt: skip
+    with venue("kis", tmp_path) as v:
+        v.fake.daily_values = rd.values()  # the broker's 거래대금 of that session
+        # 17:00: after the close, also on 2026-11-19 (수능: the session runs 10:00-16:30)
+        now = datetime.combine(rd.PREV_KRX, datetime.min.time().replace(hour=17), KST)
+        out = history_jobs.write_session_bars(sqlite_engine, v.settings, v.adapter, now)
+        assert out["status"] == "ok" and out["day"] == rd.PREV_KRX.isoformat()
+        assert out["fetched"] == len(rd.ranked_codes())
+        report = build_and_store(sqlite_engine, v.settings, rd.SESSION)
+    rows = repo.daily_rows(sqlite_engine, rd.PREV_KRX, rd.PREV_KRX)
+    assert {r[8] for r in rows} == {"kis"}
+    broker_value = {r[0]: r[7] for r in rows}
+    picks = report["picks"]
+    assert 5 <= len(picks) <= 10
+    assert report["kr_data"] == "real" and not report["simulated"]
+    assert [p["value"] for p in picks] == [broker_value[p["code"]] for p in picks]  # the broker's 거래대금
+    assert all(p["value"] == rd.values()[p["code"]] for p in picks)
