@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -240,6 +241,14 @@ class Account(Base):
     risk_reason: Mapped[str | None] = mapped_column(String(200))
     risk_changed_by: Mapped[str | None] = mapped_column(String(40))
     risk_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    risk_until: Mapped[date | None] = mapped_column(Date)  # a halt for the day (the daily loss limit)
+    risk_sells_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The risk manager's account-level limits (NULL = off).
+    max_orders_per_day: Mapped[int | None] = mapped_column(Integer)
+    max_daily_loss: Mapped[int | None] = mapped_column(Won)
+    max_stock_pct: Mapped[float | None] = mapped_column(Float)
+    max_total_pct: Mapped[float | None] = mapped_column(Float)
+    cash_reserve: Mapped[int | None] = mapped_column(Won)
 
 
 class AccountUser(Base):

@@ -38,7 +38,7 @@ from trading.orders.confirm import Confirmations
 from trading.orders.gateway import LocalGateway
 from trading.orders.lease import Lease
 from trading.orders.naming import broker_account
-from trading.orders.risk import LimitsRisk, RiskChain, StateRisk
+from trading.orders.risk import AccountRisk, LimitsRisk, RiskChain, StateRisk
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def build_owner(
     gateway = LocalGateway(
         directory,
         journal,
-        risk=RiskChain([StateRisk(), LimitsRisk()]),
+        risk=RiskChain([StateRisk(), AccountRisk(), LimitsRisk()]),
         confirmations=Confirmations(secret, settings.order_confirm_ttl_s),
         live_trading=settings.live_trading,
         confirm_amount=settings.order_confirm_amount,

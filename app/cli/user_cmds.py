@@ -153,13 +153,32 @@ def risk() -> None:
 
 def _limits_dict(row: accounts_repo.AccountRow) -> dict:
     lim = row.limits(default_limits(runtime().settings))
+    acc = lim.account
     return {
         "account": row.name,
         "max_order_qty": lim.max_qty,
         "max_order_amount": lim.max_amount,
         "max_orders_per_minute": lim.max_per_minute,
         "confirm_above": runtime().settings.order_confirm_amount,
+        "max_orders_per_day": acc.max_orders_per_day,
+        "max_daily_loss": acc.max_daily_loss,
+        "max_stock_pct": acc.max_stock_pct,
+        "max_total_pct": acc.max_total_pct,
+        "cash_reserve": acc.cash_reserve,
+        "state": row.risk.state.value,
     }
+
+
+def _limits_line(d: dict) -> str:
+    extra = "  ".join(
+        f"{k}={d[k]:,}" if isinstance(d[k], int) else f"{k}={d[k]:g}"
+        for k in accounts_repo.ACCOUNT_LIMITS
+        if d[k] is not None
+    )
+    return (
+        f"{d['account']:28} {d['state'].upper():8} qty<={d['max_order_qty']:,}  amount<={d['max_order_amount']:,}  "
+        f"{d['max_orders_per_minute']}/min  confirm>{d['confirm_above']:,}" + (f"  {extra}" if extra else "")
+    )
 
 
 @risk.command("show")
@@ -171,12 +190,7 @@ def risk_show(account_name: str | None, as_json: bool) -> None:
     if account_name and not rows:
         raise CliError(f"no account {account_name!r}")
     data = [_limits_dict(a) for a in rows]
-    text = "\n".join(
-        f"{d['account']:28} qty<={d['max_order_qty']:,}  amount<={d['max_order_amount']:,}  "
-        f"{d['max_orders_per_minute']}/min  confirm>{d['confirm_above']:,}"
-        for d in data
-    )
-    emit(data, as_json, text or "no accounts")
+    emit(data, as_json, "\n".join(_limits_line(d) for d in data) or "no accounts")
 
 
 @risk.command("set")
@@ -184,21 +198,35 @@ def risk_show(account_name: str | None, as_json: bool) -> None:
 @click.option("--max-order-qty", type=click.IntRange(1), default=None, help="Shares per order.")
 @click.option("--max-order-amount", type=click.IntRange(1), default=None, help="Won per order.")
 @click.option("--max-orders-per-minute", type=click.IntRange(1), default=None, help="Orders + modifies.")
+@click.option(
+    "--max-orders-per-day", type=click.IntRange(0), default=None, help="Orders a session (0 = off)."
+)
+@click.option("--max-daily-loss", type=click.IntRange(0), default=None,
+              help="Won: today's P&L at or below minus this halts the account for the day (0 = off).")  # fmt: skip
+@click.option("--max-stock-pct", type=click.FloatRange(0, 100), default=None,
+              help="One stock's value after a buy, %% of equity (0 = off).")  # fmt: skip
+@click.option("--max-total-pct", type=click.FloatRange(0, 100), default=None,
+              help="All stocks' value after a buy, %% of equity (0 = off).")  # fmt: skip
+@click.option("--cash-reserve", type=click.IntRange(0), default=None, help="Won a buy never uses (0 = off).")
 @json_option
-def risk_set(
-    account_name: str,
-    max_order_qty: int | None,
-    max_order_amount: int | None,
-    max_orders_per_minute: int | None,
-    as_json: bool,
-) -> None:
+def risk_set(account_name: str, max_order_qty: int | None, max_order_amount: int | None,
+             max_orders_per_minute: int | None, max_orders_per_day: int | None, max_daily_loss: int | None,
+             max_stock_pct: float | None, max_total_pct: float | None, cash_reserve: int | None,
+             as_json: bool) -> None:  # fmt: skip
     """Set limits of one account (the others stay); owners see them within 2 s."""
-    if max_order_qty is None and max_order_amount is None and max_orders_per_minute is None:
-        raise CliError("give at least one of --max-order-qty, --max-order-amount, --max-orders-per-minute")
-    row = _user_call(
-        accounts_repo.set_limits, engine(), account_name, max_order_qty=max_order_qty,
-        max_order_amount=max_order_amount, max_orders_per_minute=max_orders_per_minute, by="cli",
-    )  # fmt: skip
-    d = _limits_dict(row)
-    emit(d, as_json, f"{d['account']}: qty<={d['max_order_qty']:,} amount<={d['max_order_amount']:,} "
-                     f"{d['max_orders_per_minute']}/min")  # fmt: skip
+    order_limits = {"max_order_qty": max_order_qty, "max_order_amount": max_order_amount,
+                    "max_orders_per_minute": max_orders_per_minute}  # fmt: skip
+    account_limits = {"max_orders_per_day": max_orders_per_day, "max_daily_loss": max_daily_loss,
+                      "max_stock_pct": max_stock_pct, "max_total_pct": max_total_pct,
+                      "cash_reserve": cash_reserve}  # fmt: skip
+    given = {k: v for k, v in account_limits.items() if v is not None}
+    if all(v is None for v in order_limits.values()) and not given:
+        raise CliError("give at least one limit (see --help)")
+    row = None
+    if any(v is not None for v in order_limits.values()):
+        row = _user_call(accounts_repo.set_limits, engine(), account_name, **order_limits, by="cli")
+    if given:  # 0 turns a limit off
+        values = {k: (None if v == 0 else v) for k, v in given.items()}
+        row = _user_call(accounts_repo.set_account_limits, engine(), account_name, values, "cli")
+    assert row is not None
+    emit(_limits_dict(row), as_json, _limits_line(_limits_dict(row)))

@@ -19,7 +19,7 @@ from db.models import Account, AccountUser, User
 from db.repositories.users import UserError, audit
 from trading.orders.context import Role
 from trading.orders.naming import paper_account
-from trading.orders.risk import OrderLimits, RiskState, RiskStatus
+from trading.orders.risk import AccountLimits, OrderLimits, RiskState, RiskStatus
 from trading.timeconv import now_naive_kst
 
 ACCOUNTS, BINDINGS, USERS = Account.__table__, AccountUser.__table__, User.__table__
@@ -37,12 +37,14 @@ class AccountRow:
     max_order_amount: int | None
     max_orders_per_minute: int | None
     risk: RiskStatus = RiskStatus()
+    account_limits: AccountLimits = AccountLimits()
 
     def limits(self, defaults: OrderLimits) -> OrderLimits:
         return OrderLimits(
             self.max_order_qty if self.max_order_qty is not None else defaults.max_qty,
             self.max_order_amount if self.max_order_amount is not None else defaults.max_amount,
             self.max_orders_per_minute if self.max_orders_per_minute is not None else defaults.max_per_minute,
+            self.account_limits,
         )
 
 
@@ -50,6 +52,7 @@ def _row(r) -> AccountRow:  # noqa: ANN001 - a Row of accounts
     return AccountRow(
         int(r.id), r.name, r.broker, r.env, r.owner_user_id, r.max_order_qty, r.max_order_amount,
         r.max_orders_per_minute, _risk(r),
+        AccountLimits(r.max_orders_per_day, r.max_daily_loss, r.max_stock_pct, r.max_total_pct, r.cash_reserve),
     )  # fmt: skip
 
 
@@ -58,7 +61,9 @@ def _risk(r) -> RiskStatus:  # noqa: ANN001 - a Row of accounts
         state = RiskState(r.risk_state or "active")
     except ValueError:  # an unknown value written by hand: the safe side
         state = RiskState.HALTED
-    return RiskStatus(state, r.risk_reason or "", r.risk_changed_by or "")
+    return RiskStatus(
+        state, r.risk_reason or "", r.risk_changed_by or "", r.risk_until, bool(r.risk_sells_allowed)
+    )
 
 
 def get_account(engine: Engine, name: str) -> AccountRow | None:
@@ -267,12 +272,47 @@ def set_risk_state(engine: Engine, account: str, status: RiskStatus) -> AccountR
                 risk_reason=status.reason[:200] or None,
                 risk_changed_by=status.by[:40] or None,
                 risk_changed_at=now_naive_kst(),
+                risk_until=status.until,
+                risk_sells_allowed=status.sells_allowed,
             )  # fmt: skip
         ).rowcount
     if not done:
         raise UserError(f"no account {account!r}")
     audit(engine, status.by or None, "account.risk_state",
           {"account": account, "state": status.state.value, "reason": status.reason})  # fmt: skip
+    row = get_account(engine, account)
+    assert row is not None
+    return row
+
+
+ACCOUNT_LIMITS = ("max_orders_per_day", "max_daily_loss", "max_stock_pct", "max_total_pct", "cash_reserve")
+
+
+def set_account_limits(
+    engine: Engine, account: str, values: dict[str, float | int | None], by: str | None = None
+) -> AccountRow:
+    """Set the risk manager's account-level limits given in ``values`` (``ACCOUNT_LIMITS`` keys; None turns
+    one off); ``UserError`` for an unknown key, a bad value or an unknown account."""
+    for key, v in values.items():
+        if key not in ACCOUNT_LIMITS:
+            raise UserError(f"unknown limit {key!r}")
+        if v is None:
+            continue
+        low = 0 if key == "cash_reserve" else 1
+        if key.endswith("_pct"):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 100:
+                raise UserError(f"{key} must be a percentage in (0, 100], got {v!r}")
+        elif isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise UserError(f"{key} must be a whole number >= {low}, got {v!r}")
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(ACCOUNTS)
+            .where(ACCOUNTS.c.name == account)
+            .values({**values, "updated_at": now_naive_kst()})
+        ).rowcount
+    if not done:
+        raise UserError(f"no account {account!r}")
+    audit(engine, by, "account.risk_limits", {"account": account, **values})
     row = get_account(engine, account)
     assert row is not None
     return row

@@ -39,6 +39,11 @@ class Reason(StrEnum):
     HALTED = "HALTED"
     REDUCING_ONLY = "REDUCING_ONLY"
     BAD_RISK_STATE = "BAD_RISK_STATE"
+    DAILY_LOSS = "DAILY_LOSS"
+    DAILY_ORDERS = "DAILY_ORDERS"
+    CASH_RESERVE = "CASH_RESERVE"
+    EXPOSURE_STOCK = "EXPOSURE_STOCK"
+    EXPOSURE_TOTAL = "EXPOSURE_TOTAL"
 
 
 REASON_TEXT: dict[Reason, tuple[str, str]] = {
@@ -98,6 +103,27 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.BAD_RISK_STATE: (
         "계좌 상태는 active(정상), reducing(축소 전용), halted(거래 정지) 중 하나여야 합니다",
         "the account state must be one of active, reducing, halted",
+    ),
+    Reason.DAILY_LOSS: (
+        "오늘 손실이 일일 손실 한도에 닿아 오늘은 거래가 정지됩니다(보유 수량 이내의 매도와 취소만 가능)",
+        "today's loss reached the daily loss limit: the account is halted for the day (sells within the "
+        "shares held, and cancels, only)",
+    ),
+    Reason.DAILY_ORDERS: (
+        "오늘 주문 횟수 한도를 넘었습니다",
+        "the account's orders-per-day limit is reached",
+    ),
+    Reason.CASH_RESERVE: (
+        "이 매수는 계좌의 현금 보유 한도(예비 현금)를 침범합니다",
+        "this buy would dip into the account's cash reserve",
+    ),
+    Reason.EXPOSURE_STOCK: (
+        "이 매수 후 한 종목 비중이 계좌의 종목별 한도를 넘습니다",
+        "after this buy the stock would exceed the account's per-stock exposure limit",
+    ),
+    Reason.EXPOSURE_TOTAL: (
+        "이 매수 후 주식 비중이 계좌의 전체 노출 한도를 넘습니다",
+        "after this buy the stocks held would exceed the account's total exposure limit",
     ),
     Reason.LOST: (
         "증권사에서 이 주문을 찾지 못했습니다(전송되지 않음). 새 주문으로 다시 하세요",

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from trading.brokers.common.http import RequestNotSent
@@ -43,6 +43,7 @@ from trading.orders.accounts import AccountDirectory, TradingAccount
 from trading.orders.commands import Cancel, Command, Modify, action_of, new_client_id, payload, with_client_id
 from trading.orders.confirm import Confirmations
 from trading.orders.context import OrderContext
+from trading.orders.exposure import account_view
 from trading.orders.journal import Intent, IntentState, Journal, NewIntent
 from trading.orders.lease import Lease
 from trading.orders.reconcile import locate
@@ -54,6 +55,18 @@ log = logging.getLogger(__name__)
 
 # What a failure means for the order: never sent (the same client id may try again) or unknown.
 NOT_SENT_ERRORS = (RequestNotSent, RateLimited, AuthError)
+
+
+def _once(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` run at most once, on first call (risk checks read the account only if they need it)."""
+    box: list[Any] = []
+
+    def get() -> Any:
+        if not box:
+            box.append(fn())
+        return box[0]
+
+    return get
 
 
 @dataclass(slots=True)
@@ -151,10 +164,28 @@ class LocalGateway:
             qty, amount = 0, 0
         if cmd.client_order_id is None:
             cmd = with_client_id(cmd, new_client_id())
-        reduces = acct.risk.state is RiskState.REDUCING and self._reduces(cmd, acct)
-        item = RiskInput(ctx, action, qty, amount, acct.limits, acct.risk, reduces)
-        self.risk.check(item)
+        reduces = _once(lambda: self._reduces(cmd, acct))
+        side = str(getattr(cmd.side, "value", cmd.side)) if isinstance(cmd, OrderRequest) else ""
+        code = cmd.code if isinstance(cmd, OrderRequest) else ""
+        day = self._now().date()
+        view = _once(lambda: account_view(acct.broker)) if acct.limits.account.active else None
+        item = RiskInput(ctx, action, qty, amount, acct.limits, acct.risk, reduces, side, code, day, view)
+        try:
+            self.risk.check(item)
+        except OrderRejected as err:
+            if err.reason is Reason.DAILY_LOSS:
+                self._halt_for_the_day(ctx.account, day, err.detail or "")
+            raise
         return cmd, item
+
+    def _halt_for_the_day(self, account: str, day: date, detail: str) -> None:
+        """The daily loss limit tripped: HALTED until the next session, reducing sells still allowed."""
+        status = RiskStatus(RiskState.HALTED, f"daily loss limit: {detail}"[:200], "risk manager", day, True)
+        try:
+            self.accounts.set_risk(account, status)
+            log.warning("account %s HALTED for %s by the daily loss limit (%s)", account, day, detail)
+        except Exception:  # noqa: BLE001 - the denial stands even if the state cannot be stored now
+            log.exception("could not store the daily-loss halt of %s", account)
 
     def _reduces(self, cmd: Command, acct: TradingAccount) -> bool:
         """Only lowers exposure: a sell within the shares held, a sell's modify, a smaller buy."""
@@ -255,7 +286,7 @@ class LocalGateway:
         if not self.accounts.may_trade(ctx.actor.username, ctx.account):
             raise OrderRejected(Reason.FORBIDDEN, f"{ctx.actor.username} is not bound to {ctx.account}")
         st = self.accounts.account(ctx.account).risk
-        return RiskReport(ctx.account, st.state.value, st.reason, st.by)
+        return RiskReport(ctx.account, st.in_force(self._now().date()).value, st.reason, st.by)
 
     def set_risk_state(self, ctx: OrderContext, state: str, reason: str = "") -> RiskReport:
         """Put the account in ``state`` (active = resume, reducing, halted); open orders stay."""

@@ -117,3 +117,80 @@ def test_only_a_bound_trader_changes_the_state_and_bad_states_are_refused(owner)
         owner.gateway.set_risk_state(ctx(), "paused")
     assert err.value.reason is Reason.BAD_RISK_STATE
     assert owner.gateway.risk_state(ctx()).state == "active"
+
+
+# --- the account-level limits ------------------------------------------------------------------------
+
+
+def _limits(owner, **values) -> None:
+    from db.repositories.accounts import ACCOUNT_LIMITS, set_account_limits
+
+    set_account_limits(owner.engine, "paper-u1", {k: values.get(k) for k in ACCOUNT_LIMITS}, "test")
+    owner.directory.forget()
+
+
+def test_the_daily_loss_limit_halts_for_the_day_buys_blocked_sells_and_cancels_allowed(owner):
+    gw = owner.gateway
+    bought = gw.place(market(Side.BUY, 10), ctx())
+    assert bought.filled_qty == 10
+    resting = gw.place(resting_buy(owner), ctx())
+    _limits(owner, max_daily_loss=1)  # any loss at all (the buy's commission is one)
+    with pytest.raises(OrderRejected) as err:
+        gw.place(resting_buy(owner), ctx())
+    assert err.value.reason is Reason.DAILY_LOSS and "일일 손실 한도" in err.value.message_ko
+    row = get_account(owner.engine, "paper-u1")
+    assert row is not None and row.risk.state is RiskState.HALTED and row.risk.until is not None
+    assert row.risk.sells_allowed and "daily loss" in row.risk.reason
+    with pytest.raises(OrderRejected) as err:
+        gw.place(resting_buy(owner), ctx())  # from now on the state says so
+    assert err.value.reason is Reason.HALTED
+    assert gw.place(market(Side.SELL, 4), ctx()).filled_qty == 4  # reducing sells pass
+    held = sum(p.qty for p in owner.reader("paper-u1").balance().positions if p.code == CODE)
+    with pytest.raises(OrderRejected) as err:
+        gw.place(market(Side.SELL, held + 1), ctx())  # more than held: not reducing
+    assert err.value.reason is Reason.HALTED
+    assert gw.cancel(Cancel(resting.order_id), ctx()).status is OrderStatus.CANCELLED
+    _limits(owner)
+
+
+def test_a_halt_for_the_day_lapses_on_the_next_session():
+    from datetime import date
+
+    from trading.orders.risk import RiskStatus
+
+    st = RiskStatus(RiskState.HALTED, "daily loss limit", "risk manager", date(2026, 11, 30), True)
+    assert st.in_force(date(2026, 11, 30)) is RiskState.HALTED
+    assert st.in_force(date(2026, 12, 1)) is RiskState.ACTIVE
+    assert RiskStatus(RiskState.HALTED).in_force(date(2027, 1, 4)) is RiskState.HALTED  # the kill switch's
+
+
+def test_orders_per_day_cash_reserve_and_exposure_limits(owner):
+    gw = owner.gateway
+    price = owner.reader(None).quote(CODE).price
+    equity = owner.reader("paper-u1").balance().total_value
+    done = len(owner.reader("paper-u1").orders())  # earlier tests of the module traded today already
+    _limits(owner, max_orders_per_day=done + 1)
+    gw.place(resting_buy(owner), ctx())  # the last one the limit allows
+    with pytest.raises(OrderRejected) as err:
+        gw.place(resting_buy(owner), ctx())
+    assert err.value.reason is Reason.DAILY_ORDERS
+
+    _limits(owner, cash_reserve=owner.reader("paper-u1").balance().orderable - price // 2)
+    with pytest.raises(OrderRejected) as err:
+        gw.place(market(Side.BUY, 1), ctx())
+    assert err.value.reason is Reason.CASH_RESERVE
+
+    bal = owner.reader("paper-u1").balance()
+    held = sum(p.value for p in bal.positions if p.code == CODE)  # earlier tests of the module bought some
+    pct = 100 * (held + 3 * price) / equity  # what is held plus three shares' worth
+    _limits(owner, max_stock_pct=pct)
+    assert gw.place(market(Side.BUY, 1), ctx()).filled_qty == 1
+    with pytest.raises(OrderRejected) as err:
+        gw.place(market(Side.BUY, 3), ctx())  # 1 + 3 shares > 3 shares' worth
+    assert err.value.reason is Reason.EXPOSURE_STOCK
+    _limits(owner, max_total_pct=100 * (bal.stock_value + 3 * price) / equity)
+    with pytest.raises(OrderRejected) as err:
+        gw.place(OrderRequest("000660", Side.BUY, 1_000, OrderType.MARKET), ctx())
+    assert err.value.reason is Reason.EXPOSURE_TOTAL
+    assert gw.place(market(Side.SELL, 1), ctx()).filled_qty == 1  # sells are never held back by these
+    _limits(owner)

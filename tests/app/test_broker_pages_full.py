@@ -1,0 +1,119 @@
+"""The pages in a browser in full mode with BROKER=kis and BROKER=kiwoom: `gslts market` (a real process)
+owns the broker account and runs the feed against the fake server; the web app reads Redis and orders
+through the market's gateway. The ranking shows the TOP 50, a stock outside it opens with its quote and
+book, a limit order rests in open orders and its websocket fill shows in fills and the position within 2 s."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fakes.fake_base import listing_universe
+from fakes.fake_kis import FakeKis
+from fakes.fake_kiwoom import FakeKiwoom
+from support.browser import click, grid_rows, set_input, wait_until
+
+from trading.krx import move_ticks
+from trading.stocks import read_listing
+
+pytestmark = pytest.mark.browser
+LISTED = {s.code for s in read_listing()}
+SECRET = "full-pages-secret"
+
+
+@pytest.fixture(params=["kis", "kiwoom"])
+def full_app(request, app_settings, redis_url, redis_client) -> Iterator[tuple[object, object]]:
+    from app.runtime import runtime
+    from app.server import create_app
+
+    kind = request.param
+    key = f"k-{uuid.uuid4().hex[:8]}"
+    fake = (FakeKis if kind == "kis" else FakeKiwoom)(
+        "mock", app_keys={key: "s"}, universe=listing_universe()
+    )
+    fake.start()
+    if kind == "kis":
+        fake.token_min_interval_s = 0.0
+    creds = (
+        {"kis_app_key": key, "kis_app_secret": "s", "kis_account": "12345678-01", "kis_hts_id": "HTSUSER01",
+         "kis_rest_url": fake.rest_url, "kis_ws_url": fake.ws_url, "kis_rate_per_s": 60}
+        if kind == "kis"
+        else {"kiwoom_app_key": key, "kiwoom_secret_key": "s", "kiwoom_rest_url": fake.rest_url,
+              "kiwoom_ws_url": fake.ws_url, "kiwoom_rate_per_api_s": 60, "kiwoom_global_rate_per_s": 60}
+    )  # fmt: skip
+    common = {"broker": kind, "broker_env": "mock", "redis_url": redis_url, "secret_key": SECRET,
+              "broker_ranking_refresh_s": 1.0, "broker_sweep_per_s": 50.0, "broker_ws_max_reconnect_s": 0.5,
+              "order_session_check": "off", "lease_ttl_s": 3.0, **creds}  # fmt: skip
+    _forget(redis_client)  # no feed status, ranking or lease left by an earlier run on this Redis DB
+    env = {
+        **os.environ,
+        "DATABASE_URL": app_settings.database_url,
+        "DATA_DIR": str(app_settings.data_dir / "m"),
+    }
+    env.update({k.upper(): str(v) for k, v in common.items()})
+    log = open(app_settings.data_dir.parent / "market.log", "w")  # noqa: SIM115 - the child writes it
+    market = subprocess.Popen(
+        [sys.executable, "-c", "from app.cli import main; main()", "market"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    from trading.config import load_settings
+
+    settings = load_settings(database_url=app_settings.database_url, data_dir=app_settings.data_dir, **common)
+    app = create_app(settings)
+    try:
+        yield app, fake
+    finally:
+        runtime().close()
+        market.send_signal(signal.SIGTERM)
+        try:
+            market.wait(20)
+        except subprocess.TimeoutExpired:
+            market.kill()
+        fake.stop()
+        _forget(redis_client)
+        log.close()
+
+
+def _forget(client) -> None:  # noqa: ANN001 - redis.Redis
+    for pattern in ("gslts:md:*", "*lease:broker:*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+def test_full_mode_pages_with_a_broker(full_app, browser_login):
+    app, fake = full_app
+    duo = browser_login(app)
+    duo.driver.set_window_size(1400, 1000)
+    rows = wait_until(lambda: len(r := grid_rows(duo, "ranking-grid")) >= 50 and r, 40, "the TOP 50")
+    assert [r["code"] for r in rows[:50]] == fake.ranked()[:50]
+    top = {r["code"] for r in rows}
+
+    code = next(c for c in fake.ranked()[::-1] if c not in top and c in LISTED)
+    duo.driver.get(f"{duo.server.url}/trade/{code}")
+    wait_until(lambda: duo.find_element("#trade-price").text == f"{fake.prices[code]:,}", 20, "the quote")
+    wait_until(
+        lambda: duo.find_element("#ob-ask-0").text and duo.find_element("#ob-bid-0").text, 5, "the book"
+    )
+
+    price = move_ticks(fake.prices[code], -5)  # below the market: it rests
+    set_input(duo, "#order-price", str(price))
+    set_input(duo, "#order-qty", "2")
+    click(duo, "#order-submit")
+    shown = f"{price:,}"
+    wait_until(
+        lambda: any(shown in r.text for r in duo.find_elements("#trade-open-orders .oo-row")),
+        15,
+        "the open order",
+    )
+    order = next(o for o in fake.orders if o.code == code)
+    odno = getattr(order, "odno", None) or order.ord_no
+    fake.execute(odno, 2, price)
+    fake.push_fill(odno, code, "02" if isinstance(fake, FakeKis) else "2", 2, price)
+    wait_until(lambda: duo.find_elements("#trade-fills .fill-row"), 2.0, "the fill within 2 s")
+    wait_until(lambda: duo.find_element("#pos-qty").text == "2", 2.0, "the position within 2 s")
