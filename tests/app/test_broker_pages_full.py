@@ -18,7 +18,7 @@ from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
 from support.browser import click, grid_rows, set_input, wait_until
 
-from trading.krx import move_ticks
+from trading.krx import move_ticks, round_to_tick
 from trading.stocks import read_listing
 
 pytestmark = pytest.mark.browser
@@ -101,7 +101,7 @@ def test_full_mode_pages_with_a_broker(full_app, browser_login):
         lambda: duo.find_element("#ob-ask-0").text and duo.find_element("#ob-bid-0").text, 5, "the book"
     )
 
-    price = move_ticks(fake.prices[code], -5)  # below the market: it rests
+    price = move_ticks(round_to_tick(fake.prices[code], "down"), -5)  # below the market: it rests
     set_input(duo, "#order-price", str(price))
     set_input(duo, "#order-qty", "2")
     click(duo, "#order-submit")
