@@ -152,7 +152,22 @@ class LiveHub:
             self.changed(entry)  # wake its streams; they see no entry change and carry on until they end
 
 
-class ServiceHub(LiveHub):
+class _MarketDataHub(LiveHub):
+    """A hub whose entries hold subscription handles and read quotes and books from ``self.md``."""
+
+    md: Any
+
+    def _stop(self, entry: _Entry) -> None:
+        for handle in entry.handles:
+            handle.cancel()
+        entry.handles = []
+
+    def snapshot(self, entry: _Entry) -> Snapshot:
+        code = entry.code
+        return self.md.quote(code), self.md.book(code), self.md.last_tick_age(code)
+
+
+class ServiceHub(_MarketDataHub):
     """Embedded mode: the in-process MarketService calls back at the end of each step."""
 
     def __init__(self, service: Any, market_data: Any):  # MarketService, ServiceMarketData
@@ -169,17 +184,8 @@ class ServiceHub(LiveHub):
             self.service.subscribe("books", [entry.code], notify),
         ]
 
-    def _stop(self, entry: _Entry) -> None:
-        for handle in entry.handles:
-            handle.cancel()
-        entry.handles = []
 
-    def snapshot(self, entry: _Entry) -> Snapshot:
-        code = entry.code
-        return self.md.quote(code), self.md.book(code), self.md.last_tick_age(code)
-
-
-class FeedHub(LiveHub):
+class FeedHub(_MarketDataHub):
     """Embedded mode with KIS/Kiwoom: the owner's broker feed calls back on each tick and book."""
 
     def __init__(self, feed: Any, market_data: Any):  # services.broker_feed.BrokerFeed, BrokerMarketData
@@ -195,15 +201,6 @@ class FeedHub(LiveHub):
         except LookupError as err:
             raise NoFeed(f"no data for {entry.code} yet") from err
         entry.handles = [self.feed.listen(entry.code, lambda _event: self.changed(entry))]
-
-    def _stop(self, entry: _Entry) -> None:
-        for handle in entry.handles:
-            handle.cancel()
-        entry.handles = []
-
-    def snapshot(self, entry: _Entry) -> Snapshot:
-        code = entry.code
-        return self.md.quote(code), self.md.book(code), self.md.last_tick_age(code)
 
 
 class RedisHub(LiveHub):

@@ -13,9 +13,9 @@ import pytest
 from fakes.fake_base import listing_universe
 from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
-from support.browser import click, grid_rows, set_input, wait_until
+from support.broker_pages import rest_then_fill
+from support.browser import grid_rows, wait_until
 
-from trading.krx import move_ticks
 from trading.sectors import SECTOR_BY_CODE
 from trading.stocks import read_listing
 
@@ -106,20 +106,4 @@ def test_a_limit_order_rests_then_its_websocket_fill_shows_within_2s(broker_app,
     code = "000660"
     duo.driver.get(f"{duo.server.url}/trade/{code}")
     wait_until(lambda: duo.find_element("#trade-price").text == f"{fake.prices[code]:,}", 15, "the quote")
-    price = move_ticks(fake.prices[code], -5)  # below the market: it rests
-    set_input(duo, "#order-price", str(price))
-    set_input(duo, "#order-qty", "3")
-    click(duo, "#order-submit")
-    shown = f"{price:,}"
-    wait_until(
-        lambda: any(shown in r.text for r in duo.find_elements("#trade-open-orders .oo-row")),
-        10,
-        "the open order",
-    )
-
-    order = next(o for o in fake.orders if o.code == code)
-    odno = getattr(order, "odno", None) or order.ord_no
-    fake.execute(odno, 3, price)
-    fake.push_fill(odno, code, "02" if isinstance(fake, FakeKis) else "2", 3, price)
-    wait_until(lambda: duo.find_elements("#trade-fills .fill-row"), 2.0, "the fill within 2 s")
-    wait_until(lambda: duo.find_element("#pos-qty").text == "3", 2.0, "the position within 2 s")
+    rest_then_fill(duo, fake, code, 3)

@@ -16,9 +16,9 @@ import pytest
 from fakes.fake_base import listing_universe
 from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
-from support.browser import click, grid_rows, set_input, wait_until
+from support.broker_pages import rest_then_fill
+from support.browser import grid_rows, wait_until
 
-from trading.krx import move_ticks, round_to_tick
 from trading.stocks import read_listing
 
 pytestmark = pytest.mark.browser
@@ -101,19 +101,4 @@ def test_full_mode_pages_with_a_broker(full_app, browser_login):
         lambda: duo.find_element("#ob-ask-0").text and duo.find_element("#ob-bid-0").text, 5, "the book"
     )
 
-    price = move_ticks(round_to_tick(fake.prices[code], "down"), -5)  # below the market: it rests
-    set_input(duo, "#order-price", str(price))
-    set_input(duo, "#order-qty", "2")
-    click(duo, "#order-submit")
-    shown = f"{price:,}"
-    wait_until(
-        lambda: any(shown in r.text for r in duo.find_elements("#trade-open-orders .oo-row")),
-        15,
-        "the open order",
-    )
-    order = next(o for o in fake.orders if o.code == code)
-    odno = getattr(order, "odno", None) or order.ord_no
-    fake.execute(odno, 2, price)
-    fake.push_fill(odno, code, "02" if isinstance(fake, FakeKis) else "2", 2, price)
-    wait_until(lambda: duo.find_elements("#trade-fills .fill-row"), 2.0, "the fill within 2 s")
-    wait_until(lambda: duo.find_element("#pos-qty").text == "2", 2.0, "the position within 2 s")
+    rest_then_fill(duo, fake, code, 2)
