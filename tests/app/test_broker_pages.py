@@ -13,7 +13,7 @@ import pytest
 from fakes.fake_base import listing_universe
 from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
-from support.broker_pages import rest_then_fill
+from support.broker_pages import fake_credentials, rest_then_fill
 from support.browser import grid_rows, wait_until
 
 from trading.sectors import SECTOR_BY_CODE
@@ -33,13 +33,7 @@ def broker_app(request, app_settings) -> Iterator[tuple[object, object]]:
         "mock", app_keys={key: "s"}, universe=listing_universe()
     )
     fake.start()
-    creds = (
-        {"kis_app_key": key, "kis_app_secret": "s", "kis_account": "12345678-01", "kis_hts_id": "HTSUSER01",
-         "kis_rest_url": fake.rest_url, "kis_ws_url": fake.ws_url, "kis_rate_per_s": 60}
-        if kind == "kis"
-        else {"kiwoom_app_key": key, "kiwoom_secret_key": "s", "kiwoom_rest_url": fake.rest_url,
-              "kiwoom_ws_url": fake.ws_url, "kiwoom_rate_per_api_s": 60, "kiwoom_global_rate_per_s": 60}
-    )  # fmt: skip
+    creds = fake_credentials(kind, fake, key)
     settings = app_settings.model_copy(
         update={"broker": kind, "broker_ranking_refresh_s": 1.0, "broker_sweep_per_s": 50.0,
                 "broker_ws_max_reconnect_s": 0.5, "order_session_check": "off", **creds}

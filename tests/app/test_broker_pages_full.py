@@ -16,7 +16,7 @@ import pytest
 from fakes.fake_base import listing_universe
 from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
-from support.broker_pages import rest_then_fill
+from support.broker_pages import fake_credentials, rest_then_fill
 from support.browser import grid_rows, wait_until
 
 from trading.stocks import read_listing
@@ -39,13 +39,7 @@ def full_app(request, app_settings, redis_url, redis_client) -> Iterator[tuple[o
     fake.start()
     if kind == "kis":
         fake.token_min_interval_s = 0.0
-    creds = (
-        {"kis_app_key": key, "kis_app_secret": "s", "kis_account": "12345678-01", "kis_hts_id": "HTSUSER01",
-         "kis_rest_url": fake.rest_url, "kis_ws_url": fake.ws_url, "kis_rate_per_s": 60}
-        if kind == "kis"
-        else {"kiwoom_app_key": key, "kiwoom_secret_key": "s", "kiwoom_rest_url": fake.rest_url,
-              "kiwoom_ws_url": fake.ws_url, "kiwoom_rate_per_api_s": 60, "kiwoom_global_rate_per_s": 60}
-    )  # fmt: skip
+    creds = fake_credentials(kind, fake, key)
     common = {"broker": kind, "broker_env": "mock", "redis_url": redis_url, "secret_key": SECRET,
               "broker_ranking_refresh_s": 1.0, "broker_sweep_per_s": 50.0, "broker_ws_max_reconnect_s": 0.5,
               "order_session_check": "off", "lease_ttl_s": 3.0, **creds}  # fmt: skip

@@ -10,6 +10,15 @@ from support.browser import click, set_input, wait_until
 from trading.krx import move_ticks, round_to_tick
 
 
+def fake_credentials(kind: str, fake: Any, key: str) -> dict[str, object]:
+    """Settings pointing the ``kind`` adapter at ``fake`` with app key ``key`` and a rate limit for tests."""
+    if kind == "kis":
+        return {"kis_app_key": key, "kis_app_secret": "s", "kis_account": "12345678-01", "kis_hts_id": "HTSUSER01",
+                "kis_rest_url": fake.rest_url, "kis_ws_url": fake.ws_url, "kis_rate_per_s": 60}  # fmt: skip
+    return {"kiwoom_app_key": key, "kiwoom_secret_key": "s", "kiwoom_rest_url": fake.rest_url,
+            "kiwoom_ws_url": fake.ws_url, "kiwoom_rate_per_api_s": 60, "kiwoom_global_rate_per_s": 60}  # fmt: skip
+
+
 def rest_then_fill(duo: Any, fake: Any, code: str, qty: int, wait_open_s: float = 15.0) -> None:
     """On ``code``'s trade page: a buy limit 5 ticks below the market rests in open orders; the fake fills
     it and pushes the fill on its websocket; fills and the position show it within 2 s."""
