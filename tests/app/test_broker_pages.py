@@ -13,10 +13,9 @@ import pytest
 from fakes.fake_base import listing_universe
 from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
-from support.broker_pages import fake_credentials, rest_then_fill
+from support.broker_pages import fake_credentials, rest_then_fill, sector_top
 from support.browser import grid_rows, wait_until
 
-from trading.sectors import SECTOR_BY_CODE
 from trading.stocks import read_listing
 
 SECTOR_OF = {s.code: s.sector_code for s in read_listing()}
@@ -51,16 +50,9 @@ def test_ranking_sector_filter_and_a_stock_outside_the_ranking(broker_app, brows
     assert [r["code"] for r in rows[:50]] == fake.ranked()[:50]
     top = {r["code"] for r in rows}
 
-    sector = "UTIL"  # a small sector (유틸리티): its stocks outside the TOP are swept quickly
-    duo.select_dcc_dropdown("#ranking-sectors", value=SECTOR_BY_CODE[sector].name_ko)
-    expected = [c for c in fake.ranked() if SECTOR_OF.get(c) == sector][:10]
-
-    def sector_rows() -> bool:
-        shown = grid_rows(duo, "ranking-grid")
-        return bool(shown) and [r["code"] for r in shown[:10]] == expected
-
-    wait_until(sector_rows, 20, "the sector's own TOP")
-    assert all(r["sector_code"] == sector for r in grid_rows(duo, "ranking-grid"))
+    sector_top(
+        duo, fake, "UTIL", SECTOR_OF
+    )  # a small sector (유틸리티): its stocks outside the TOP are swept quickly
 
     code = next(c for c in fake.ranked()[::-1] if c not in top and c in SECTOR_OF)
     duo.driver.get(f"{duo.server.url}/trade/{code}")

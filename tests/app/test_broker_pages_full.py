@@ -16,13 +16,14 @@ import pytest
 from fakes.fake_base import listing_universe
 from fakes.fake_kis import FakeKis
 from fakes.fake_kiwoom import FakeKiwoom
-from support.broker_pages import fake_credentials, rest_then_fill
+from support.broker_pages import fake_credentials, rest_then_fill, sector_top
 from support.browser import grid_rows, wait_until
 
 from trading.stocks import read_listing
 
 pytestmark = pytest.mark.browser
 LISTED = {s.code for s in read_listing()}
+SECTOR_OF = {s.code: s.sector_code for s in read_listing()}
 SECRET = "full-pages-secret"
 
 
@@ -87,6 +88,9 @@ def test_full_mode_pages_with_a_broker(full_app, browser_login):
     rows = wait_until(lambda: len(r := grid_rows(duo, "ranking-grid")) >= 50 and r, 40, "the TOP 50")
     assert [r["code"] for r in rows[:50]] == fake.ranked()[:50]
     top = {r["code"] for r in rows}
+    sector_top(
+        duo, fake, "UTIL", SECTOR_OF
+    )  # a small sector (유틸리티): its stocks outside the TOP are swept quickly
 
     code = next(c for c in fake.ranked()[::-1] if c not in top and c in LISTED)
     duo.driver.get(f"{duo.server.url}/trade/{code}")

@@ -38,3 +38,19 @@ def rest_then_fill(duo: Any, fake: Any, code: str, qty: int, wait_open_s: float 
     fake.push_fill(odno, code, "02" if isinstance(fake, FakeKis) else "2", qty, price)
     wait_until(lambda: duo.find_elements("#trade-fills .fill-row"), 2.0, "the fill within 2 s")
     wait_until(lambda: duo.find_element("#pos-qty").text == str(qty), 2.0, "the position within 2 s")
+
+
+def sector_top(duo: Any, fake: Any, sector: str, sector_of: dict[str, str], timeout: float = 20.0) -> None:
+    """The ranking's sector filter on ``sector`` shows that sector's own TOP 10 of the broker's 거래대금."""
+    from support.browser import grid_rows
+    from trading.sectors import SECTOR_BY_CODE
+
+    duo.select_dcc_dropdown("#ranking-sectors", value=SECTOR_BY_CODE[sector].name_ko)
+    expected = [c for c in fake.ranked() if sector_of.get(c) == sector][:10]
+
+    def shown() -> bool:
+        rows = grid_rows(duo, "ranking-grid")
+        return bool(rows) and [r["code"] for r in rows[:10]] == expected
+
+    wait_until(shown, timeout, "the sector's own TOP")
+    assert all(r["sector_code"] == sector for r in grid_rows(duo, "ranking-grid"))
