@@ -192,6 +192,20 @@ def next_order_number_base() -> int:
 
 
 @dataclass
+class TickStream:
+    """A running ``FakeBroker.stream_ticks``: what it sent so far; ``stop()`` ends it."""
+
+    rate_per_s: float
+    sent: int = 0  # ticks delivered to at least one client
+    frames: int = 0
+    started: float = 0.0  # time.time() of the first tick sent
+    stopped: bool = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@dataclass
 class WsClient:
     """One websocket connection to a fake and what it subscribed to."""
 
@@ -410,6 +424,71 @@ class FakeBroker:
     def tick_frame(self, code: str, price: int) -> tuple[str, str]:
         """(subscription kind, frame) of one trade at ``price``."""
         raise NotImplementedError
+
+    def ticks_frame(self, code: str, prices: list[int]) -> tuple[str, str]:
+        """(subscription kind, frame) of ``len(prices)`` trades of ``code`` in one frame."""
+        raise NotImplementedError
+
+    def stream_ticks(
+        self,
+        rate_per_s: float,
+        price_of: Callable[[str, int], int] | None = None,
+        on_sent: Callable[[str, list[int], float], None] | None = None,
+        every_s: float = 0.02,
+    ) -> TickStream:
+        """Push ``rate_per_s`` ticks a second, spread round-robin over the codes some client subscribed
+        to (checked every round): every ``every_s`` the ticks due go out, each code's in one frame.
+        ``price_of(code, n)`` prices the ``n``-th tick of ``code`` (default: a few ticks around the
+        fake's price); ``on_sent(code, prices, wall)`` runs just before each frame is sent (the
+        ``time.time()`` of the push). Nothing accrues while nobody subscribes; a late round catches
+        up at most one second of ticks."""
+        stream = TickStream(rate_per_s)
+        asyncio.run_coroutine_threadsafe(self._stream(stream, price_of, on_sent, every_s), self.ws.loop)
+        return stream
+
+    async def _stream(
+        self,
+        stream: TickStream,
+        price_of: Callable[[str, int], int] | None,
+        on_sent: Callable[[str, list[int], float], None] | None,
+        every_s: float,
+    ) -> None:
+        kind = self.tick_frame("005930", 1)[0]
+        seqs: dict[str, int] = {}
+        budget, turn = 0.0, 0
+        last = time.monotonic()
+        while not stream.stopped:
+            await asyncio.sleep(every_s)
+            now = time.monotonic()
+            codes = sorted(self.subscribers(kind))
+            budget = min(budget + stream.rate_per_s * (now - last), stream.rate_per_s) if codes else 0.0
+            last = now
+            due = int(budget)
+            if not due:
+                continue
+            budget -= due
+            counts = dict.fromkeys(codes, 0)
+            for i in range(due):
+                counts[codes[(turn + i) % len(codes)]] += 1
+            turn = (turn + due) % len(codes)
+            for code, n in counts.items():
+                if not n:
+                    continue
+                first = seqs.get(code, 0)
+                seqs[code] = first + n
+                base = self.prices.get(code, 10_000)
+                prices = [
+                    price_of(code, k) if price_of else base + 10 * (k % 7 - 3)
+                    for k in range(first, first + n)
+                ]
+                frame = self.ticks_frame(code, prices)[1]
+                wall = time.time()
+                if on_sent is not None:
+                    on_sent(code, prices, wall)
+                if await self.send_to(kind, code, frame):
+                    stream.started = stream.started or wall
+                    stream.sent += n
+                    stream.frames += 1
 
     async def _auto_ticks(self) -> None:
         kind = self.tick_frame("005930", 1)[0]

@@ -567,11 +567,14 @@ class FakeKis(FakeBroker):
     def tick_frame(self, code: str, price: int) -> tuple[str, str]:
         return "H0STCNT0", "0|H0STCNT0|001|" + "^".join(self.tick_values(code, price))
 
+    def ticks_frame(self, code: str, prices: list[int], extra_fields: int = 0) -> tuple[str, str]:
+        payload = "^".join(v for p in prices for v in self.tick_values(code, p, extra_fields))
+        return "H0STCNT0", f"0|H0STCNT0|{len(prices):03d}|{payload}"
+
     def push_ticks(self, code: str, prices: list[int], extra_fields: int = 0) -> int:
         """One H0STCNT0 frame carrying ``len(prices)`` records; returns clients reached."""
-        payload = "^".join(v for p in prices for v in self.tick_values(code, p, extra_fields))
-        frame = f"0|H0STCNT0|{len(prices):03d}|{payload}"
-        return self.ws.call(self.send_to("H0STCNT0", code, frame))
+        kind, frame = self.ticks_frame(code, prices, extra_fields)
+        return self.ws.call(self.send_to(kind, code, frame))
 
     def push_book(self, code: str, price: int) -> int:
         values = ["0"] * 59
@@ -615,6 +618,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ws-port", type=int, default=None)
     parser.add_argument("--env", choices=["mock", "real"], default="mock")
     parser.add_argument("--tick-interval", type=float, default=1.0, help="seconds between ticks per code")
+    parser.add_argument(
+        "--ticks-per-s", type=float, default=None, help="stream this many ticks/s over the subscribed codes"
+    )
     parser.add_argument("--account", default="12345678", help="CANO the fake accepts (product code 01)")
     parser.add_argument(
         "--stocks", type=int, default=None, help="serve this many listed stocks (default all)"
@@ -626,10 +632,12 @@ def main(argv: list[str] | None = None) -> None:
         token_min_interval_s=0.0,
         port=args.port,
         ws_port=args.ws_port or args.port + 1,
-        tick_interval_s=args.tick_interval,
+        tick_interval_s=None if args.ticks_per_s else args.tick_interval,
         account=args.account,
         universe=listing_universe(args.stocks),
     ).start()
+    if args.ticks_per_s:
+        fake.stream_ticks(args.ticks_per_s)
     serve_forever(
         fake,
         f"fake KIS ({args.env}) REST {fake.rest_url}  websocket {fake.ws_url}",

@@ -421,6 +421,10 @@ class FakeKiwoom(FakeBroker):
     def tick_frame(self, code: str, price: int) -> tuple[str, str]:
         return "0B", json.dumps({"trnm": "REAL", "data": [self.tick_row(code, price)]}, ensure_ascii=False)
 
+    def ticks_frame(self, code: str, prices: list[int]) -> tuple[str, str]:
+        rows = [self.tick_row(code, p) for p in prices]
+        return "0B", json.dumps({"trnm": "REAL", "data": rows}, ensure_ascii=False)
+
     def push_ticks(self, code: str, prices: list[int]) -> int:
         return self._real("0B", code, [self.tick_row(code, p) for p in prices])
 
@@ -469,6 +473,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--env", choices=["mock", "real"], default="mock")
     parser.add_argument("--tick-interval", type=float, default=1.0)
     parser.add_argument(
+        "--ticks-per-s", type=float, default=None, help="stream this many ticks/s over the subscribed codes"
+    )
+    parser.add_argument(
         "--stocks", type=int, default=None, help="serve this many listed stocks (default all)"
     )
     args = parser.parse_args(argv)
@@ -477,9 +484,11 @@ def main(argv: list[str] | None = None) -> None:
         accept_any_key=True,
         port=args.port,
         ws_port=args.ws_port or args.port + 1,
-        tick_interval_s=args.tick_interval,
+        tick_interval_s=None if args.ticks_per_s else args.tick_interval,
         universe=listing_universe(args.stocks),
     ).start()
+    if args.ticks_per_s:
+        fake.stream_ticks(args.ticks_per_s)
     serve_forever(
         fake,
         f"fake Kiwoom ({args.env}) REST {fake.rest_url}  websocket {fake.ws_url}",

@@ -212,3 +212,26 @@ def test_a_fill_heard_on_the_websocket_is_in_the_database_within_2s(h: Harness):
     assert time.monotonic() - heard <= 2.0 and h.rt.owner.fill_sync.runs > runs
     assert sum(f.qty for f in synced.fills if f.code == "000660") == 4
     assert {p.code: p.qty for p in synced.positions}.get("000660") == 4
+
+
+def test_a_tick_stream_spread_over_the_subscribed_codes_reaches_the_feed(h: Harness):
+    code = h.fake.ranked()[0]
+    h.md.quote(code)
+    kind = h.fake.tick_frame(code, 1)[0]
+    wait_for(lambda: code in h.fake.subscribers(kind), what="the websocket registration")
+    last: dict[str, int] = {}
+    stream = h.fake.stream_ticks(
+        200,
+        price_of=lambda c, n: h.fake.prices[c] + 10 * (n % 5 + 1),
+        on_sent=lambda c, prices, _wall: last.__setitem__(c, prices[-1]),
+    )
+    try:
+        time.sleep(1.0)
+        sent = stream.sent
+    finally:
+        stream.stop()
+    assert 100 <= sent <= 300  # ~200 a second, spread over every subscribed code
+    assert code in last and set(last) <= h.fake.subscribers(kind)
+    time.sleep(0.1)  # the round in flight when it stopped
+    for c, price in last.items():
+        wait_for(lambda c=c, price=price: h.md.quote(c).price == price, 3.0, f"the last streamed tick of {c}")
