@@ -49,7 +49,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -64,13 +63,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 from bench.web import (  # noqa: E402
     PASSWORD,
     USER,
-    VENV_BIN,
     BenchError,
     Processes,
     free_port,
     log,
     p50,
     p95,
+    run_bench,
+    start_web,
     wait_for,
 )
 
@@ -278,25 +278,7 @@ def run(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> list[str]:
 
     procs = Processes(work)
     cleanup.callback(procs.stop_all)
-    port = free_port()
-    procs.start(
-        "web",
-        [str(VENV_BIN / "gunicorn"), "bench.broker_feed:counted_app()", "--pythonpath", str(ROOT),
-         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
-         "--threads", str(THREADS), "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning"],
-        env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        import requests
-
-        try:
-            return requests.get(base + "/health", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_for("the web app's /health", healthy, 120, procs, every=0.3)
+    base = start_web(procs, "bench.broker_feed:counted_app()", env, (1, THREADS), free_port())
     rpc = RpcBroker(HttpTransport(base, api_token(load_settings(data_dir=data_dir))))
     cleanup.callback(rpc.close)
     t_app = time.monotonic() - t_start
@@ -479,23 +461,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds of stream before the window")
     ap.add_argument("--rate-per-api-s", type=int, default=0, help="KIWOOM_RATE_PER_API_S (0: the setting's)")
     ap.add_argument("--global-rate-per-s", type=int, default=10, help="KIWOOM_GLOBAL_RATE_PER_S (0: the setting's)")  # fmt: skip
-    args = ap.parse_args()
-
-    def _term(signum, _frame):  # noqa: ANN001, ANN202
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _term)
-    signal.signal(signal.SIGHUP, _term)
-    with contextlib.ExitStack() as cleanup:
-        try:
-            lines = run(args, cleanup)
-        except BenchError as err:
-            print(f"bench failed: {err}", file=sys.stderr, flush=True)
-            lines = None
-        log("teardown")
-    if lines is None:
-        sys.exit(1)
-    print("\n".join(lines), flush=True)
+    run_bench(run, ap.parse_args())
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -347,8 +348,36 @@ class CachePoller:
         self.r.close()
 
 
-def clock_offset_ms(rpc, code: str, tries: int = 7) -> tuple[float, float]:  # noqa: ANN001
-    """(simulated − wall in ms, ± uncertainty): the market's clock read through an RPC order.
+class BenchOrders:
+    """The bench user's orders through the order gateway (over the same RPC transport as the reads)."""
+
+    def __init__(self, rpc, db_url: str):  # noqa: ANN001 - trading.brokers.rpc.RpcBroker
+        from db.engine import make_engine
+        from db.repositories.users import get_user
+        from services.accounts import account_for_user
+        from trading.config import load_settings
+        from trading.orders.context import Actor, EntryPoint, OrderContext, Role
+        from trading.orders.remote import RemoteGateway
+
+        engine = make_engine(db_url)
+        user = get_user(engine, USER)
+        account = account_for_user(engine, load_settings(database_url=db_url), user.id, user.username)
+        engine.dispose()
+        self.gateway = RemoteGateway(rpc.transport, rpc.timeout)
+        self.ctx = OrderContext(Actor(USER, Role.ADMIN), account, EntryPoint.API)
+        self.reads = rpc.for_account(account)
+
+    def place(self, req):  # noqa: ANN001, ANN201 - OrderRequest → Order
+        return self.gateway.place(req, self.ctx)
+
+    def cancel(self, order_id: str) -> None:
+        from trading.orders.commands import Cancel
+
+        self.gateway.cancel(Cancel(order_id), self.ctx)
+
+
+def clock_offset_ms(rpc, orders: BenchOrders, code: str, tries: int = 7) -> tuple[float, float]:  # noqa: ANN001
+    """(simulated − wall in ms, ± uncertainty): the market's clock read through an order.
 
     A non-marketable 1-share limit buy at the lower limit gets ``created_at`` = the market clock's now
     while the request is being served, i.e. between send and reply; it is cancelled at once.
@@ -359,10 +388,10 @@ def clock_offset_ms(rpc, code: str, tries: int = 7) -> tuple[float, float]:  # n
     best: tuple[float, float] | None = None
     for _ in range(tries):
         a = time.time()
-        o = rpc.place_order(OrderRequest(code, Side.BUY, 1, OrderType.LIMIT, q.lower_limit))
+        o = orders.place(OrderRequest(code, Side.BUY, 1, OrderType.LIMIT, q.lower_limit))
         b = time.time()
         with contextlib.suppress(Exception):
-            rpc.cancel_order(o.order_id)
+            orders.cancel(o.order_id)
         off = o.created_at.timestamp() * 1000 - (a + b) / 2 * 1000
         half = (b - a) / 2 * 1000
         if best is None or half < best[1]:
@@ -584,7 +613,9 @@ def stamp_ms(stamp: str) -> int:
     return round(datetime.fromisoformat(stamp).timestamp() * 1000)
 
 
-def browser(base: str, code: str, seconds: float, n_orders: int, rpc, screenshot: str | None):  # noqa: ANN001, ANN201
+def browser(
+    base: str, code: str, seconds: float, n_orders: int, rpc, screenshot: str | None, orders: BenchOrders
+):  # noqa: ANN001, ANN201
     """Headless Chromium on /trade/<code>: (DOM changes [(tick ms, dom ms)], order acks ms, note)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -650,9 +681,9 @@ def browser(base: str, code: str, seconds: float, n_orders: int, rpc, screenshot
             ms = drv.execute_async_script(ORDER_JS)
             if ms >= 0:
                 ack.append(ms)
-            for o in rpc.open_orders():  # keep the open-orders table short, as a user would
+            for o in orders.reads.open_orders():  # keep the open-orders table short, as a user would
                 with contextlib.suppress(Exception):
-                    rpc.cancel_order(o.order_id)
+                    orders.cancel(o.order_id)
             time.sleep(0.3)
         feedback = drv.find_elements(By.ID, "order-feedback")
         stats = live[1] or {}
@@ -758,29 +789,11 @@ def run(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> list[str]:
     from app.serve import THREADS as SERVE_THREADS  # `gslts run`: one worker
 
     workers, threads = procfile_web() if full else (1, SERVE_THREADS)
-    port = args.port or free_port()
-    procs.start(
-        "web",
-        [str(VENV_BIN / "gunicorn"), "bench.web:timed_app()", "--pythonpath", str(ROOT),
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread",
-         "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning"],
-        env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        import requests
-
-        try:
-            return requests.get(base + "/health", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_for("the web app's /health", healthy, 120, procs, every=0.3)
+    base = start_web(procs, "bench.web:timed_app()", env, (workers, threads), args.port or free_port())
     if full:
         from trading.brokers.redis_rpc import RedisTransport
 
-        rpc = RpcBroker(RedisTransport(args.redis_url))
+        rpc = RpcBroker(RedisTransport(args.redis_url, env["SECRET_KEY"].encode()))  # the signing key
     else:
         from services.embedded import api_token
         from trading.brokers.http_rpc import HttpTransport
@@ -791,7 +804,8 @@ def run(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> list[str]:
     deps = DashClient(base).deps  # also makes the workers build the pages once
     t_web = time.monotonic() - t0
 
-    offset_ms, offset_err = clock_offset_ms(rpc, code)
+    orders = BenchOrders(rpc, db_url)
+    offset_ms, offset_err = clock_offset_ms(rpc, orders, code)
     stop, errors, clients = threading.Event(), [], []
     threads_ = []
     poll_s = app_settings.quote_refresh_ms / 1000
@@ -824,7 +838,7 @@ def run(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> list[str]:
             loads.append(os.getloadavg()[0])
 
     threading.Thread(target=sample_load, daemon=True).start()
-    changes, ack_ms, note = browser(base, code, args.seconds, args.orders, rpc, args.screenshot)
+    changes, ack_ms, note = browser(base, code, args.seconds, args.orders, rpc, args.screenshot, orders)
     sampler_stop.set()
     load_to = time.time()
     procs.check()
@@ -933,7 +947,39 @@ def main() -> None:
     )
     ap.add_argument("--screenshot", default=None, help="save a PNG of the trade page after the observation")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="flushed before and after")
-    args = ap.parse_args()
+    run_bench(run, ap.parse_args())
+
+
+def start_web(procs: Processes, app: str, env: dict[str, str], size: tuple[int, int], port: int) -> str:
+    """gunicorn serving the app factory ``app`` with ``size`` = (workers, threads) on ``port``; its base URL
+    once ``/health`` answers."""
+    workers, threads = size
+    procs.start(
+        "web",
+        [str(VENV_BIN / "gunicorn"), app, "--pythonpath", str(ROOT),
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread",
+         "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning"],
+        env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        import requests
+
+        try:
+            return requests.get(base + "/health", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_for("the web app's /health", healthy, 120, procs, every=0.3)
+    return base
+
+
+def run_bench(
+    run_fn: Callable[[argparse.Namespace, contextlib.ExitStack], list[str]], args: argparse.Namespace
+) -> None:
+    """Run ``run_fn`` with everything it starts torn down on the way out (also on SIGTERM/SIGHUP); print its
+    ``name=value`` lines, or the failure and exit 1."""
 
     def _term(signum, _frame):  # noqa: ANN001, ANN202
         raise SystemExit(128 + signum)
@@ -942,7 +988,7 @@ def main() -> None:
     signal.signal(signal.SIGHUP, _term)
     with contextlib.ExitStack() as cleanup:
         try:
-            lines = run(args, cleanup)
+            lines = run_fn(args, cleanup)
         except BenchError as err:
             print(f"bench failed: {err}", file=sys.stderr, flush=True)
             lines = None
