@@ -20,17 +20,10 @@ from db.models import Base
 if shutil.which("chromium"):  # Debian's Chromium; dash_duo drives it through chromedriver
     os.environ.setdefault("DASH_TEST_CHROMEPATH", shutil.which("chromium"))
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from support.private_services import IN_CI, missing_service  # noqa: E402
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def missing_service(what: str, err: Exception) -> None:
-    """Skip locally, fail in CI: a service the suite needs is not there."""
-    msg = f"{what} is not available: {err}"
-    if IN_CI:
-        pytest.fail(msg + " (CI=true: services are required)", pytrace=False)
-    pytest.skip(msg)
 
 
 @pytest.fixture

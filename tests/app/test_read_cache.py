@@ -7,33 +7,21 @@ from its cache, a CLI command changes the data, the app's next rendering shows t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import dash
 import plotly
 import pytest
 from sqlalchemy import text
 from support import report_data as rd
+from support.cli import run_for
 
 from db import cache
 from db.engine import make_engine
 
 
 def gslts(settings, *args: str) -> subprocess.CompletedProcess:  # noqa: ANN001 - trading.config.Settings
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "DATA_DIR": str(settings.data_dir)}
-    env.pop("REDIS_URL", None)
-    proc = subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=settings.data_dir.parent,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc
+    return run_for(settings.model_copy(update={"redis_url": None}), *args)  # the embedded deployment
 
 
 def _rendered(dash_app, page: str) -> str:  # noqa: ANN001 - a dash.Dash

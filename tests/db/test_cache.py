@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text
+from support.cli import run_for
 
 from db import cache
 from db.engine import make_engine
@@ -171,20 +171,7 @@ def test_a_store_that_is_down_only_costs_the_cache(sqlite_engine, tmp_path, capl
 
 
 def gslts(*args: str, settings: Settings) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "DATA_DIR": str(settings.data_dir)}
-    env.pop("REDIS_URL", None)
-    if settings.redis_url:
-        env["REDIS_URL"] = settings.redis_url
-    proc = subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=settings.data_dir.parent,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc
+    return run_for(settings, *args)
 
 
 @pytest.fixture

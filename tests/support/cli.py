@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 MAIN = "from app.cli import main; main()"
 PY = [sys.executable, "-c", MAIN]
@@ -35,3 +36,17 @@ def run_cli(
         [sys.executable, "-c", program, *args], env={**os.environ, **env}, capture_output=True, text=True,
         timeout=120, cwd=cwd,
     )  # fmt: skip
+
+
+def run_for(settings: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI on ``settings``' database and data dir (run from the data dir's parent), with Redis only
+    when the settings have it; asserts it succeeded."""
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "DATA_DIR": str(settings.data_dir)}
+    env.pop("REDIS_URL", None)
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+    proc = subprocess.run(
+        [*PY, *args], env=env, capture_output=True, text=True, timeout=120, cwd=settings.data_dir.parent
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc

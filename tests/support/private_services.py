@@ -11,6 +11,18 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing_service(what: str, err: object) -> None:
+    """Skip locally, fail in CI: a service or program the suite needs is not there."""
+    msg = f"{what} is not available: {err}"
+    if IN_CI:
+        pytest.fail(msg + " (CI=true: services are required)", pytrace=False)
+    pytest.skip(msg)
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -13,11 +13,10 @@ import threading
 import time
 from datetime import date, timedelta
 
-import pytest
 import redis
 from sqlalchemy import text
 from support.cli import run_cli
-from support.private_services import PrivateRedis, free_port
+from support.private_services import PrivateRedis, free_port, missing_service
 from support.recorder import (
     FeedThread,
     ManualClock,
@@ -47,15 +46,11 @@ from workers.recorder.stream import StreamWriter
 from workers.recorder.writer import BatchWriter
 
 DAY = date(2026, 11, 23)  # TickSource's day
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _need_redis_server() -> None:
     if shutil.which("redis-server") is None:
-        msg = "redis-server is not installed (a private one is needed for the outage)"
-        if IN_CI:
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
+        missing_service("redis-server", "not installed (a private one is needed for the outage)")
 
 
 def _writer_thread(cfg: WriterConfig, stats=None):  # noqa: ANN001, ANN202
