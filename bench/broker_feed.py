@@ -70,6 +70,8 @@ from bench.web import (  # noqa: E402
     p50,
     p95,
     run_bench,
+    seed_database,
+    start_browser,
     start_web,
     wait_for,
 )
@@ -185,39 +187,6 @@ def counting_fake():  # noqa: ANN201
     return CountingKiwoom("mock", accept_any_key=True, universe=listing_universe()).start()
 
 
-def prepare_database(db_url: str) -> None:
-    from db.engine import make_engine
-    from db.migrate import upgrade
-    from db.repositories.users import add_user
-    from db.seed import seed
-
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    try:
-        seed(engine)
-        add_user(engine, USER, PASSWORD, role="admin")
-    finally:
-        engine.dispose()
-
-
-def start_browser():  # noqa: ANN201
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"):  # fmt: skip
-        opts.add_argument(a)
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary:
-        opts.binary_location = binary
-    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
-    try:
-        return webdriver.Chrome(service=service, options=opts)
-    except BaseException:
-        service.stop()
-        raise
-
-
 def run(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> list[str]:
     from selenium.webdriver.common.by import By
 
@@ -234,7 +203,7 @@ def run(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> list[str]:
     data_dir.mkdir()
     count_dir.mkdir()
     db_url = f"sqlite:///{work / 'bench.db'}"
-    prepare_database(db_url)
+    seed_database(db_url)
 
     fake = counting_fake()
     cleanup.callback(fake.stop)

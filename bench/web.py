@@ -232,8 +232,8 @@ def make_database(server_url: str, allow_sqlite: bool) -> tuple[str, str, callab
         return f"sqlite:///{tmp}/bench.db", "SQLite", lambda: shutil.rmtree(tmp, ignore_errors=True)
 
 
-def prepare_database(db_url: str, env: dict[str, str], years: int, minute_days: int) -> None:
-    """Migrate, seed, add the bench user (in-process), then ``gslts demo-data`` as the README says."""
+def seed_database(db_url: str) -> None:
+    """Migrate and seed ``db_url`` and add the bench user (an admin)."""
     from db.engine import make_engine
     from db.migrate import upgrade
     from db.repositories.users import add_user
@@ -246,6 +246,11 @@ def prepare_database(db_url: str, env: dict[str, str], years: int, minute_days: 
         add_user(engine, USER, PASSWORD, role="admin")
     finally:
         engine.dispose()
+
+
+def prepare_database(db_url: str, env: dict[str, str], years: int, minute_days: int) -> None:
+    """Migrate, seed, add the bench user (in-process), then ``gslts demo-data`` as the README says."""
+    seed_database(db_url)
     argv = [str(VENV_BIN / "gslts"), "demo-data", "--years", str(years), "--minute-days", str(minute_days)]
     out = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
@@ -613,32 +618,32 @@ def stamp_ms(stamp: str) -> int:
     return round(datetime.fromisoformat(stamp).timestamp() * 1000)
 
 
-def browser(
-    base: str, code: str, seconds: float, n_orders: int, rpc, screenshot: str | None, orders: BenchOrders
-):  # noqa: ANN001, ANN201
-    """Headless Chromium on /trade/<code>: (DOM changes [(tick ms, dom ms)], order acks ms, note)."""
+def start_browser():  # noqa: ANN201 - a selenium WebDriver
+    """Headless Chromium (Debian's) through chromedriver, 1400×1000."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
     opts = webdriver.ChromeOptions()
-    for a in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-    ):
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"):  # fmt: skip
         opts.add_argument(a)
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary:
         opts.binary_location = binary
     service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
     try:
-        drv = webdriver.Chrome(service=service, options=opts)
+        return webdriver.Chrome(service=service, options=opts)
     except BaseException:
         service.stop()  # a chromedriver started before the failure (or a SIGTERM) must not outlive us
         raise
+
+
+def browser(
+    base: str, code: str, seconds: float, n_orders: int, rpc, screenshot: str | None, orders: BenchOrders
+):  # noqa: ANN001, ANN201
+    """Headless Chromium on /trade/<code>: (DOM changes [(tick ms, dom ms)], order acks ms, note)."""
+    from selenium.webdriver.common.by import By
+
+    drv = start_browser()
     try:
         drv.set_script_timeout(15)
         drv.get(base + "/login")
