@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
+from support.wait import wait_for
 
 from db.engine import make_engine
 from db.models import Base
@@ -330,8 +331,8 @@ def test_cancel_stops_a_running_job(db, settings, user_strategies):
     worker = threading.Thread(target=lambda: out.append(run_backtest_job(engine, settings, run_id)))
     worker.start()
     running = _wait(engine, run_id, {"running"})
-    time.sleep(1.0)  # let it write some progress
-    assert runs.get_run(engine, run_id, with_result=False).progress > 0
+    # loading data and compiling the kernel come first; under load that can take several seconds
+    assert wait_for(lambda: runs.get_run(engine, run_id, with_result=False).progress > 0, timeout=30)
     assert runs.request_cancel(engine, running.id) == "cancelling"
     worker.join(timeout=30)
     assert not worker.is_alive() and out == [f"cancelled: run {run_id}"]
