@@ -413,3 +413,125 @@ class AuditLog(Base):
     username: Mapped[str | None] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Bot(Base):
+    """An automatic-trading bot (trading/bots). Its configuration is the row of ``bot_versions`` with
+    ``version``; the runner writes its status, heartbeat and state (loss streak, cooldowns)."""
+
+    __tablename__ = "bots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(60))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(8))  # paper | mock | real
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # stopped | running | paused | halted
+    status_reason: Mapped[str | None] = mapped_column(String(300))
+    status_by: Mapped[str | None] = mapped_column(String(40))
+    status_at: Mapped[datetime | None] = mapped_column(DateTime3)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime3)  # the runner reconciles after a start
+    reconciled_at: Mapped[datetime | None] = mapped_column(DateTime3)
+    loss_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # cooldowns {code: until bar}, stale alerts
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime3)
+    last_bar_at: Mapped[datetime | None] = mapped_column(DateTime)
+    feed_age_s: Mapped[float | None] = mapped_column(Float)  # the oldest last tick of its held stocks
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class BotVersion(Base):
+    """One version of a bot's configuration (an edit adds a version; orders record theirs)."""
+
+    __tablename__ = "bot_versions"
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(String(40))  # "backtest:12" when made from a backtest
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class BotPosition(Base):
+    """A position a bot opened (the shares are in the account; this is the bot's share of them)."""
+
+    __tablename__ = "bot_positions"
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    qty: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[int] = mapped_column(Won)  # filled amount of the entry (won)
+    entry_time: Mapped[datetime] = mapped_column(DateTime3)
+    entry_bar: Mapped[datetime | None] = mapped_column(DateTime)
+    bars_held: Mapped[int] = mapped_column(Integer, default=0)
+    high_price: Mapped[int] = mapped_column(Won)
+    protect_armed: Mapped[bool] = mapped_column(Boolean, default=False)
+    sl_pct: Mapped[float | None] = mapped_column(Float)  # the strategy's own stop/target for this entry
+    tp_pct: Mapped[float | None] = mapped_column(Float)
+    hold_bars: Mapped[int | None] = mapped_column(Integer)
+    exiting: Mapped[str | None] = mapped_column(String(40))  # client order id of the exit under way
+
+
+class BotOrder(Base):
+    """An order a bot sent through the gateway (client order id = the journal's), and what came of it."""
+
+    __tablename__ = "bot_orders"
+    __table_args__ = (Index("ix_bot_orders_state", "state"), Index("ix_bot_orders_bot", "bot_id", "id"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    client_order_id: Mapped[str] = mapped_column(String(64), unique=True)
+    account: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(6))
+    side: Mapped[str] = mapped_column(String(4))
+    qty: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str] = mapped_column(String(16))  # entry | signal | stop_loss | take_profit | trailing …
+    bar_time: Mapped[datetime | None] = mapped_column(DateTime)  # the bar whose close decided it
+    signal_price: Mapped[int | None] = mapped_column(Won)
+    state: Mapped[str] = mapped_column(String(10))  # sent | open | filled | done | rejected | unknown
+    order_id: Mapped[str | None] = mapped_column(String(40))
+    filled_qty: Mapped[int] = mapped_column(BigInteger, default=0)
+    filled_amount: Mapped[int] = mapped_column(Won, default=0)
+    reason: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(DateTime3)
+    updated_at: Mapped[datetime] = mapped_column(DateTime3)
+
+
+class BotDecision(Base):
+    """The decision log: signal → risk verdict → order → fill, exits, halts, each with its reason."""
+
+    __tablename__ = "bot_decisions"
+    __table_args__ = (Index("ix_bot_decisions_bot", "bot_id", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"))
+    time: Mapped[datetime] = mapped_column(DateTime3)
+    code: Mapped[str | None] = mapped_column(String(6))
+    kind: Mapped[str] = mapped_column(String(10))  # signal | denied | order | fill | exit | alert | state
+    reason: Mapped[str | None] = mapped_column(String(24))
+    message_ko: Mapped[str] = mapped_column(String(300))
+    message_en: Mapped[str] = mapped_column(String(300))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class BotEvaluation(Base):
+    """One evaluation of a bot on one closed bar: the primary key makes it happen once, whoever runs it."""
+
+    __tablename__ = "bot_evaluations"
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), primary_key=True)
+    bar_time: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    codes: Mapped[int] = mapped_column(Integer, default=0)
+    signals: Mapped[int] = mapped_column(Integer, default=0)
+    ms: Mapped[float | None] = mapped_column(Float)
+    evaluated_at: Mapped[datetime] = mapped_column(DateTime3)
+
+
+class BotComparison(Base):
+    """The evening backtest-vs-live comparison of one bot's day."""
+
+    __tablename__ = "bot_comparisons"
+    bot_id: Mapped[int] = mapped_column(ForeignKey("bots.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

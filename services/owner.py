@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -70,6 +71,7 @@ class Owner:
     bars: SqlBarSource | None = None
     feed: BrokerFeed | None = None  # KIS/Kiwoom: the market-data service (services/broker_feed.py)
     fill_sync: FillSync | None = None  # KIS/Kiwoom: a sync into the database when the feed hears a fill
+    bots: Any = None  # trading.bots.runner.BotRunner (services/bots.py), in the processes that run bots
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -106,6 +108,8 @@ class Owner:
 
     def close(self) -> None:
         self._stop.set()
+        if self.bots is not None:
+            self.bots.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self.market is not None:
@@ -242,4 +246,8 @@ def start_owner(
             owner.feed.on_fill = owner.fill_sync.on_fill
         owner.feed.start()
     owner.start_reconciler(settings.reconcile_interval_s)
+    if settings.bots_enabled and parts.get("with_feed", True):
+        from services.bots import start_bot_runner
+
+        owner.bots = start_bot_runner(owner)
     return owner

@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     rpc_timeout_s: float = Field(default=5.0, gt=0, le=120)  # a caller's wait for the account owner
     reconcile_window_s: float = Field(default=120.0, ge=5, le=3600)  # unknown outcome → lost after this
     reconcile_interval_s: float = Field(default=2.0, gt=0, le=600)
+    # Automatic trading: the account owner runs the bots; a bot trades N paper days before mock or real.
+    bots_enabled: bool = True
+    bot_paper_days: int = Field(default=5, ge=0, le=365)
     lease_ttl_s: float = Field(default=15.0, ge=3, le=300)  # full mode: the owner's Redis lease
     # KIS/Kiwoom orders outside the KRX regular session (08:30-15:30 on XKRX days) are refused by the
     # gateway ("krx"); "off" leaves it to the broker (NXT's 08:00-20:00 sessions, tests against fakes).

@@ -44,6 +44,10 @@ class Reason(StrEnum):
     CASH_RESERVE = "CASH_RESERVE"
     EXPOSURE_STOCK = "EXPOSURE_STOCK"
     EXPOSURE_TOTAL = "EXPOSURE_TOTAL"
+    # A bot's own limits (trading/bots/limits.py), checked by the runner before the gateway.
+    BOT_MAX_POSITIONS = "BOT_MAX_POSITIONS"
+    BOT_COOLDOWN = "BOT_COOLDOWN"
+    BOT_LOSS_STREAK = "BOT_LOSS_STREAK"
 
 
 REASON_TEXT: dict[Reason, tuple[str, str]] = {
@@ -124,6 +128,18 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.EXPOSURE_TOTAL: (
         "이 매수 후 주식 비중이 계좌의 전체 노출 한도를 넘습니다",
         "after this buy the stocks held would exceed the account's total exposure limit",
+    ),
+    Reason.BOT_MAX_POSITIONS: (
+        "이 봇의 최대 보유 종목 수에 닿아 새로 매수하지 않습니다",
+        "the bot holds its maximum number of positions: no new entry",
+    ),
+    Reason.BOT_COOLDOWN: (
+        "손절 직후 대기 시간이라 이 종목을 다시 매수하지 않습니다",
+        "the bot is cooling down after a stop-loss on this stock: no new entry yet",
+    ),
+    Reason.BOT_LOSS_STREAK: (
+        "연속 손실 한도에 닿아 봇이 멈췄습니다",
+        "the bot reached its maximum number of consecutive losses and stopped",
     ),
     Reason.LOST: (
         "증권사에서 이 주문을 찾지 못했습니다(전송되지 않음). 새 주문으로 다시 하세요",

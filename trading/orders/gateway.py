@@ -124,6 +124,8 @@ class LocalGateway:
         self._lock = threading.Lock()
         self._inflight: dict[tuple[str, str], threading.Event] = {}
         self._batch_pool = ThreadPoolExecutor(4, thread_name_prefix="gateway-batch")
+        # Called as on_kill(account, reason, by) once the kill switch has halted an account (the bots halt).
+        self.on_kill: Callable[[str, str, str], Any] | None = None
 
     # --- checks --------------------------------------------------------------------------------
 
@@ -307,6 +309,11 @@ class LocalGateway:
         acct = self._authorize_state(ctx)
         status = RiskStatus(RiskState.HALTED, (reason or "kill switch")[:200], ctx.actor.username)
         self.accounts.set_risk(ctx.account, status)
+        if self.on_kill is not None:
+            try:
+                self.on_kill(ctx.account, f"kill switch: {status.reason}", ctx.actor.username)
+            except Exception:  # noqa: BLE001 - the account is halted whatever the bots' rows say
+                log.exception("kill switch: halting the bots of %s failed", ctx.account)
         cancelled: list[str] = []
         failed: list[str] = []
         for order in acct.broker.open_orders():

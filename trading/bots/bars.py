@@ -1,0 +1,131 @@
+"""Bars from live ticks: a builder per timeframe (fed from the feed's thread) and the closed-bar history
+the runner evaluates (its own thread)."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from trading.domain import Bar, Tick
+
+COLUMNS = ["Open", "High", "Low", "Close", "Volume"]
+
+
+def bucket_start(t: datetime, minutes: int) -> datetime:
+    """The start of the ``minutes`` bar holding ``t`` (bars are aligned to midnight, so to 09:00 too)."""
+    m = (t.hour * 60 + t.minute) // minutes * minutes
+    return t.replace(hour=m // 60, minute=m % 60, second=0, microsecond=0)
+
+
+@dataclass(slots=True)
+class _Forming:
+    start: datetime
+    open: int
+    high: int
+    low: int
+    close: int
+    volume: int
+    value: int
+
+    def bar(self, code: str) -> Bar:
+        return Bar(code, self.start, self.open, self.high, self.low, self.close, self.volume, self.value)
+
+
+class BarBuilder:
+    """Ticks → bars of ``minutes``. ``close_until(now)`` hands over every bar whose end is at or before
+    ``now``; a tick of a later bar closes the one before it. Thread-safe."""
+
+    def __init__(self, minutes: int):
+        self.minutes = minutes
+        self.span = timedelta(minutes=minutes)
+        self._forming: dict[str, _Forming] = {}
+        self._closed: list[Bar] = []
+        self._lock = threading.Lock()
+
+    def add(self, tick: Tick) -> None:
+        start = bucket_start(tick.time, self.minutes)
+        with self._lock:
+            f = self._forming.get(tick.code)
+            if f is not None and start > f.start:
+                self._closed.append(f.bar(tick.code))
+                f = None
+            if f is None:
+                self._forming[tick.code] = _Forming(start, tick.price, tick.price, tick.price, tick.price,
+                                                    tick.volume, tick.price * tick.volume)  # fmt: skip
+            elif start == f.start:
+                f.high = max(f.high, tick.price)
+                f.low = min(f.low, tick.price)
+                f.close = tick.price
+                f.volume += tick.volume
+                f.value += tick.price * tick.volume
+
+    def close_until(self, now: datetime) -> list[Bar]:
+        """Closed bars (by time) whose end is at or before ``now``."""
+        with self._lock:
+            done = [code for code, f in self._forming.items() if f.start + self.span <= now]
+            out = self._closed + [self._forming.pop(code).bar(code) for code in done]
+            self._closed = []
+        return sorted(out, key=lambda b: b.time)
+
+    def forget(self, codes: set[str]) -> None:
+        with self._lock:
+            for code in list(self._forming):
+                if code not in codes:
+                    del self._forming[code]
+
+
+class BarHistory:
+    """The last ``lookback`` closed bars per code, and the DataFrame the strategy sees (built once per bar,
+    shared by every bot trading the code)."""
+
+    def __init__(self, lookback: int = 300):
+        self.lookback = lookback
+        self._bars: dict[str, deque[Bar]] = {}
+        self._frames: dict[str, tuple[datetime, pd.DataFrame]] = {}
+
+    def seed(self, code: str, bars: list[Bar]) -> None:
+        self._bars[code] = deque(sorted(bars, key=lambda b: b.time)[-self.lookback :], maxlen=self.lookback)
+        self._frames.pop(code, None)
+
+    def has(self, code: str) -> bool:
+        return code in self._bars
+
+    def append(self, bar: Bar) -> None:
+        q = self._bars.setdefault(bar.code, deque(maxlen=self.lookback))
+        if q and q[-1].time >= bar.time:
+            return  # seeded already (history read after the bar closed)
+        q.append(bar)
+
+    def last(self, code: str) -> Bar | None:
+        q = self._bars.get(code)
+        return q[-1] if q else None
+
+    def count(self, code: str) -> int:
+        return len(self._bars.get(code, ()))
+
+    def frame(self, code: str) -> pd.DataFrame | None:
+        q = self._bars.get(code)
+        if not q:
+            return None
+        cached = self._frames.get(code)
+        if cached is not None and cached[0] == q[-1].time:
+            return cached[1]
+        df = pd.DataFrame(
+            [(b.open, b.high, b.low, b.close, b.volume) for b in q],
+            columns=COLUMNS,
+            index=pd.DatetimeIndex([b.time for b in q]),
+            dtype=float,
+        )
+        df.attrs["code"] = code
+        self._frames[code] = (q[-1].time, df)
+        return df
+
+    def drop(self, keep: set[str]) -> None:
+        for code in list(self._bars):
+            if code not in keep:
+                del self._bars[code]
+                self._frames.pop(code, None)
