@@ -39,7 +39,8 @@ class PaperFeed:
         self._pulse: Any = None
 
     def now(self) -> datetime:
-        return self.market.clock.now()
+        """The time of the last step: every tick up to it has been delivered (the clock runs ahead)."""
+        return getattr(self.market, "stepped_to", None) or self.market.clock.now()
 
     def is_open(self) -> bool:
         return self.market.clock.phase() is Phase.CONTINUOUS
@@ -137,13 +138,10 @@ class OwnerAccounts:
         if minutes == 0:
             end = self._today() - timedelta(days=1)
             return self.bars.daily_bars(code, end - timedelta(days=420), end)
-        now = self._now()
         try:
-            bars = self._market_data().intraday_bars(code, minutes)
+            return list(self._market_data().intraday_bars(code, minutes))
         except Exception:  # noqa: BLE001 - a stock the feed does not serve yet: the runner builds from ticks
             return []
-        span = timedelta(minutes=minutes)
-        return [b for b in bars if b.time + span <= now]  # the bar still forming is built from ticks
 
     def _now(self) -> datetime:
         market = self.owner.market
@@ -187,10 +185,12 @@ def resolve_universe(engine: Engine, market_data: Callable[[], Any]) -> Callable
     return resolve
 
 
-def start_bot_runner(owner: Any, options: RunnerOptions | None = None) -> BotRunner:
+def start_bot_runner(owner: Any, options: RunnerOptions | None = None, feed: Any = None) -> BotRunner:
     """The bot runner of ``owner`` (services.owner.Owner), started; the gateway's kill switch halts the
-    account's bots at once."""
-    if owner.market is not None:
+    account's bots at once. ``feed``: another live feed (tests, benchmarks)."""
+    if feed is not None:
+        pass
+    elif owner.market is not None:
         feed: Any = PaperFeed(owner.market)
     else:
         from trading.market.clock import RealClock

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -52,3 +57,27 @@ def start_test_owner(settings: Settings, lease: FileLease | None = None, **parts
     go to ``services.owner.build_owner`` (a market with its own clock, an adapter, a clock)."""
     lease = lease or lease_for(settings)
     return start_owner(settings, lease.engine, lease, **parts)
+
+
+def owner_database(kind: str, tmp_dir: Path, mariadb_url: str | None) -> Iterator[str]:
+    """A migrated, seeded database with the test users: SQLite in ``tmp_dir``, or a fresh MariaDB database
+    on ``mariadb_url``'s server (dropped afterwards). A generator for module-scoped fixtures."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_dir / 'owner.db'}"
+        prepare_database(url)
+        yield url
+        return
+    assert mariadb_url is not None
+    base = make_url(mariadb_url)
+    name = f"{base.database or 'test'}_o{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        prepare_database(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()

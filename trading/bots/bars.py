@@ -71,6 +71,18 @@ class BarBuilder:
             self._closed = []
         return sorted(out, key=lambda b: b.time)
 
+    def prime(self, bar: Bar) -> None:
+        """Start from the market's own bar still forming (what happened before the ticks were watched);
+        ticks already added to it keep their close."""
+        with self._lock:
+            f = self._forming.get(bar.code)
+            if f is None:
+                self._forming[bar.code] = _Forming(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume,
+                                                   bar.value)  # fmt: skip
+            elif f.start == bar.time:
+                f.open, f.high, f.low = bar.open, max(f.high, bar.high), min(f.low, bar.low)
+                f.volume, f.value = max(f.volume, bar.volume), max(f.value, bar.value)
+
     def forget(self, codes: set[str]) -> None:
         with self._lock:
             for code in list(self._forming):

@@ -39,4 +39,5 @@ class AccountPort(Protocol):
         """Why the account is HALTED (the kill switch, the daily loss limit), or None."""
 
     def history(self, code: str, minutes: int) -> list[Bar]:
-        """Recent closed bars of ``minutes`` (0 = daily bars up to the last session)."""
+        """Today's bars of ``minutes`` so far, the one still forming included (0 = daily bars up to the last
+        session)."""

@@ -105,6 +105,7 @@ class BotRunner:
         self.universes: dict[int, list[str]] = {}
         self.positions: dict[int, dict[str, BotPosition]] = {}
         self.open: dict[str, BotOrder] = {}
+        self._exit_on_fill: dict[tuple[int, str], datetime] = {}  # a sell signal came before the entry filled
         self._signals: dict[str, Signal] = {}  # client order id → the entry's signal (its stop/target/hold)
         self._trade_pnl: dict[tuple[int, str], int] = {}
         self.builders: dict[int, BarBuilder] = {}
@@ -261,8 +262,21 @@ class BotRunner:
             }
             for code in want:
                 if not hist.has(code):
-                    hist.seed(code, self.port.history(code, m))
+                    self._seed(m, code)
             hist.drop(want)
+
+    def _seed(self, minutes: int, code: str) -> None:
+        """Today's bars so far from the market; the one still forming primes the tick builder."""
+        bars = self.port.history(code, minutes)
+        if minutes == 0:
+            self.histories[0].seed(code, bars)
+            return
+        now, span = self.feed.now(), timedelta(minutes=minutes)
+        closed = [b for b in bars if b.time + span <= now]
+        self.histories[minutes].seed(code, closed)
+        forming = [b for b in bars if b.time + span > now]
+        if forming:
+            self.builders[minutes].prime(forming[-1])
 
     def _reconcile(self, bot: BotRecord) -> None:
         """Before a bot trades (after a start or a restart): settle its orders, then check that the account
@@ -298,6 +312,8 @@ class BotRunner:
     # --- bars ------------------------------------------------------------------------------------
 
     def _on_time(self, now: datetime, wall_at: float) -> None:
+        if self.open:
+            self.sync_orders()  # decide on the fills so far (an exit filled since the last bar)
         for m, builder in list(self.builders.items()):
             closed = builder.close_until(now)
             if not closed:
@@ -362,7 +378,7 @@ class BotRunner:
                 pos.bars_held += 1
                 hold = pos.hold_bars or cfg.exits.time_exit_bars
                 if hold and pos.bars_held >= hold and not pos.exiting:
-                    planned.append(self._exit(bot, pos, "time", last.close, wall_at, "bar"))
+                    planned.append(self._exit(bot, pos, "time", last.close, wall_at, "bar", bar_time))
                     continue
                 self.store.save_position(pos)
             try:
@@ -374,12 +390,21 @@ class BotRunner:
                 continue
             signals += 1
             price = last.close
+            pending = {o.side for o in self.open.values() if o.bot_id == bot.id and o.code == code}
             if sig.action == "sell":
                 if pos is not None and not pos.exiting:
                     self._log(bot, "signal", f"매도 신호 {price:,}원", f"sell signal at {price:,}", code)
-                    planned.append(self._exit(bot, pos, "signal", price, wall_at, "bar"))
+                    planned.append(self._exit(bot, pos, "signal", price, wall_at, "bar", bar_time))
+                elif "buy" in pending:  # the entry is not filled yet: sell what it buys as soon as it fills
+                    self._exit_on_fill[(bot.id, code)] = bar_time
+                    self._log(bot, "signal", f"매도 신호 {price:,}원 (매수 체결 후 매도)",
+                              f"sell signal at {price:,} (sells once the entry fills)", code)  # fmt: skip
                 continue
-            if pos is not None:
+            if pos is not None or "buy" in pending:
+                continue
+            if "sell" in pending:
+                self._log(bot, "skip", "이전 매도가 아직 체결되지 않아 매수하지 않습니다",
+                          "the previous exit is not filled yet: no new entry", code, "EXIT_PENDING")  # fmt: skip
                 continue
             self._log(bot, "signal", f"매수 신호 {price:,}원", f"buy signal at {price:,}", code)
             if bot.status is BotStatus.PAUSED:
@@ -422,11 +447,11 @@ class BotRunner:
         return None
 
     def _exit(self, bot: BotRecord, pos: BotPosition, purpose: str, price: int, started: float,
-              kind: str) -> _Planned:  # fmt: skip
+              kind: str, bar_time: datetime | None = None) -> _Planned:  # fmt: skip
         cid = f"b{bot.id}-x{pos.entry_time:%y%m%d%H%M%S}-{pos.code}-{pos.qty}"
         pos.exiting = cid
         order = BotOrder(
-            bot.id, bot.version, cid, bot.account, pos.code, "sell", pos.qty, purpose, None, price
+            bot.id, bot.version, cid, bot.account, pos.code, "sell", pos.qty, purpose, bar_time, price
         )
         ko, en = _t(purpose)
         g = (price / pos.avg_price - 1) * 100 if pos.avg_price else 0.0
@@ -574,6 +599,11 @@ class BotRunner:
                 bot = self.bots.get(o.bot_id)
                 if o.side == "sell" and bot is not None:
                     self._release(bot, o)
+                flagged = self._exit_on_fill.pop((o.bot_id, o.code), None)
+                pos = self.positions.get(o.bot_id, {}).get(o.code)
+                if o.side == "buy" and flagged is not None and bot is not None and pos is not None:
+                    self._send([self._exit(bot, pos, "signal", order.filled_amount // max(order.filled_qty, 1),
+                                           self.wall(), "bar", flagged)])  # fmt: skip
                 if order.status is OrderStatus.REJECTED:
                     o.state, o.reason = "rejected", (order.reject_code or "BROKER")[:24]
             elif o.state != "open":

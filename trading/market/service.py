@@ -109,6 +109,7 @@ class MarketService:
             self.exchange = self._new_exchange(account, store or MemoryStore())
         self._subs: dict[str, dict[int, _Sub]] = {"ticks": {}, "books": {}}
         self._step_listeners: dict[int, Callable[[], None]] = {}
+        self.stepped_to: datetime | None = None  # the time of the last step (its ticks are all published)
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -208,6 +209,7 @@ class MarketService:
         with self.lock:
             now = now or self.clock.now()
             batch = self.sim.step(now)
+            self.stepped_to = now  # every tick up to here is out once this step has published
             self._save(now, batch)
             replay, self._replay = self._replay, []
             books = self._changed_books(batch)

@@ -1,0 +1,248 @@
+"""The bot runner in a real account owner on the simulated KRX market (SQLite and MariaDB): it trades what
+the backtest trades on the same bars, never re-orders a sticky signal, reconciles after a restart (and
+halts on a mismatch), halts with the kill switch, escalates a stale feed, and evaluates a bar once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from support.owner import owner_settings, start_test_owner
+from support.wait import wait_for
+
+from db.repositories import bots as repo
+from db.repositories.accounts import ensure_paper_account, set_limits
+from services import bot_admin
+from services.bots import PaperFeed, start_bot_runner
+from trading.bots.compare import backtest_trades, compare
+from trading.bots.config import Exits
+from trading.domain import OrderRequest, OrderType, Side
+from trading.orders.context import Actor, EntryPoint, OrderContext, Role
+
+PARAMS = {"fast": 2, "slow": 4}
+TRADER = "trader"  # user 1, admin: paper-u1
+
+
+def _owner(tmp_path, db_url, speed: float = 300.0, bots: bool = True, **parts):
+    settings = owner_settings(
+        tmp_path, db_url, market_speed=speed, paper_initial_cash=10**10, bots_enabled=bots
+    )
+    owner = start_test_owner(settings, **parts)
+    ensure_paper_account(owner.engine, 1, settings.paper_initial_cash)
+    set_limits(owner.engine, "paper-u1", max_order_qty=10**6, max_order_amount=10**12,
+               max_orders_per_minute=100_000)  # fmt: skip
+    owner.directory.forget()
+    return settings, owner
+
+
+def _bot(owner, settings, codes, **extra) -> int:
+    raw = {"name": "test bot", "strategy": "ma_cross", "params": PARAMS,
+           "universe": {"kind": "codes", "codes": codes}, "timeframe": "1m",
+           "sizing": {"kind": "fixed", "value": 1_000_000}, "limits": {"max_positions": 100}, **extra}  # fmt: skip
+    return bot_admin.create(owner.engine, settings, TRADER, raw)
+
+
+def _settle(owner, bot_id: int) -> None:
+    assert wait_for(lambda: not [o for o in owner.bots.open.values() if o.bot_id == bot_id], timeout=20)
+
+
+def _codes(owner, n: int) -> list[str]:
+    return [r.code for r in owner.reader(None).ranking(n)]
+
+
+def test_the_runner_trades_what_the_backtest_trades_on_the_same_bars(db_url, tmp_path):
+    settings, owner = _owner(tmp_path, db_url)
+    try:
+        codes = _codes(owner, 6)
+        bot_id = _bot(owner, settings, codes)
+        bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
+        assert wait_for(lambda: repo.evaluation_count(owner.engine, bot_id) >= 40, timeout=90)
+        bot_admin.set_status(owner.engine, TRADER, bot_id, "stop")
+        _settle(owner, bot_id)
+        evals = repo.evaluations(owner.engine, bot_id)
+        first, last = evals[0][0], evals[-1][0]
+        assert [t for t, *_ in evals] == sorted({t for t, *_ in evals})  # one evaluation per bar
+        bars = {}
+        for code in codes:
+            df = owner.reader(None).minute_bars(code, owner.market.sim.day, 1)
+            frame = _frame(df)
+            bars[code] = frame[frame.index.tz_localize(None) <= last]
+        trades = backtest_trades(bars, "ma_cross", PARAMS, Exits(), start=first)
+        trades = [t for t in trades if t["entry_signal"] < last]  # the last bar's entry fills after the stop
+        for t in trades:
+            if t["exit_signal"] is not None and t["exit_signal"] >= last:
+                t["exit_signal"] = None
+        live = repo.bot_orders(owner.engine, bot_id, 10_000)
+        live = [o for o in live if o.bar_time is None or o.bar_time < last]
+        result = compare(live, trades)
+        assert result["matched"] >= 3, result
+        assert (result["missed"], result["extra"]) == (0, 0), [r for r in result["trades"] if r["status"] != "matched"]
+        assert result["exits_missed"] == 0 and result["exits_extra"] == 0, result
+        assert abs(result["avg_slippage_bps"]) < 100  # the market order fills near the next bar's open
+        kinds = {d.kind for d in repo.decisions(owner.engine, bot_id, 1000)}
+        assert {"signal", "order", "fill", "state"} <= kinds
+    finally:
+        owner.close()
+
+
+def _frame(bars):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [(b.open, b.high, b.low, b.close, b.volume) for b in bars],
+        columns=["Open", "High", "Low", "Close", "Volume"],
+        index=pd.DatetimeIndex([b.time for b in bars]),
+        dtype=float,
+    )
+
+
+def test_a_sticky_signal_never_orders_twice_and_every_order_is_once(db_url, tmp_path):
+    settings, owner = _owner(tmp_path, db_url)
+    try:
+        codes = _codes(owner, 4)
+        bot_id = _bot(owner, settings, codes)
+        bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
+        assert wait_for(lambda: repo.evaluation_count(owner.engine, bot_id) >= 20, timeout=60)
+        bot_admin.set_status(owner.engine, TRADER, bot_id, "stop")
+        _settle(owner, bot_id)
+        orders = sorted(repo.bot_orders(owner.engine, bot_id, 10_000), key=lambda o: o.created_at)
+        by_code: dict[str, list[str]] = {}
+        for o in orders:
+            by_code.setdefault(o.code, []).append(o.side)
+        for sides in by_code.values():  # buy, sell, buy, sell …: never two entries in a row
+            assert all(a != b for a, b in zip(sides, sides[1:], strict=False)), sides
+        assert len({o.client_order_id for o in orders}) == len(orders)
+        # a second claim of an evaluated bar is refused: the bar is evaluated once, whoever asks
+        bar = repo.evaluations(owner.engine, bot_id)[-1][0]
+        assert repo.SqlBotStore(owner.engine).claim_evaluation(bot_id, bar, "paper") is False
+    finally:
+        owner.close()
+
+
+def test_claims_race_from_many_threads_and_one_wins(db_url, tmp_path):
+    settings, owner = _owner(tmp_path, db_url, speed=1.0)
+    try:
+        bot_id = _bot(owner, settings, ["005930"])
+        store = repo.SqlBotStore(owner.engine)
+        bar = owner.market.clock.now().replace(second=0, microsecond=0)
+        wins: list[bool] = []
+        threads = [threading.Thread(target=lambda: wins.append(store.claim_evaluation(bot_id, bar, "paper")))
+                   for _ in range(8)]  # fmt: skip
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(wins) == [False] * 7 + [True]
+    finally:
+        owner.close()
+
+
+def _first_position(owner, bot_id: int, timeout: float = 60):
+    assert wait_for(lambda: owner.bots.positions.get(bot_id), timeout=timeout)
+    code, pos = next(iter(owner.bots.positions[bot_id].items()))
+    return code, pos
+
+
+def test_a_restart_reconciles_and_does_not_buy_again_and_a_mismatch_halts(db_url, tmp_path):
+    settings, owner = _owner(tmp_path / "a", db_url)
+    try:
+        bot_id = _bot(owner, settings, _codes(owner, 6), limits={"max_positions": 1})
+        bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
+        code, pos = _first_position(owner, bot_id)
+        _settle(owner, bot_id)
+    finally:
+        owner.close()
+    entries_before = [o for o in repo.bot_orders(owner.engine, bot_id) if o.side == "buy"]
+    # the restart: the bot is still "running"; the new runner reconciles before it trades
+    settings, again = _owner(tmp_path / "b", db_url)
+    try:
+        assert wait_for(lambda: bot_id in again.bots._ready, timeout=20)
+        held = again.bots.positions[bot_id]
+        if code in held:  # (an exit may have sold it before the restart)
+            assert held[code].qty == pos.qty
+        log = repo.decisions(again.engine, bot_id, 50)
+        assert any(d.kind == "state" and "reconciled" in d.message_en for d in log)
+        time.sleep(2)
+        buys = [o for o in repo.bot_orders(again.engine, bot_id) if o.side == "buy" and o.code == code]
+        assert len(buys) == len(
+            [o for o in entries_before if o.code == code]
+        )  # no second buy after the restart
+        bot_admin.set_status(again.engine, TRADER, bot_id, "stop")
+        assert wait_for(lambda: bot_id not in again.bots.bots, timeout=10)
+        # the user sells the bot's shares by hand while the bot is stopped
+        held_now = repo.SqlBotStore(again.engine).positions(bot_id)
+        assert held_now
+        ctx = OrderContext(Actor(TRADER, Role.ADMIN), "paper-u1", EntryPoint.PAGE)
+        for p in held_now:
+            again.gateway.place(OrderRequest(p.code, Side.SELL, p.qty, OrderType.MARKET), ctx)
+        assert wait_for(lambda: not again.reader("paper-u1").balance().positions, timeout=20)
+        bot_admin.set_status(again.engine, TRADER, bot_id, "start")
+        assert wait_for(lambda: repo.get_bot(again.engine, bot_id).status == "halted", timeout=20)
+        bot = repo.get_bot(again.engine, bot_id)
+        assert "reconcile mismatch" in bot.status_reason and "계좌와 대조 불일치" in bot.status_reason
+    finally:
+        again.close()
+
+
+def test_the_kill_switch_halts_the_bots_and_cancels_everything(db_url, tmp_path):
+    settings, owner = _owner(tmp_path, db_url)
+    try:
+        bot_id = _bot(owner, settings, _codes(owner, 6))
+        bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
+        _first_position(owner, bot_id)
+        ctx = OrderContext(Actor(TRADER, Role.ADMIN), "paper-u1", EntryPoint.PAGE)
+        bid = owner.reader(None).order_book("005930").bids[-1].price
+        owner.gateway.place(OrderRequest("005930", Side.BUY, 1, OrderType.LIMIT, bid), ctx)
+        report = owner.gateway.kill(ctx, "test kill")
+        assert report.state == "halted" and report.cancelled
+        assert repo.get_bot(owner.engine, bot_id).status == "halted"
+        assert not owner.reader("paper-u1").open_orders()
+        n = len(repo.bot_orders(owner.engine, bot_id, 10_000))
+        time.sleep(3)  # a minute and more of market time: no new bot order
+        assert len(repo.bot_orders(owner.engine, bot_id, 10_000)) == n
+        with pytest.raises(bot_admin.BotActionError):
+            bot_admin.set_status(owner.engine, TRADER, bot_id, "start")  # only a resume of the account first
+    finally:
+        owner.gateway.set_risk_state(
+            OrderContext(Actor(TRADER, Role.ADMIN), "paper-u1", EntryPoint.CLI), "active"
+        )
+        owner.close()
+
+
+class QuietFeed(PaperFeed):
+    """The paper market's feed that goes quiet for the stocks in ``mute`` (a lost websocket)."""
+
+    mute: set[str]
+
+    def watch(self, codes, on_tick):
+        def relay(tick):
+            if tick.code not in self.mute:
+                on_tick(tick)
+
+        super().watch(codes, relay)
+
+
+def test_a_stale_feed_alerts_then_exits_as_the_policy_says(db_url, tmp_path):
+    settings, owner = _owner(tmp_path, db_url, speed=120.0, bots=False)
+    feed = QuietFeed(owner.market)
+    feed.mute = set()
+    owner.bots = start_bot_runner(owner, feed=feed)
+    try:
+        bot_id = _bot(owner, settings, _codes(owner, 6), stale={"alert_after_s": 1.0, "exit_after_s": 3.0},
+                      limits={"max_positions": 1})  # fmt: skip
+        bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
+        code, _ = _first_position(owner, bot_id)
+        _settle(owner, bot_id)
+        feed.mute.add(code)
+        assert wait_for(lambda: owner.bots.feed_age(bot_id) and owner.bots.feed_age(bot_id) > 1.0, timeout=10)
+        log = lambda: repo.decisions(owner.engine, bot_id, 200)  # noqa: E731
+        assert wait_for(lambda: any(d.kind == "alert" and d.code == code for d in log()), timeout=10)
+        assert wait_for(lambda: any(o.purpose == "stale" and o.code == code
+                                    for o in repo.bot_orders(owner.engine, bot_id)), timeout=10)  # fmt: skip
+        alert = next(d for d in log() if d.kind == "alert" and d.code == code)
+        exit_ = next(d for d in log() if d.kind == "exit" and d.reason == "stale")
+        assert alert.time <= exit_.time and alert.reason == "STALE_FEED"
+        assert wait_for(lambda: code not in owner.bots.positions.get(bot_id, {}), timeout=20)  # sold
+    finally:
+        owner.close()
