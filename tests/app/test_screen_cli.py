@@ -69,6 +69,9 @@ def test_screen_run_bad_criteria_name_the_fields_in_english(env_bars):
     env, cwd, *_ = env_bars
     out = run_cli("screen", "run", "--rsi-max", "300", "--spec", '{"price_min": "x"}', env=env, cwd=cwd)
     assert out.returncode == 1
-    assert "rsi.max: must be between 0 and 100" in out.stderr and "price_min: must be a whole number" in out.stderr
+    assert (
+        "rsi.max: must be between 0 and 100" in out.stderr
+        and "price_min: must be a whole number" in out.stderr
+    )
     bad = run_cli("screen", "run", "--spec", "{nope", env=env, cwd=cwd)
     assert bad.returncode == 1 and "--spec is not valid JSON" in bad.stderr
