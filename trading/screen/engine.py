@@ -9,12 +9,13 @@ strict crosses) but run column-wise over all stocks: the only Python loop is ove
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from trading.screen.spec import ScreenSpec
 
@@ -44,27 +45,35 @@ class Panel:
 
 
 def build_panel(
-    stocks: Sequence[StockMeta], codes: Sequence[str], days: Sequence[date], close: Sequence, value: Sequence
+    stocks: Sequence[StockMeta],
+    codes: Sequence[str],
+    days: Sequence[Any],
+    close: Sequence,
+    value: Sequence,
+    to_date: Callable[[Any], date] | None = None,
 ) -> Panel:
     """A ``Panel`` from long rows (``codes[i]`` traded on ``days[i]`` at ``close[i]`` for ``value[i]``).
 
-    Rows of codes missing from ``stocks`` are dropped; the panel's sessions are the distinct days.
+    ``to_date`` turns a distinct raw day (e.g. a driver's ISO text) into a date. Rows of codes
+    missing from ``stocks`` are dropped; the panel's sessions are the distinct days.
     """
-    code_ix = {s.code: i for i, s in enumerate(stocks)}
-    day_list = sorted(set(days))
-    day_ix = {d: i for i, d in enumerate(day_list)}
-    ci = np.fromiter((code_ix.get(c, -1) for c in codes), dtype=np.int64, count=len(codes))
-    di = np.fromiter((day_ix[d] for d in days), dtype=np.int64, count=len(days))
+    day_codes, raw_days = pd.factorize(pd.Series(days, dtype=object), sort=False)
+    as_dates = [to_date(d) if to_date else d for d in raw_days.tolist()]
+    order = sorted(range(len(as_dates)), key=as_dates.__getitem__)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    di = rank[day_codes] if len(order) else np.zeros(0, dtype=np.int64)
+    ci = pd.Index([s.code for s in stocks]).get_indexer(pd.Index(codes, dtype=object))
     keep = ci >= 0
     ci, di = ci[keep], di[keep]
-    shape = (len(day_list), len(stocks))
+    shape = (len(order), len(stocks))
     c = np.full(shape, np.nan)
     v = np.zeros(shape)
     has = np.zeros(shape, dtype=bool)
     c[di, ci] = np.asarray(close, dtype=np.float64)[keep]
     v[di, ci] = np.asarray(value, dtype=np.float64)[keep]
     has[di, ci] = True
-    return Panel(tuple(day_list), tuple(stocks), ffill(c), v, has)
+    return Panel(tuple(as_dates[k] for k in order), tuple(stocks), ffill(c), v, has)
 
 
 def ffill(x: np.ndarray) -> np.ndarray:
