@@ -290,27 +290,27 @@ def run_form(values: dict[str, Any], lang: str) -> dict[str, Any]:
                 other.append(f"{key}: {msg}")
         if other:
             out["alert"] = dbc.Alert(
-                t("screen.invalid", err="; ".join(other)), color="danger", className="small"
+                t("screen.invalid", lang, err="; ".join(other)), color="danger", className="small"
             )
         return out
     except Exception as err:  # noqa: BLE001 - shown on the page
-        out["alert"] = dbc.Alert(t("screen.failed", err=err), color="warning", className="small")
+        out["alert"] = dbc.Alert(t("screen.failed", lang, err=err), color="warning", className="small")
         return out
     ms = round((time.perf_counter() - started) * 1000)
     data = result.to_dict()
     out["rows"] = rows_for(data["hits"], lang)
     if result.as_of is None:
-        out["status"] = t("screen.no_bars")
+        out["status"] = t("screen.no_bars", lang)
         return out
-    out["status"] = t("screen.count", n=len(out["rows"]), day=data["as_of"], total=result.stocks, ms=ms)
+    out["status"] = t("screen.count", lang, n=len(out["rows"]), day=data["as_of"], total=result.stocks, ms=ms)
     if result.spec.us_linked is not None:
         if result.report_day is None:
             out["alert"] = dbc.Alert(
-                t("screen.no_report"), color="warning", className="small", id="screen-no-report"
+                t("screen.no_report", lang), color="warning", className="small", id="screen-no-report"
             )
         else:
             names = ", ".join(sector_name(c, lang) for c in result.us_sectors) or "-"
-            out["alert"] = dbc.Alert(t("screen.us_used", day=data["report_day"], sectors=names), color="info",
+            out["alert"] = dbc.Alert(t("screen.us_used", lang, day=data["report_day"], sectors=names), color="info",
                                      className="small")  # fmt: skip
     return out
 

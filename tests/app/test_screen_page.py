@@ -65,3 +65,20 @@ def test_screen_page_shows_errors_runs_a_screen_and_opens_a_hit(screen_app, brow
     code = rows[1]["code"]
     click(duo, f".ag-row[row-id='{code}'] [col-id='label']")
     wait_until(lambda: duo.driver.current_url.endswith(f"/trade/{code}"), what="trade page url")
+
+
+def test_run_form_in_english(screen_app):
+    from app.pages.screen import run_form, spec_from_form
+
+    assert spec_from_form(
+        {"screen-rsi-period": 14, "screen-rsi-max": None, "screen-macd": "", "screen-limit": 50}
+    ) == {"limit": 50}
+    bad = run_form({"screen-rsi-max": 300, "screen-price-min": -5, "screen-limit": 50}, "en")
+    assert bad["errors"]["screen-rsi-max"] == "must be between 0 and 100"
+    assert bad["errors"]["screen-price-min"] == "must be at least 0" and bad["rows"] == []
+    good = run_form({"screen-rank": 10, "screen-us": "up", "screen-limit": 50}, "en")
+    assert good["rows"] == [] and "There is no morning sector report" in str(good["alert"])
+    ok = run_form({"screen-rank": 10, "screen-markets": ["KOSPI", "KOSDAQ"], "screen-limit": 50}, "en")
+    assert len(ok["rows"]) == 10 and ok["status"].startswith("10 stocks · daily bars of 2026-11-27")
+    assert ok["rows"][0]["value_text"].startswith("KRW ")
+    assert not any(ok["errors"].values())
