@@ -5,7 +5,8 @@ daily history of every stock (``trading.market.history``, the ``gslts demo-data`
 sessions), then times ``services.screens.run`` on a screen using every indicator (RSI, MACD cross,
 MA cross; no filter narrows the stocks before the indicators):
 
-  screen_all_stocks_s   warm: the panel is cached in the process (best of --repeats)
+  screen_all_stocks_s   warm: the panel is cached in the process; includes the freshness check
+                        (one index range count on daily_bars) and the engine (best of --repeats)
   screen_cold_load_s    cold: the one-query panel load (130 sessions × 2,555 stocks) plus the screen
   compute_only_s        the engine alone on the loaded panel (best of --repeats)
 

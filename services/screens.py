@@ -1,8 +1,8 @@
 """Stock screens over the stored daily bars (the /screen page, ``gslts screen``, a bot's universe).
 
-The daily-bar panel is loaded once per database and (last session, bars on it) and kept in this
-process: a screen then runs on numpy arrays only. US-linked sectors come from the latest stored
-morning report (its ``kr_sectors`` directions).
+The daily-bar panel is loaded once per database and kept in this process until a bar of its
+sessions (or a new session) is stored or removed: a screen then runs on numpy arrays only.
+US-linked sectors come from the latest stored morning report (its ``kr_sectors`` directions).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from trading.screen.engine import Panel, ScreenHit, run_screen
 from trading.screen.spec import ScreenSpec, parse_screen
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[date | None, int], Panel]] = {}
+_cache: dict[str, Panel] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +45,24 @@ class ScreenResult:
         }
 
 
+def _fresh(engine: Engine, cached: Panel) -> bool:
+    """No bar was added or removed since ``cached`` was read (same last session, same bar count over
+    its sessions)."""
+    if not cached.days:
+        return repo.bars_version(engine) == (None, 0)
+    return repo.bars_version(engine, since=cached.days[0]) == (cached.days[-1], cached.rows)
+
+
 def panel(engine: Engine) -> Panel:
-    """The cached daily-bar panel of ``engine``'s database, reloaded when new bars were stored."""
+    """The cached daily-bar panel of ``engine``'s database, reloaded when bars were stored or removed
+    (a new session, a backfill, an import)."""
     key = engine.url.render_as_string(hide_password=True)
-    version = repo.bars_version(engine)
     with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
+        cached = _cache.get(key)
+        if cached is not None and _fresh(engine, cached):
+            return cached
         loaded = repo.load_panel(engine)
-        _cache[key] = (version, loaded)
+        _cache[key] = loaded
         return loaded
 
 

@@ -17,14 +17,14 @@ def _as_date(v: object) -> date:
     return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
 
 
-def bars_version(engine: Engine) -> tuple[date | None, int]:
-    """(last stored session, bars stored on it): what a cached panel is valid for."""
+def bars_version(engine: Engine, since: date | None = None) -> tuple[date | None, int]:
+    """(last stored session, bars stored from ``since`` on; default: on the last session): what a
+    cached panel is valid for (an index range count)."""
     c = DailyBar.__table__.c
     last = select(func.max(c.day)).scalar_subquery()
+    counted = select(func.count()).where(c.day == last if since is None else c.day >= since)
     with engine.connect() as conn:
-        day, count = conn.execute(
-            select(last, select(func.count()).where(c.day == last).scalar_subquery())
-        ).one()
+        day, count = conn.execute(select(last, counted.scalar_subquery())).one()
     return (None if day is None else _as_date(day)), int(count or 0)
 
 

@@ -51,6 +51,7 @@ def test_panel_holds_the_last_sessions_of_every_stock(stored):
     np.testing.assert_array_equal(panel.value, want.value)
     np.testing.assert_array_equal(panel.has_bar, want.has_bar)
     assert repo.bars_version(engine) == (days[-1], int((frame["day"] == days[-1]).sum()))
+    assert repo.bars_version(engine, since=days[0]) == (days[-1], len(recent)) and panel.rows == len(recent)
     assert len(repo.load_panel(engine, sessions=5).days) == 5
 
 
@@ -72,7 +73,17 @@ def test_service_screens_the_stored_bars_and_caches_the_panel(stored):
     extra = frame[frame["day"] == frame["day"].max()].head(3).copy()
     extra["day"] = date(2026, 11, 30)
     bars_repo.insert_daily_bars(engine, extra)
-    assert service.panel(engine) is not first and service.panel(engine).days[-1] == date(2026, 11, 30)
+    second = service.panel(engine)
+    assert second is not first and second.days[-1] == date(2026, 11, 30)
+    assert service.panel(engine) is second
+    # A backfilled bar inside the panel's sessions (a stock missing that day) reloads it too.
+    day = second.days[-2]
+    j = int(np.flatnonzero(~second.has_bar[-2])[0])
+    gap = frame.head(1).copy()
+    gap["code"], gap["day"] = second.stocks[j].code, day
+    bars_repo.insert_daily_bars(engine, gap)
+    third = service.panel(engine)
+    assert third is not second and third.has_bar[-2, j] and third.close[-2, j] == gap["close"].iloc[0]
     with pytest.raises(ScreenError):
         service.screen_codes(engine, {"rsi": {"max": 900}})
 

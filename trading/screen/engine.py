@@ -38,6 +38,7 @@ class Panel:
     close: np.ndarray  # float64 (days × stocks), forward-filled, NaN before the first bar
     value: np.ndarray  # float64 (days × stocks), 0 on days without a bar
     has_bar: np.ndarray  # bool (days × stocks)
+    rows: int = 0  # the bars it was built from (a cache compares it with the stored count)
 
     @property
     def codes(self) -> list[str]:
@@ -73,7 +74,7 @@ def build_panel(
     c[di, ci] = np.asarray(close, dtype=np.float64)[keep]
     v[di, ci] = np.asarray(value, dtype=np.float64)[keep]
     has[di, ci] = True
-    return Panel(tuple(as_dates[k] for k in order), tuple(stocks), ffill(c), v, has)
+    return Panel(tuple(as_dates[k] for k in order), tuple(stocks), ffill(c), v, has, len(codes))
 
 
 def ffill(x: np.ndarray) -> np.ndarray:
