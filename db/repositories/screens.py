@@ -9,8 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from db.models import DailyBar, Stock
 from trading.screen.engine import Panel, StockMeta, build_panel
-
-PANEL_SESSIONS = 130
+from trading.screen.spec import PANEL_SESSIONS
 
 
 def _as_date(v: object) -> date:

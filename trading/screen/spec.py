@@ -16,7 +16,8 @@ from trading.sectors import SECTORS
 MARKETS = ("KOSPI", "KOSDAQ")
 DIRECTIONS = ("golden", "dead")
 US_LINKED = ("up", "down")
-MAX_LOOKBACK = 120  # the longest indicator window: the panel holds ~130 sessions
+PANEL_SESSIONS = 130  # the daily-bar sessions a screen sees
+MAX_LOOKBACK = 120  # the longest indicator window
 MAX_WITHIN = 20
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -241,6 +242,10 @@ def _ma(err: _Errors, d: dict[str, Any]) -> MaCross | None:
         return None
     direction, within = _cross_common(err, "ma_cross", sub)
     fast, slow = _fast_slow(err, "ma_cross", sub, (5, 20), MAX_LOOKBACK)
+    if slow is not None and within is not None and slow + within > PANEL_SESSIONS:
+        err.add("ma_cross.within", f"느린 기간과 N일의 합은 {PANEL_SESSIONS}일 이하여야 합니다",
+                f"slow + within must be at most {PANEL_SESSIONS} sessions")  # fmt: skip
+        return None
     if None in (direction, within, fast, slow):
         return None
     return MaCross(direction, within, fast, slow)  # type: ignore[arg-type]

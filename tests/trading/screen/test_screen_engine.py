@@ -49,6 +49,10 @@ SPECS = [
     {"value_rank_max": 30, "limit": 10},
     {"us_linked": "up", "rsi": {"min": 30}},
     {"rsi": {"max": 70}, "ma_cross": {"within": 20}, "macd_cross": {"within": 20}, "limit": 500},
+    {
+        "ma_cross": {"fast": 30, "slow": 120, "within": 10},
+        "limit": 500,
+    },  # the longest window the panel allows
 ]
 
 

@@ -57,6 +57,7 @@ def test_blank_form_values_are_unset():
         ({"macd_cross": {"signal": 0}}, "macd_cross.signal"),
         ({"ma_cross": {"within": 0}}, "ma_cross.within"),
         ({"ma_cross": {"slow": 500}}, "ma_cross.slow"),
+        ({"ma_cross": {"slow": 120, "within": 15}}, "ma_cross.within"),
         ({"ma_cross": {"fast": 2.5}}, "ma_cross.fast"),
         ({"ma_cross": {"colour": 1}}, "ma_cross.colour"),
         ({"ma_cross": 5}, "ma_cross"),
