@@ -124,8 +124,14 @@ def _columns() -> list[dict]:
             "valueFormatter": {"function": "params.data.value_text"},
             **num,
         },  # fmt: skip
-        {"field": "value_rank", "headerName": t("screen.col_rank"), "width": 110, **num},
-        {"field": "rsi", "headerName": t("screen.col_rsi"), "width": 90, **num},
+        {"field": "value_rank", "headerName": t("screen.col_rank"), "width": 130, **num},
+        {
+            "field": "rsi",
+            "headerName": t("screen.col_rsi"),
+            "width": 90,
+            "valueFormatter": {"function": "params.value == null ? '' : params.value.toFixed(1)"},
+            **num,
+        },  # fmt: skip
         {"field": "macd_cross_day", "headerName": t("screen.col_macd"), "width": 120},
         {"field": "ma_cross_day", "headerName": t("screen.col_ma"), "width": 120},
         {"field": "market", "headerName": t("col.market"), "width": 100},
