@@ -68,7 +68,7 @@ def test_screen_page_shows_errors_runs_a_screen_and_opens_a_hit(screen_app, brow
 
 
 def test_run_form_in_english(screen_app):
-    from app.pages.screen import run_form, spec_from_form
+    from app.components.screen_form import run_form, spec_from_form
 
     assert spec_from_form(
         {"screen-rsi-period": 14, "screen-rsi-max": None, "screen-macd": "", "screen-limit": 50}
