@@ -28,6 +28,7 @@ from app.cli.market_cmds import (
 from app.cli.record_cmds import partitions, record, ticks
 from app.cli.report_cmds import report, sectors
 from app.cli.run_cmd import run
+from app.cli.screen_cmds import screen
 from app.cli.user_cmds import account, risk, user
 from trading.config import ConfigError
 
@@ -64,6 +65,7 @@ for command in (
     resume,
     report,
     sectors,
+    screen,
     record,
     ticks,
     backtest,
