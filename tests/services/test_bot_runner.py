@@ -11,17 +11,32 @@ import pytest
 from support.owner import owner_settings, start_test_owner
 from support.wait import wait_for
 
+from db.engine import make_engine
 from db.repositories import bots as repo
 from db.repositories.accounts import ensure_paper_account, set_limits
 from services import bot_admin
 from services.bots import PaperFeed, start_bot_runner
 from trading.bots.compare import backtest_trades, compare
 from trading.bots.config import Exits
+from trading.bots.store import BotStatus
 from trading.domain import OrderRequest, OrderType, Side
 from trading.orders.context import Actor, EntryPoint, OrderContext, Role
 
 PARAMS = {"fast": 2, "slow": 4}
 TRADER = "trader"  # user 1, admin: paper-u1
+
+
+@pytest.fixture(autouse=True)
+def _no_bot_left_running(db_url):
+    """The database is shared by the module's tests: a test's bots must not trade in the next one."""
+    yield
+    engine = make_engine(db_url)
+    try:
+        for bot in repo.list_bots(engine):
+            if bot.status in ("running", "paused"):
+                repo.set_status(engine, bot.id, BotStatus.STOPPED, "test over", "test")
+    finally:
+        engine.dispose()
 
 
 def _owner(tmp_path, db_url, speed: float = 300.0, bots: bool = True, **parts):
@@ -77,7 +92,9 @@ def test_the_runner_trades_what_the_backtest_trades_on_the_same_bars(db_url, tmp
         live = [o for o in live if o.bar_time is None or o.bar_time < last]
         result = compare(live, trades)
         assert result["matched"] >= 3, result
-        assert (result["missed"], result["extra"]) == (0, 0), [r for r in result["trades"] if r["status"] != "matched"]
+        assert (result["missed"], result["extra"]) == (0, 0), [
+            r for r in result["trades"] if r["status"] != "matched"
+        ]
         assert result["exits_missed"] == 0 and result["exits_extra"] == 0, result
         assert abs(result["avg_slippage_bps"]) < 100  # the market order fills near the next bar's open
         kinds = {d.kind for d in repo.decisions(owner.engine, bot_id, 1000)}
@@ -174,9 +191,12 @@ def test_a_restart_reconciles_and_does_not_buy_again_and_a_mismatch_halts(db_url
         held_now = repo.SqlBotStore(again.engine).positions(bot_id)
         assert held_now
         ctx = OrderContext(Actor(TRADER, Role.ADMIN), "paper-u1", EntryPoint.PAGE)
-        for p in held_now:
-            again.gateway.place(OrderRequest(p.code, Side.SELL, p.qty, OrderType.MARKET), ctx)
-        assert wait_for(lambda: not again.reader("paper-u1").balance().positions, timeout=20)
+        account = again.reader("paper-u1")
+        for p in held_now:  # everything the account holds of the bot's stocks
+            have = sum(h.qty for h in account.balance().positions if h.code == p.code)
+            again.gateway.place(OrderRequest(p.code, Side.SELL, have, OrderType.MARKET), ctx)
+        codes = {p.code for p in held_now}
+        assert wait_for(lambda: not [h for h in account.balance().positions if h.code in codes], timeout=20)
         bot_admin.set_status(again.engine, TRADER, bot_id, "start")
         assert wait_for(lambda: repo.get_bot(again.engine, bot_id).status == "halted", timeout=20)
         bot = repo.get_bot(again.engine, bot_id)
@@ -198,9 +218,12 @@ def test_the_kill_switch_halts_the_bots_and_cancels_everything(db_url, tmp_path)
         assert report.state == "halted" and report.cancelled
         assert repo.get_bot(owner.engine, bot_id).status == "halted"
         assert not owner.reader("paper-u1").open_orders()
-        n = len(repo.bot_orders(owner.engine, bot_id, 10_000))
-        time.sleep(3)  # a minute and more of market time: no new bot order
-        assert len(repo.bot_orders(owner.engine, bot_id, 10_000)) == n
+        assert wait_for(lambda: bot_id not in owner.bots.bots, timeout=5)
+        buys = lambda: [o for o in repo.bot_orders(owner.engine, bot_id, 10_000) if o.side == "buy"]  # noqa: E731
+        n = len(buys())
+        time.sleep(3)  # minutes of market time: no new entry
+        assert len(buys()) == n
+        assert all(o.state != "rejected" or o.reason != "HALTED" for o in buys())  # none even tried
         with pytest.raises(bot_admin.BotActionError):
             bot_admin.set_status(owner.engine, TRADER, bot_id, "start")  # only a resume of the account first
     finally:
@@ -223,19 +246,37 @@ class QuietFeed(PaperFeed):
         super().watch(codes, relay)
 
 
-def test_a_stale_feed_alerts_then_exits_as_the_policy_says(db_url, tmp_path):
+LONG_FROM = """
+import pandas as pd
+from trading.strategies import strategy
+
+@strategy("long_from", params={"minute": 0})
+def long_from(data: pd.DataFrame, minute: int = 0) -> pd.Series:
+    \"\"\"Long from the bar that starts at ``minute`` of the day on: one crossing, never a sell.\"\"\"
+    idx = data.index
+    return pd.Series((idx.hour * 60 + idx.minute >= minute).astype(float), index=idx)
+"""
+
+
+def test_a_stale_feed_alerts_then_exits_as_the_policy_says(db_url, tmp_path, monkeypatch):
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    (folder / "long_from.py").write_text(LONG_FROM)
+    monkeypatch.setenv("GSLTS_STRATEGIES_DIR", str(folder))
     settings, owner = _owner(tmp_path, db_url, speed=120.0, bots=False)
     feed = QuietFeed(owner.market)
     feed.mute = set()
     owner.bots = start_bot_runner(owner, feed=feed)
     try:
-        bot_id = _bot(owner, settings, _codes(owner, 6), stale={"alert_after_s": 1.0, "exit_after_s": 3.0},
-                      limits={"max_positions": 1})  # fmt: skip
+        now = owner.market.clock.now()
+        bot_id = _bot(owner, settings, _codes(owner, 3), strategy="long_from",
+                      params={"minute": now.hour * 60 + now.minute + 2},
+                      stale={"alert_after_s": 1.0, "exit_after_s": 3.0}, limits={"max_positions": 1})  # fmt: skip
         bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
         code, _ = _first_position(owner, bot_id)
         _settle(owner, bot_id)
         feed.mute.add(code)
-        assert wait_for(lambda: owner.bots.feed_age(bot_id) and owner.bots.feed_age(bot_id) > 1.0, timeout=10)
+        assert wait_for(lambda: (owner.bots.feed_age(bot_id) or 0) > 1.0, timeout=10)
         log = lambda: repo.decisions(owner.engine, bot_id, 200)  # noqa: E731
         assert wait_for(lambda: any(d.kind == "alert" and d.code == code for d in log()), timeout=10)
         assert wait_for(lambda: any(o.purpose == "stale" and o.code == code

@@ -65,6 +65,7 @@ def backtest_trades(bars: Mapping[str, pd.DataFrame], strategy: str, params: Map
                            fill="next_open", cash=10**12, sizing="fixed:1000000", start=start, end="close")  # fmt: skip
         index = [_naive(t) for t in df.index]
         pos = {t: i for i, t in enumerate(index)}
+        target = strat.run_signals(df, params)["target"].to_numpy()
         for row in res.trades.itertuples(index=False):
             entry, exit_ = _naive(row.entry_time), _naive(row.exit_time)
             i, j = pos.get(entry), pos.get(exit_)
@@ -73,11 +74,21 @@ def backtest_trades(bars: Mapping[str, pd.DataFrame], strategy: str, params: Map
             out.append({
                 "code": code,
                 "entry_signal": index[i - 1] if i else entry,
-                "exit_signal": index[j - 1] if j and j < len(index) - 1 else None,  # None: ended with the data
+                "exit_signal": _exit_signal(index, target, j),
                 "entry_price": float(row.entry_price),
                 "exit_price": float(row.exit_price),
             })  # fmt: skip
     return _merge_reentries(out)
+
+
+def _exit_signal(index: list[datetime], target: Any, j: int | None) -> datetime | None:
+    """The bar whose close decided the exit filled at bar ``j``; None when the position was still wanted
+    on the last bar (closed only because the data ended)."""
+    if not j:
+        return None
+    if j == len(index) - 1 and int(target[j - 1]) == 1:
+        return None
+    return index[j - 1]
 
 
 def _merge_reentries(trades: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -519,6 +519,13 @@ class BotRunner:
     def _send(self, planned: list[_Planned]) -> None:
         if not planned:
             return
+        halted = {a: self.port.halted(a) for a in {p.bot.account for p in planned if p.order.side == "buy"}}
+        for account, why in halted.items():
+            if why is not None:  # the kill switch or the loss limit since the last refresh: no new entry
+                for bot in [b for b in self.bots.values() if b.account == account]:
+                    self._halt(bot, f"계좌 거래 정지 / account halted: {why}", Reason.HALTED.value)
+                    self.bots.pop(bot.id, None)
+        planned = [p for p in planned if p.order.side != "buy" or halted.get(p.bot.account) is None]
         todo = [p for p in planned if self.store.add_order(p.order)]  # an id seen before: already sent
         items = []
         for p in todo:
