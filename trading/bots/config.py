@@ -21,6 +21,7 @@ SIZING_KINDS = ("fixed", "percent", "atr")
 MODES = ("paper", "mock", "real")
 CODE_RE = re.compile(r"^[0-9A-Z]{6}$")
 MAX_CODES = 200
+DEFAULT_SIZING_VALUE = 1_000_000  # won per entry
 
 
 class BotConfigError(ValueError):
@@ -51,7 +52,7 @@ class Sizing:
     equity per ATR(``atr_period``) of the bot's bars."""
 
     kind: str = "fixed"
-    value: float = 1_000_000
+    value: float = 1_000_000  # DEFAULT_SIZING_VALUE
     atr_period: int = 14
 
 
@@ -238,11 +239,11 @@ def _sizing(raw: Mapping[str, Any], e: _Errors) -> Sizing:
         e.add("sizing.kind", "투자 금액 방식은 fixed, percent, atr 중 하나입니다",
               "sizing must be one of fixed, percent, atr")  # fmt: skip
         return Sizing()
-    value = e.number(raw, "value", "sizing.value", default=Sizing.value)
+    value = e.number(raw, "value", "sizing.value", default=DEFAULT_SIZING_VALUE)
     if kind == "percent" and value is not None and value > 100:
         e.add("sizing.value", "비율은 100% 이하입니다", "a percent of equity must be <= 100")
     period = e.number(raw, "atr_period", "sizing.atr_period", integer=True, default=14)
-    return Sizing(kind, float(value or Sizing.value), int(period or 14))
+    return Sizing(kind, float(value or DEFAULT_SIZING_VALUE), int(period or 14))
 
 
 def _exits(raw: Mapping[str, Any], e: _Errors) -> Exits:
