@@ -128,11 +128,14 @@ class SqlBotStore:
         except IntegrityError:
             return False
 
-    def finish_evaluation(self, bot_id: int, bar_time: datetime, codes: int, signals: int, ms: float) -> None:
-        key = and_(EVALS.c.bot_id == bot_id, EVALS.c.bar_time == naive_kst(bar_time))
+    def finish_evaluations(self, rows: list[tuple[int, datetime, int, int, float]]) -> None:
+        if not rows:
+            return
         with self.engine.begin() as c:
-            c.execute(update(EVALS).where(key).values(codes=codes, signals=signals, ms=ms))
-            c.execute(update(BOTS).where(BOTS.c.id == bot_id).values(last_bar_at=naive_kst(bar_time)))
+            for bot_id, bar_time, codes, signals, ms in rows:
+                key = and_(EVALS.c.bot_id == bot_id, EVALS.c.bar_time == naive_kst(bar_time))
+                c.execute(update(EVALS).where(key).values(codes=codes, signals=signals, ms=ms))
+                c.execute(update(BOTS).where(BOTS.c.id == bot_id).values(last_bar_at=naive_kst(bar_time)))
 
     def positions(self, bot_id: int | None = None) -> list[BotPosition]:
         q = select(POSITIONS)

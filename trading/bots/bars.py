@@ -67,8 +67,10 @@ class BarBuilder:
         """Closed bars (by time) whose end is at or before ``now``."""
         with self._lock:
             done = [code for code, f in self._forming.items() if f.start + self.span <= now]
-            out = self._closed + [self._forming.pop(code).bar(code) for code in done]
-            self._closed = []
+            # a bar a later tick closed waits for the time too, so a period's bars all come out together
+            early = [b for b in self._closed if b.time + self.span <= now]
+            self._closed = [b for b in self._closed if b.time + self.span > now]
+            out = early + [self._forming.pop(code).bar(code) for code in done]
         return sorted(out, key=lambda b: b.time)
 
     def prime(self, bar: Bar) -> None:

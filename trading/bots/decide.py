@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trading.strategies.base import Strategy
@@ -28,16 +29,45 @@ def decide(strategy: Strategy, params: Mapping[str, Any], frame: pd.DataFrame) -
     backtest treats it without ``short``."""
     if len(frame) < 2:
         return Signal(None, 0, 0)
-    sig = strategy.run_signals(frame, params)
-    target = sig["target"].to_numpy()
-    now, prev = max(int(target[-1]), 0), max(int(target[-2]), 0)
-    entry = bool(sig["entry"].to_numpy()[-1])
+    out = strategy.signals(frame, **strategy.resolve_params(params))
+    prev, now, entry, sl, tp, hold = last_two(out, len(frame))
+    now, prev = max(now, 0), max(prev, 0)
     if now == 1 and (prev == 0 or entry):
-        sl, tp, hold = (sig[c].to_numpy()[-1] for c in ("sl", "tp", "hold"))
-        return Signal("buy", now, prev, _pct(sl), _pct(tp), int(hold) or None)
+        return Signal("buy", now, prev, _pct(sl), _pct(tp), hold or None)
     if now == 0 and prev == 1:
         return Signal("sell", now, prev)
     return Signal(None, now, prev)
+
+
+def last_two(out: pd.Series | pd.DataFrame, n: int) -> tuple[int, int, bool, float, float, int]:
+    """``normalize_signals(out)`` read at its last two bars only (the runner needs no more): the targets
+    of the bar before and of the last bar, and the last bar's entry flag, stop, target and hold."""
+    frame = out.to_frame("target") if isinstance(out, pd.Series) else out
+    if "target" not in frame.columns:
+        raise ValueError("signals() DataFrame needs a 'target' column")
+    if len(frame) != n:
+        raise ValueError(f"signals() returned {len(frame)} rows for {n} bars")
+    target = frame["target"].to_numpy(dtype=float)
+    valid = np.flatnonzero(~np.isnan(target))
+
+    def at(i: int) -> int:
+        k = np.searchsorted(valid, i, side="right") - 1  # the last value at or before bar i (forward fill)
+        return int(np.clip(round(target[valid[k]]), -1, 1)) if k >= 0 else 0
+
+    def last(col: str, default: float) -> float:
+        return float(frame[col].to_numpy()[-1]) if col in frame.columns else default
+
+    entry = bool(frame["entry"].to_numpy()[-1]) if "entry" in frame.columns else False
+    entry = entry if entry is True or entry is False else False
+    hold = last("hold", 0.0)
+    return (
+        at(n - 2),
+        at(n - 1),
+        entry,
+        last("sl", math.nan),
+        last("tp", math.nan),
+        0 if math.isnan(hold) else int(hold),
+    )
 
 
 def _pct(fraction: float) -> float | None:

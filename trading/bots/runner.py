@@ -120,6 +120,9 @@ class BotRunner:
         self._strategies: dict[str, Strategy] = {}
         self._queue: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         self._timers: dict[str, float] = {}
+        self._log_buffer: list[Decision] = []
+        self._dirty: set[tuple[int, str]] = set()  # positions whose marks (high, bars held) wait for a write
+        self._finished: list[tuple[int, datetime, int, int, float]] = []
         self._universe_at: dict[int, float] = {}
         self._daily_done: date | None = None
         self._stop = threading.Event()
@@ -138,6 +141,7 @@ class BotRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        self._flush()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -192,6 +196,7 @@ class BotRunner:
             self._check_stale()
         if self._due("heartbeat", self.options.heartbeat_s):
             self._heartbeat()
+        self._flush()
 
     def _due(self, name: str, every: float) -> bool:
         now = self.wall()
@@ -357,8 +362,10 @@ class BotRunner:
             self.stats.evaluations += 1
             self.stats.eval_cpu_ms[bot.id] = self.stats.eval_cpu_ms.get(bot.id, 0.0) + ms
             codes = len(self.universes.get(bot.id, ()))
-            self.store.finish_evaluation(bot.id, bar_time, codes, signals, ms)
+            self._finished.append((bot.id, bar_time, codes, signals, ms))
         self._send(planned)
+        finished, self._finished = self._finished, []
+        self.store.finish_evaluations(finished)
 
     def _evaluate_bot(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, wall_at: float,
                       planned: list[_Planned]) -> int:  # fmt: skip
@@ -380,7 +387,7 @@ class BotRunner:
                 if hold and pos.bars_held >= hold and not pos.exiting:
                     planned.append(self._exit(bot, pos, "time", last.close, wall_at, "bar", bar_time))
                     continue
-                self.store.save_position(pos)
+                self._dirty.add((bot.id, code))
             try:
                 sig = decide(strat, cfg.params, frame)
             except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
@@ -479,7 +486,7 @@ class BotRunner:
                 if why is not None:
                     planned.append(self._exit(bot, pos, why, price, seen, "stop"))
                 elif changed:
-                    self.store.save_position(pos)
+                    self._dirty.add((bot.id, code))
         self._send(planned)
 
     def _check_stale(self) -> None:
@@ -714,7 +721,18 @@ class BotRunner:
 
     def _log(self, bot: BotRecord, kind: str, ko: str, en: str, code: str | None, reason: str | None = None,
              data: dict[str, Any] | None = None) -> None:  # fmt: skip
-        try:
-            self.store.log([Decision(bot.id, self.feed.now(), kind, ko, en, code, reason, data)])
-        except Exception:  # noqa: BLE001 - the log must not stop a decision
-            log.exception("bot %s: decision log write failed", bot.id)
+        """Queue a decision-log line; ``_flush`` writes the round's lines in one transaction."""
+        self._log_buffer.append(Decision(bot.id, self.feed.now(), kind, ko, en, code, reason, data))
+
+    def _flush(self) -> None:
+        lines, self._log_buffer = self._log_buffer, []
+        if lines:
+            try:
+                self.store.log(lines)
+            except Exception:  # noqa: BLE001 - the log must not stop a decision
+                log.exception("decision log write failed (%d lines)", len(lines))
+        dirty, self._dirty = self._dirty, set()
+        for bot_id, code in dirty:
+            pos = self.positions.get(bot_id, {}).get(code)
+            if pos is not None:
+                self.store.save_position(pos)

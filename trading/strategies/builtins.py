@@ -57,11 +57,10 @@ class Rsi(Strategy):
     def signals(
         self, data: pd.DataFrame, period: int = 14, lower: float = 30.0, upper: float = 70.0
     ) -> pd.Series:
-        value = rsi(data["Close"].astype(float), period)
-        target = pd.Series(np.nan, index=data.index)
-        target[value < lower] = 1.0
-        target[value > upper] = -1.0
-        return target
+        value = rsi(data["Close"].astype(float), period).to_numpy()
+        with np.errstate(invalid="ignore"):
+            target = np.where(value < lower, 1.0, np.where(value > upper, -1.0, np.nan))
+        return pd.Series(target, index=data.index, copy=False)
 
 
 def _session_days(index: pd.DatetimeIndex) -> np.ndarray:

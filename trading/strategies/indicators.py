@@ -17,17 +17,18 @@ def ema(close: pd.Series, n: int) -> pd.Series:
 
 
 def rsi(close: pd.Series, period: int = 14) -> pd.Series:
-    """Wilder's RSI in [0, 100]."""
-    delta = close.diff()
-    gain = delta.clip(lower=0.0)
-    loss = -delta.clip(upper=0.0)
-    alpha = 1.0 / int(period)
-    avg_gain = gain.ewm(alpha=alpha, adjust=False, min_periods=int(period)).mean()
-    avg_loss = loss.ewm(alpha=alpha, adjust=False, min_periods=int(period)).mean()
+    """Wilder's RSI in [0, 100] (numpy around pandas' ewm: the live runner calls it on every bar)."""
+    delta = close.diff().to_numpy(dtype=float)
+    alpha, n = 1.0 / int(period), int(period)
+    gain = pd.Series(np.clip(delta, 0.0, None), index=close.index, copy=False)
+    loss = pd.Series(-np.clip(delta, None, 0.0), index=close.index, copy=False)
+    avg_gain = gain.ewm(alpha=alpha, adjust=False, min_periods=n).mean().to_numpy()
+    avg_loss = loss.ewm(alpha=alpha, adjust=False, min_periods=n).mean().to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        rs = avg_gain / avg_loss
-    out = 100.0 - 100.0 / (1.0 + rs)
-    return out.where(avg_loss != 0, 100.0).where(avg_gain.notna())
+        out = 100.0 - 100.0 / (1.0 + avg_gain / avg_loss)
+    out = np.where(avg_loss != 0, out, 100.0)
+    out = np.where(np.isnan(avg_gain), np.nan, out)
+    return pd.Series(out, index=close.index, copy=False)
 
 
 def macd(close: pd.Series, fast: int = 12, slow: int = 26, signal: int = 9) -> tuple[pd.Series, pd.Series]:
