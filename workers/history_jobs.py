@@ -49,7 +49,7 @@ def set_market_reader(reader: Callable[[], Broker] | None) -> None:
     _market_reader = reader
 
 
-def _reader(settings: Settings, engine: Engine) -> tuple[Broker, Any]:
+def market_reader(settings: Settings, engine: Engine) -> tuple[Broker, Any]:
     """(market reads, container to close or None): this process's market, else the deployment's."""
     if _market_reader is not None:
         return _market_reader(), None
@@ -287,7 +287,7 @@ def eod_bars(engine: Engine, settings: Settings) -> str:
     try:
         reader = None
         if settings.eod_bars_source != "recorder":
-            reader, container = _reader(settings, engine)
+            reader, container = market_reader(settings, engine)
         out = write_session_bars(engine, settings, reader, now)
     except BrokerError as err:
         raise JobFailed(f"eod bars: {type(err).__name__}: {err}") from err

@@ -63,6 +63,7 @@ JOBS: tuple[Job, ...] = (
     Job("eod-bars", "workers.history_jobs:eod_bars", 16, 10, krx_days_only=True, brokers=("kis", "kiwoom")),
     Job("eod-bars-paper", "workers.history_jobs:eod_bars", every_s=300, brokers=("paper",)),
     Job("track-record", "workers.report_jobs:recompute_track_record", 19, 0),
+    Job("bot-compare", "workers.bot_jobs:compare_bots", 18, 30),
     Job(
         "backtest-reaper",
         "workers.backtest_jobs:end_stale_runs",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from support.owner import owner_settings, start_test_owner
@@ -15,12 +16,14 @@ from db.engine import make_engine
 from db.repositories import bots as repo
 from db.repositories.accounts import ensure_paper_account, set_limits
 from services import bot_admin
-from services.bots import PaperFeed, start_bot_runner
+from services.bots import OwnerAccounts, PaperFeed, resolve_universe, start_bot_runner
 from trading.bots.compare import backtest_trades, compare
 from trading.bots.config import Exits
+from trading.bots.runner import BotRunner
 from trading.bots.store import BotStatus
 from trading.domain import OrderRequest, OrderType, Side
 from trading.orders.context import Actor, EntryPoint, OrderContext, Role
+from workers.bot_jobs import compare_bot
 
 PARAMS = {"fast": 2, "slow": 4}
 TRADER = "trader"  # user 1, admin: paper-u1
@@ -67,36 +70,56 @@ def _codes(owner, n: int) -> list[str]:
 
 
 def test_the_runner_trades_what_the_backtest_trades_on_the_same_bars(db_url, tmp_path):
-    settings, owner = _owner(tmp_path, db_url)
+    """A simulated session, stepped by hand (10 s of market time a step), the runner processing each step:
+    the same entries and exits as ``run_backtest`` on the same bars, filled near the backtest's prices."""
+    settings, owner = _owner(tmp_path, db_url, speed=1.0, bots=False)
+    owner.market.stop()  # the test steps the market
+    port = OwnerAccounts(owner)
+    runner = BotRunner(repo.SqlBotStore(owner.engine), owner.gateway, port, PaperFeed(owner.market),
+                       resolve_universe(owner.engine, port._market_data)).attach()  # fmt: skip
     try:
         codes = _codes(owner, 6)
         bot_id = _bot(owner, settings, codes)
         bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
-        assert wait_for(lambda: repo.evaluation_count(owner.engine, bot_id) >= 40, timeout=90)
-        bot_admin.set_status(owner.engine, TRADER, bot_id, "stop")
-        _settle(owner, bot_id)
+        t = owner.market.clock.now()
+        for _ in range(6 * 45):  # 45 minutes
+            t += timedelta(seconds=10)
+            owner.market.step(t)
+            runner.process()
+        runner.sync_orders()
+        runner._flush()
         evals = repo.evaluations(owner.engine, bot_id)
+        assert len(evals) >= 40
         first, last = evals[0][0], evals[-1][0]
-        assert [t for t, *_ in evals] == sorted({t for t, *_ in evals})  # one evaluation per bar
+        assert [e[0] for e in evals] == sorted({e[0] for e in evals})  # one evaluation per bar
         bars = {}
         for code in codes:
-            df = owner.reader(None).minute_bars(code, owner.market.sim.day, 1)
-            frame = _frame(df)
+            frame = _frame(owner.reader(None).minute_bars(code, owner.market.sim.day, 1))
             bars[code] = frame[frame.index.tz_localize(None) <= last]
         trades = backtest_trades(bars, "ma_cross", PARAMS, Exits(), start=first)
-        trades = [t for t in trades if t["entry_signal"] < last]  # the last bar's entry fills after the stop
+        trades = [t for t in trades if t["entry_signal"] < last]  # the last bar's entry fills after it
         for t in trades:
             if t["exit_signal"] is not None and t["exit_signal"] >= last:
                 t["exit_signal"] = None
-        live = repo.bot_orders(owner.engine, bot_id, 10_000)
-        live = [o for o in live if o.bar_time is None or o.bar_time < last]
+        live = [
+            o
+            for o in repo.bot_orders(owner.engine, bot_id, 10_000)
+            if o.bar_time is None or o.bar_time < last
+        ]
         result = compare(live, trades)
-        assert result["matched"] >= 3, result
+        assert result["matched"] >= 5, result
         assert (result["missed"], result["extra"]) == (0, 0), [
             r for r in result["trades"] if r["status"] != "matched"
         ]
-        assert result["exits_missed"] == 0 and result["exits_extra"] == 0, result
+        assert result["exits_matched"] >= 3 and result["exits_missed"] == 0 and result["exits_extra"] == 0, (
+            result
+        )
         assert abs(result["avg_slippage_bps"]) < 100  # the market order fills near the next bar's open
+        # the evening job does the same from the market's bars and stores it for /auto
+        stored = compare_bot(owner.engine, owner.reader(None), bot_id, owner.market.sim.day)
+        assert stored is not None and (stored["matched"], stored["missed"], stored["extra"]) == (
+            result["matched"], 0, 0)  # fmt: skip
+        assert repo.comparisons(owner.engine, bot_id)[0][1]["matched"] == result["matched"]
         kinds = {d.kind for d in repo.decisions(owner.engine, bot_id, 1000)}
         assert {"signal", "order", "fill", "state"} <= kinds
     finally:

@@ -106,6 +106,9 @@ class BotRunner:
         self.positions: dict[int, dict[str, BotPosition]] = {}
         self.open: dict[str, BotOrder] = {}
         self._exit_on_fill: dict[tuple[int, str], datetime] = {}  # a sell signal came before the entry filled
+        self._enter_on_fill: dict[
+            tuple[int, str], tuple[datetime, Signal, int]
+        ] = {}  # a buy before the exit filled
         self._signals: dict[str, Signal] = {}  # client order id → the entry's signal (its stop/target/hold)
         self._trade_pnl: dict[tuple[int, str], int] = {}
         self.builders: dict[int, BarBuilder] = {}
@@ -130,8 +133,14 @@ class BotRunner:
 
     # --- life ------------------------------------------------------------------------------------
 
-    def start(self) -> BotRunner:
+    def attach(self) -> BotRunner:
+        """Listen to the feed's pulses without a thread of its own (``process`` is then called by hand:
+        tests and replays drive the market and the runner step by step)."""
         self.feed.on_pulse(self._on_pulse)
+        return self
+
+    def start(self) -> BotRunner:
+        self.attach()
         self._thread = threading.Thread(target=self._loop, name="bot-runner", daemon=True)
         self._thread.start()
         return self
@@ -409,10 +418,6 @@ class BotRunner:
                 continue
             if pos is not None or "buy" in pending:
                 continue
-            if "sell" in pending:
-                self._log(bot, "skip", "이전 매도가 아직 체결되지 않아 매수하지 않습니다",
-                          "the previous exit is not filled yet: no new entry", code, "EXIT_PENDING")  # fmt: skip
-                continue
             self._log(bot, "signal", f"매수 신호 {price:,}원", f"buy signal at {price:,}", code)
             if bot.status is BotStatus.PAUSED:
                 self._log(
@@ -424,25 +429,35 @@ class BotRunner:
                     "PAUSED",
                 )
                 continue
-            denial = self._entry_denial(bot, code, bar_time, len(positions) + entries)
-            if denial is not None:
-                ko, en = REASON_TEXT[denial]
-                self._log(bot, "denied", ko, en, code, denial.value)
+            if "sell" in pending:  # the last exit is not filled yet: enter once it is (as the backtest would)
+                self._enter_on_fill[(bot.id, code)] = (bar_time, sig, price)
                 continue
-            equity = self.port.equity(bot.account) if cfg.sizing.kind != "fixed" else 0
-            qty = entry_shares(cfg.sizing, price, equity, frame)
-            if qty < 1:
-                self._log(bot, "denied", f"투자 금액이 1주 가격({price:,}원)보다 작습니다",
-                          f"the entry budget is below one share ({price:,})", code, Reason.BAD_QTY.value)  # fmt: skip
-                continue
-            cid = f"b{bot.id}-{bar_time:%y%m%d%H%M}-{code}-b"
-            order = BotOrder(
-                bot.id, bot.version, cid, bot.account, code, "buy", qty, "entry", bar_time, price
-            )
-            planned.append(_Planned(bot, order, OrderRequest(code, Side.BUY, qty, OrderType.MARKET, None, cid),
-                                    wall_at, "bar", sig))  # fmt: skip
-            entries += 1
+            p = self._entry(bot, code, bar_time, price, sig, wall_at, len(positions) + entries)
+            if p is not None:
+                planned.append(p)
+                entries += 1
         return signals
+
+    def _entry(self, bot: BotRecord, code: str, bar_time: datetime, price: int, sig: Signal, wall_at: float,
+               holding: int) -> _Planned | None:  # fmt: skip
+        """The entry order for a buy signal, or None (the denial is logged): the bot's limits, then sizing."""
+        denial = self._entry_denial(bot, code, bar_time, holding)
+        if denial is not None:
+            ko, en = REASON_TEXT[denial]
+            self._log(bot, "denied", ko, en, code, denial.value)
+            return None
+        cfg = bot.config
+        equity = self.port.equity(bot.account) if cfg.sizing.kind != "fixed" else 0
+        hist = self.histories.get(cfg.bar_minutes)
+        qty = entry_shares(cfg.sizing, price, equity, hist.frame(code) if hist is not None else None)
+        if qty < 1:
+            self._log(bot, "denied", f"투자 금액이 1주 가격({price:,}원)보다 작습니다",
+                      f"the entry budget is below one share ({price:,})", code, Reason.BAD_QTY.value)  # fmt: skip
+            return None
+        cid = f"b{bot.id}-{bar_time:%y%m%d%H%M}-{code}-b"
+        order = BotOrder(bot.id, bot.version, cid, bot.account, code, "buy", qty, "entry", bar_time, price)
+        return _Planned(bot, order, OrderRequest(code, Side.BUY, qty, OrderType.MARKET, None, cid), wall_at, "bar",
+                        sig)  # fmt: skip
 
     def _entry_denial(self, bot: BotRecord, code: str, bar_time: datetime, holding: int) -> Reason | None:
         lim = bot.config.limits
@@ -613,6 +628,9 @@ class BotRunner:
                 bot = self.bots.get(o.bot_id)
                 if o.side == "sell" and bot is not None:
                     self._release(bot, o)
+                wanted = self._enter_on_fill.pop((o.bot_id, o.code), None)
+                if o.side == "sell" and wanted is not None and bot is not None:
+                    self._enter_after_exit(bot, o.code, wanted)
                 flagged = self._exit_on_fill.pop((o.bot_id, o.code), None)
                 pos = self.positions.get(o.bot_id, {}).get(o.code)
                 if o.side == "buy" and flagged is not None and bot is not None and pos is not None:
@@ -623,6 +641,17 @@ class BotRunner:
             elif o.state != "open":
                 o.state = "open"
             self.store.update_order(o)
+
+    def _enter_after_exit(self, bot: BotRecord, code: str, wanted: tuple[datetime, Signal, int]) -> None:
+        """A buy signal came while the last exit was still open; it is filled now: enter (the backtest's
+        position would be long from the signal's next bar)."""
+        if bot.status is not BotStatus.RUNNING or code in self.positions.get(bot.id, {}):
+            return
+        entry = self._entry(
+            bot, code, wanted[0], wanted[2], wanted[1], self.wall(), len(self.positions.get(bot.id, {}))
+        )
+        if entry is not None:
+            self._send([entry])
 
     def _lookup(self, o: BotOrder) -> Order | None:
         if o.order_id:
