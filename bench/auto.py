@@ -64,7 +64,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=90.0)
     ap.add_argument("--speed", type=float, default=60.0)
     ap.add_argument("--database-url")
+    ap.add_argument("--bots", type=int, default=BOTS)
+    ap.add_argument("--stocks", type=int, default=STOCKS, help="stocks per bot")
     args = ap.parse_args()
+    n_bots, n_stocks = args.bots, args.stocks
     tmp = Path(tempfile.mkdtemp(prefix="gslts-auto-"))
     url = args.database_url or f"sqlite:///{tmp / 'auto.db'}"
     upgrade(url)
@@ -78,19 +81,19 @@ def main() -> None:
     lease = FileLease(settings.data_dir, owner_scope(settings), engine).acquire()
     owner = start_owner(settings, lease.engine, lease)
     try:
-        top = [r.code for r in owner.reader(None).ranking(BOTS * STOCKS)]
+        top = [r.code for r in owner.reader(None).ranking(n_bots * n_stocks)]
         ids = []
-        for i in range(BOTS):
+        for i in range(n_bots):
             name, params = STRATEGIES[i % len(STRATEGIES)]
             raw = {"name": f"bench {i}", "strategy": name, "params": params, "timeframe": "1m",
-                   "universe": {"kind": "codes", "codes": top[i * STOCKS:(i + 1) * STOCKS]},
+                   "universe": {"kind": "codes", "codes": top[i * n_stocks:(i + 1) * n_stocks]},
                    "sizing": {"kind": "fixed", "value": 2_000_000},
                    "exits": {"stop_loss_pct": 0.4, "take_profit_pct": 0.8, "trailing_pct": 0.5},
                    "limits": {"max_positions": 20}}  # fmt: skip
             ids.append(bot_admin.create(engine, settings, "bench", raw))
         for bot_id in ids:
             bot_admin.set_status(engine, "bench", bot_id, "start")
-        print(f"{BOTS} bots × {STOCKS} stocks, speed {args.speed:g}, {args.seconds:g} s …", flush=True)
+        print(f"{n_bots} bots × {n_stocks} stocks, speed {args.speed:g}, {args.seconds:g} s …", flush=True)
         time.sleep(args.seconds)
         for bot_id in ids:
             bot_admin.set_status(engine, "bench", bot_id, "stop")
@@ -124,8 +127,8 @@ def main() -> None:
         print(f"cpu_per_bot_ms={cpu_per_bot:.2f}")
         print(f"orders={len(orders)}")
         print(f"evaluations={evaluations}")
-        print(f"bots={BOTS}")
-        print(f"stocks={BOTS * STOCKS}")
+        print(f"bots={n_bots}")
+        print(f"stocks={n_bots * n_stocks}")
     finally:
         owner.close()
 

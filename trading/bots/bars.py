@@ -4,10 +4,10 @@ the runner evaluates (its own thread)."""
 from __future__ import annotations
 
 import threading
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from trading.domain import Bar, Tick
@@ -92,54 +92,82 @@ class BarBuilder:
                     del self._forming[code]
 
 
+class _Series:
+    """One stock's closed bars as arrays (a buffer of twice the lookback, compacted when full)."""
+
+    __slots__ = ("values", "times", "n", "last")
+
+    def __init__(self, lookback: int):
+        self.values = np.empty((2 * lookback, 5), dtype=float)
+        self.times = np.empty(2 * lookback, dtype="datetime64[ns]")
+        self.n = 0
+        self.last: Bar | None = None
+
+    def append(self, bar: Bar, lookback: int) -> None:
+        if self.n == len(self.times):
+            keep = lookback - 1
+            self.values[:keep] = self.values[self.n - keep : self.n]
+            self.times[:keep] = self.times[self.n - keep : self.n]
+            self.n = keep
+        self.values[self.n] = (bar.open, bar.high, bar.low, bar.close, bar.volume)
+        self.times[self.n] = np.datetime64(bar.time.replace(tzinfo=None), "ns")  # naive KST, as the tables
+        self.n += 1
+        self.last = bar
+
+
 class BarHistory:
-    """The last ``lookback`` closed bars per code, and the DataFrame the strategy sees (built once per bar,
-    shared by every bot trading the code)."""
+    """The last ``lookback`` closed bars per code, and the DataFrame the strategy sees (naive KST times, as
+    the backtest reads them from the tables; built once per bar, shared by every bot trading the code)."""
 
     def __init__(self, lookback: int = 300):
         self.lookback = lookback
-        self._bars: dict[str, deque[Bar]] = {}
+        self._series: dict[str, _Series] = {}
         self._frames: dict[str, tuple[datetime, pd.DataFrame]] = {}
 
     def seed(self, code: str, bars: list[Bar]) -> None:
-        self._bars[code] = deque(sorted(bars, key=lambda b: b.time)[-self.lookback :], maxlen=self.lookback)
+        series = _Series(self.lookback)
+        for b in sorted(bars, key=lambda b: b.time)[-self.lookback :]:
+            series.append(b, self.lookback)
+        self._series[code] = series
         self._frames.pop(code, None)
 
     def has(self, code: str) -> bool:
-        return code in self._bars
+        return code in self._series
 
     def append(self, bar: Bar) -> None:
-        q = self._bars.setdefault(bar.code, deque(maxlen=self.lookback))
-        if q and q[-1].time >= bar.time:
+        series = self._series.get(bar.code)
+        if series is None:
+            series = self._series[bar.code] = _Series(self.lookback)
+        if series.last is not None and series.last.time >= bar.time:
             return  # seeded already (history read after the bar closed)
-        q.append(bar)
+        series.append(bar, self.lookback)
 
     def last(self, code: str) -> Bar | None:
-        q = self._bars.get(code)
-        return q[-1] if q else None
+        series = self._series.get(code)
+        return series.last if series is not None else None
 
     def count(self, code: str) -> int:
-        return len(self._bars.get(code, ()))
+        series = self._series.get(code)
+        return min(series.n, self.lookback) if series is not None else 0
 
     def frame(self, code: str) -> pd.DataFrame | None:
-        q = self._bars.get(code)
-        if not q:
+        series = self._series.get(code)
+        if series is None or series.last is None:
             return None
         cached = self._frames.get(code)
-        if cached is not None and cached[0] == q[-1].time:
+        if cached is not None and cached[0] == series.last.time:
             return cached[1]
+        lo, hi = max(0, series.n - self.lookback), series.n
+        v = series.values[lo:hi]
         df = pd.DataFrame(
-            [(b.open, b.high, b.low, b.close, b.volume) for b in q],
-            columns=COLUMNS,
-            index=pd.DatetimeIndex([b.time for b in q]),
-            dtype=float,
+            {c: v[:, j] for j, c in enumerate(COLUMNS)}, index=pd.DatetimeIndex(series.times[lo:hi])
         )
         df.attrs["code"] = code
-        self._frames[code] = (q[-1].time, df)
+        self._frames[code] = (series.last.time, df)
         return df
 
     def drop(self, keep: set[str]) -> None:
-        for code in list(self._bars):
+        for code in list(self._series):
             if code not in keep:
-                del self._bars[code]
+                del self._series[code]
                 self._frames.pop(code, None)
