@@ -26,6 +26,7 @@ from trading.bots.store import BotRecord
 from trading.domain import Bar, Order, Tick
 from trading.krx.sessions import Phase
 from trading.orders.risk import RiskState
+from trading.timeconv import now_naive_kst
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class OwnerAccounts:
 
     def _today(self) -> date:
         market = self.owner.market
-        return market.clock.session_date() if market is not None else datetime.now().date()
+        return market.clock.session_date() if market is not None else now_naive_kst().date()
 
     def history(self, code: str, minutes: int) -> list[Bar]:
         if minutes == 0:

@@ -119,14 +119,28 @@ class SqlBotStore:
             return [_record(r, r.config) for r in c.execute(q.order_by(BOTS.c.id))]
 
     def claim_evaluation(self, bot_id: int, bar_time: datetime, mode: str) -> bool:
-        row = {"bot_id": bot_id, "bar_time": naive_kst(bar_time), "mode": mode, "codes": 0, "signals": 0,
-               "evaluated_at": now_naive_kst()}  # fmt: skip
-        try:
-            with self.engine.begin() as c:
-                c.execute(insert(EVALS).values(**row))
-            return True
-        except IntegrityError:
-            return False
+        return bot_id in self.claim_evaluations([(bot_id, bar_time, mode)])
+
+    def claim_evaluations(self, claims: list[tuple[int, datetime, str]]) -> set[int]:
+        """Claim (bot, bar) for each of ``claims`` in one transaction; the bots whose claim went in (a row
+        already there — another evaluation had it — is left alone)."""
+        won: set[int] = set()
+        if not claims:
+            return won
+        now = now_naive_kst()
+        stmt = (
+            insert(EVALS)
+            .prefix_with("OR IGNORE", dialect="sqlite")
+            .prefix_with("IGNORE", dialect="mysql")
+            .prefix_with("IGNORE", dialect="mariadb")
+        )
+        with self.engine.begin() as c:
+            for bot_id, bar_time, mode in claims:
+                row = {"bot_id": bot_id, "bar_time": naive_kst(bar_time), "mode": mode, "codes": 0, "signals": 0,
+                       "evaluated_at": now}  # fmt: skip
+                if c.execute(stmt.values(**row)).rowcount == 1:
+                    won.add(bot_id)
+        return won
 
     def finish_evaluations(self, rows: list[tuple[int, datetime, int, int, float]]) -> None:
         if not rows:

@@ -112,6 +112,7 @@ class BotRunner:
         self._signals: dict[str, Signal] = {}  # client order id → the entry's signal (its stop/target/hold)
         self._trade_pnl: dict[tuple[int, str], int] = {}
         self.builders: dict[int, BarBuilder] = {}
+        self._builders: tuple[BarBuilder, ...] = ()
         self.histories: dict[int, BarHistory] = {}
         self.last_tick: dict[str, float] = {}
         self.last_price: dict[str, int] = {}
@@ -164,7 +165,7 @@ class BotRunner:
 
     def _on_tick(self, tick: Tick) -> None:
         now = self.wall()
-        for b in list(self.builders.values()):
+        for b in self._builders:  # a tuple the runner thread replaces, never mutates
             b.add(tick)
         self.last_tick[tick.code] = now
         self.last_price[tick.code] = tick.price
@@ -256,6 +257,7 @@ class BotRunner:
         for m in set(self.builders) - minutes:
             del self.builders[m]
             del self.histories[m]
+        self._builders = tuple(self.builders.values())
         if any(b.config.bar_minutes == 0 for b in self.bots.values()) and 0 not in self.histories:
             self.histories[0] = BarHistory(self.options.lookback)
         held = frozenset(c for pos in self.positions.values() for c in pos)
@@ -361,10 +363,10 @@ class BotRunner:
     def _evaluate(self, minutes: int, bar_time: datetime, wall_at: float) -> None:
         hist = self.histories[minutes]
         planned: list[_Planned] = []
-        for bot in [b for b in self.bots.values() if b.config.bar_minutes == minutes and b.id in self._ready]:
-            if not self.store.claim_evaluation(bot.id, bar_time, bot.mode):
-                self.stats.claims_lost += 1
-                continue
+        due = [b for b in self.bots.values() if b.config.bar_minutes == minutes and b.id in self._ready]
+        won = self.store.claim_evaluations([(b.id, bar_time, b.mode) for b in due])
+        self.stats.claims_lost += len(due) - len(won)
+        for bot in [b for b in due if b.id in won]:
             t0 = time.thread_time()
             signals = self._evaluate_bot(bot, hist, bar_time, wall_at, planned)
             ms = (time.thread_time() - t0) * 1000

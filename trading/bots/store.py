@@ -115,6 +115,9 @@ class Decision:
 class BotStore(Protocol):
     def active_bots(self) -> list[BotRecord]: ...
     def claim_evaluation(self, bot_id: int, bar_time: datetime, mode: str) -> bool: ...
+    def claim_evaluations(self, claims: list[tuple[int, datetime, str]]) -> set[int]:
+        """Claim (bot, bar) for each of ``claims`` at once; the bot ids whose claim went in."""
+
     def finish_evaluations(self, rows: list[tuple[int, datetime, int, int, float]]) -> None:
         """(bot, bar, codes, signals, ms) of the evaluations just done, in one transaction."""
 
