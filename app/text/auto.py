@@ -1,0 +1,170 @@
+"""/auto (자동매매): the bots table, a bot's controls, positions, orders and decision log, the create/edit
+form, promotion from paper, the risk panel, and the backtest result's "이 전략으로 자동매매" button.
+
+Namespaces: ``auto.*``.
+"""
+
+from __future__ import annotations
+
+TEXT: dict[str, tuple[str, str]] = {
+    # page
+    "auto.nav": ("자동매매", "Auto trading"),
+    "auto.title": ("자동매매", "Automatic trading"),
+    "auto.beginner": (
+        "봇은 항상 모의(PAPER) 모드로 시작합니다. 모의 거래일 {days}일이 지나야 모의투자·실전으로 전환할 수 "
+        "있습니다. 봇은 닫힌 봉마다 전략을 평가해 주문 게이트웨이로 주문하고, 손절·익절은 실시간 체결가로 "
+        "감시합니다.",
+        "Bots always start in paper mode. After {days} paper trading days a bot can move to the broker's mock "
+        "or real account. A bot evaluates its strategy on every closed bar, orders through the order gateway, "
+        "and watches its stops and targets on live ticks.",
+    ),
+    "auto.from_run": ("백테스트 #{run}의 설정을 불러왔습니다", "Loaded the settings of backtest #{run}"),
+    "auto.viewer": (
+        "조회 전용 사용자는 봇을 볼 수만 있습니다",
+        "Viewers can look at bots but not change them",
+    ),
+    # bots table
+    "auto.bots": ("봇 목록", "Bots"),
+    "auto.no_bots": (
+        "아직 봇이 없습니다. 아래 양식으로 만드세요",
+        "No bots yet: create one with the form below",
+    ),
+    "auto.col.name": ("이름", "Name"),
+    "auto.col.strategy": ("전략", "Strategy"),
+    "auto.col.timeframe": ("봉", "Bars"),
+    "auto.col.mode": ("모드", "Mode"),
+    "auto.col.status": ("상태", "Status"),
+    "auto.col.pnl_today": ("오늘 손익", "P&L today"),
+    "auto.col.positions": ("보유", "Positions"),
+    "auto.col.open_orders": ("미체결", "Open orders"),
+    "auto.col.feed": ("시세 수신", "Feed"),
+    "auto.col.last_bar": ("마지막 평가 봉", "Last bar evaluated"),
+    "auto.col.time": ("시간", "Time"),
+    "auto.col.code": ("종목", "Stock"),
+    "auto.col.kind": ("구분", "Kind"),
+    "auto.col.message": ("내용", "Message"),
+    "auto.col.reason": ("사유", "Reason"),
+    "auto.col.qty": ("수량", "Qty"),
+    "auto.col.avg_price": ("평균단가", "Avg price"),
+    "auto.col.bars_held": ("보유 봉", "Bars held"),
+    "auto.col.side": ("매매", "Side"),
+    "auto.col.purpose": ("목적", "Purpose"),
+    "auto.col.state": ("주문 상태", "State"),
+    "auto.col.filled": ("체결", "Filled"),
+    "auto.feed_age": ("{s:.1f}초 전", "{s:.1f}s ago"),
+    "auto.feed_tip": (
+        "마지막 체결 수신 후 지난 시간입니다. 5초 미만 녹색, 봇의 지연 경고({alert:.0f}초)를 넘으면 빨간색입니다",
+        "Time since the last tick: green under 5 s, red past the bot's stale alert ({alert:.0f} s)",
+    ),
+    "auto.mode.paper": ("모의(PAPER)", "PAPER"),
+    "auto.mode.mock": ("모의투자", "Broker mock"),
+    "auto.mode.real": ("실전", "Real"),
+    "auto.status.running": ("실행 중", "running"),
+    "auto.status.paused": ("일시정지", "paused"),
+    "auto.status.stopped": ("정지", "stopped"),
+    "auto.status.halted": ("거래 정지(HALTED)", "halted"),
+    "auto.side.buy": ("매수", "buy"),
+    "auto.side.sell": ("매도", "sell"),
+    # one bot
+    "auto.select": ("표에서 봇을 고르면 상세가 보입니다", "Pick a bot in the table to see it"),
+    "auto.start": ("시작", "Start"),
+    "auto.pause": ("일시정지", "Pause"),
+    "auto.stop": ("정지", "Stop"),
+    "auto.load_edit": ("양식으로 불러와 수정", "Edit in the form"),
+    "auto.status_set": ("봇 {id}: {status}", "Bot {id}: {status}"),
+    "auto.summary": (
+        "{name} · v{version} · {account} · 오늘 손익 {pnl}",
+        "{name} · v{version} · {account} · P&L today {pnl}",
+    ),
+    "auto.positions": ("보유 종목", "Positions"),
+    "auto.no_positions": ("보유 종목이 없습니다", "No positions"),
+    "auto.orders": ("주문", "Orders"),
+    "auto.no_orders": ("주문이 없습니다", "No orders"),
+    "auto.decisions": ("판단 기록", "Decision log"),
+    "auto.no_decisions": ("아직 기록이 없습니다", "Nothing logged yet"),
+    "auto.comparisons": ("백테스트 대비 (장 마감 후)", "Against the backtest (after the close)"),
+    # promote
+    "auto.paper_days": ("{days}/{need} 모의 거래일", "{days}/{need} paper trading days"),
+    "auto.promote_to": ("전환 대상", "Move to"),
+    "auto.promote": ("실전/모의투자 전환", "Move to mock/real"),
+    "auto.promote_confirm": (
+        "봇 {id}을(를) {mode} 계좌로 전환합니다. 이후 주문은 증권사 계좌로 나갑니다. 계속할까요?",
+        "Move bot {id} to the {mode} account? Its orders will then go to the broker's account.",
+    ),
+    "auto.promoted": (
+        "봇 {id}이(가) {account} 계좌로 전환되었습니다 (정지 상태)",
+        "Bot {id} now trades {account} (stopped)",
+    ),
+    # form
+    "auto.form": ("봇 만들기 / 수정", "Create / edit a bot"),
+    "auto.name": ("봇 이름", "Bot name"),
+    "auto.strategy": ("전략", "Strategy"),
+    "auto.params": ("전략 파라미터 (JSON)", "Strategy parameters (JSON)"),
+    "auto.params_bad": ("JSON 객체를 입력하세요: {err}", "Give a JSON object: {err}"),
+    "auto.universe": ("종목 범위", "Universe"),
+    "auto.universe.codes": ("종목 직접 입력", "Codes"),
+    "auto.universe.watchlist": ("관심종목", "Watchlist"),
+    "auto.universe.report": ("오늘의 섹터 리포트 추천", "Today's report picks"),
+    "auto.universe.top": ("거래대금 TOP N", "TOP N by trading value"),
+    "auto.universe.sector": ("섹터 TOP N", "Sector TOP N"),
+    "auto.universe.screen": ("스크리닝 결과", "Screen hits"),
+    "auto.codes": ("종목코드 (쉼표로 구분)", "Stock codes (comma-separated)"),
+    "auto.top_n": ("N", "N"),
+    "auto.sector": ("섹터", "Sector"),
+    "auto.timeframe": ("봉 주기", "Bar timeframe"),
+    "auto.tf.1m": ("1분", "1 min"),
+    "auto.tf.5m": ("5분", "5 min"),
+    "auto.tf.15m": ("15분", "15 min"),
+    "auto.tf.60m": ("60분", "60 min"),
+    "auto.tf.1d": ("일봉", "Daily"),
+    "auto.sizing": ("투자 금액", "Position size"),
+    "auto.sizing.fixed": ("고정 금액(원)", "Fixed won"),
+    "auto.sizing.percent": ("자산의 %", "% of equity"),
+    "auto.sizing.atr": ("ATR 위험 %", "ATR risk %"),
+    "auto.sizing_value": ("값", "Value"),
+    "auto.exits": ("청산 조건 (%, 비우면 사용 안 함)", "Exits (%, empty = off)"),
+    "auto.stop_loss": ("손절 %", "Stop loss %"),
+    "auto.take_profit": ("익절 %", "Take profit %"),
+    "auto.trailing": ("추적 손절 %", "Trailing stop %"),
+    "auto.protect_arm": ("이익보존 발동 %", "Protect: arm at %"),
+    "auto.protect_floor": ("이익보존 청산 %", "Protect: exit at %"),
+    "auto.time_exit": ("보유 봉 수 청산", "Exit after N bars"),
+    "auto.limits": ("봇 한도", "Bot limits"),
+    "auto.max_positions": ("최대 보유 종목", "Max positions"),
+    "auto.cooldown": ("손절 후 재진입 대기 봉", "Cooldown bars after a stop"),
+    "auto.max_losses": ("연속 손실 시 정지", "Stop after N losses in a row"),
+    "auto.create": ("봇 만들기", "Create bot"),
+    "auto.save": ("선택한 봇에 저장 (새 버전)", "Save to the selected bot (new version)"),
+    "auto.created": (
+        "봇 {id}을(를) 만들었습니다 (모의, 정지 상태). 시작을 누르세요",
+        "Created bot {id} (paper, stopped): press Start",
+    ),
+    "auto.saved": ("봇 {id}의 버전 {version}을 저장했습니다", "Saved version {version} of bot {id}"),
+    "auto.form_errors": ("입력을 확인하세요", "Check the highlighted fields"),
+    "auto.no_selection": ("먼저 표에서 봇을 고르세요", "Pick a bot in the table first"),
+    # risk panel
+    "auto.risk": ("계좌 위험 관리", "Account risk"),
+    "auto.risk.account": ("계좌 {account}", "Account {account}"),
+    "auto.risk.active": ("정상(ACTIVE)", "ACTIVE"),
+    "auto.risk.reducing": ("축소만(REDUCING)", "REDUCING"),
+    "auto.risk.halted": ("거래 정지(HALTED)", "HALTED"),
+    "auto.risk.reason": ("사유: {reason}", "Reason: {reason}"),
+    "auto.risk.none": ("거래 계좌가 없습니다", "No trading account"),
+    "auto.risk.limits": (
+        "주문당 최대 {qty}주 · {amount} · 분당 {per_min}건",
+        "Per order at most {qty} shares · {amount} · {per_min} per minute",
+    ),
+    "auto.risk.day_loss": ("일 손실 한도 {amount}", "Daily loss limit {amount}"),
+    "auto.risk.per_day": ("하루 주문 {n}건", "{n} orders a day"),
+    "auto.risk.stock_pct": ("종목당 {pct}%", "{pct}% per stock"),
+    "auto.risk.total_pct": ("전체 주식 {pct}%", "{pct}% in stocks"),
+    "auto.risk.reserve": ("현금 유보 {amount}", "Cash reserve {amount}"),
+    "auto.risk.kill_hint": (
+        "상단 메뉴의 '긴급 정지' 버튼은 계좌를 거래 정지(HALTED)하고 미체결 주문을 모두 취소하며, 이 계좌의 "
+        "모든 봇을 멈춥니다. 한도는 `gslts risk set`으로 정합니다.",
+        "The navbar's kill switch HALTS the account, cancels every open order and halts all of its bots. "
+        "Limits are set with `gslts risk set`.",
+    ),
+    # backtest result
+    "auto.from_backtest": ("이 전략으로 자동매매", "Trade this strategy automatically"),
+}
