@@ -26,6 +26,8 @@ from trading.orders.naming import broker_account
 from trading.strategies.registry import get_strategy
 from trading.timeconv import day_range
 
+READ_ALL = ("admin", "viewer")  # roles that see every bot (a viewer only looks; every action needs the owner)
+
 
 class BotActionError(ValueError):
     """A refused action, with a Korean message for the page (``ko``) and English for the CLI (``str``)."""
@@ -98,6 +100,15 @@ def _owned(engine: Engine, username: str, bot_id: int) -> repo.BotSummary:
     user = _user(engine, username)
     try:
         return repo.get_bot(engine, bot_id, None if user.role == "admin" else user.id)
+    except repo.BotNotFound:
+        raise BotActionError(f"no bot {bot_id}", f"봇 {bot_id}을(를) 찾을 수 없습니다") from None
+
+
+def _readable(engine: Engine, username: str, bot_id: int) -> repo.BotSummary:
+    """A bot the user may look at: their own; any for admins and viewers (who watch, never act)."""
+    user = _user(engine, username)
+    try:
+        return repo.get_bot(engine, bot_id, None if user.role in READ_ALL else user.id)
     except repo.BotNotFound:
         raise BotActionError(f"no bot {bot_id}", f"봇 {bot_id}을(를) 찾을 수 없습니다") from None
 
@@ -293,7 +304,7 @@ def realised_today(orders: list[BotOrder], positions: list[BotPosition], today: 
 
 
 def view(engine: Engine, username: str, bot_id: int, today: date, log_limit: int = 200) -> BotView:
-    bot = _owned(engine, username, bot_id)
+    bot = _readable(engine, username, bot_id)
     positions = repo.SqlBotStore(engine).positions(bot_id)
     orders = repo.bot_orders(engine, bot_id, 500)
     return BotView(
@@ -304,7 +315,7 @@ def view(engine: Engine, username: str, bot_id: int, today: date, log_limit: int
 
 def list_for(engine: Engine, username: str) -> list[repo.BotSummary]:
     user = _user(engine, username)
-    return repo.list_bots(engine, None if user.role == "admin" else user.id)
+    return repo.list_bots(engine, None if user.role in READ_ALL else user.id)
 
 
 __all__ = ["BotActionError", "BotConfigError", "BotView", "check_promote", "check_strategy", "config_from_run",

@@ -7,6 +7,7 @@ POLL = "auto-poll"  # dcc.Interval: the table, the selected bot and the risk pan
 SELECTED = "auto-selected"  # dcc.Store: the selected bot's id
 MESSAGE = "auto-message"  # the outcome of the last action (start, create, promote, …)
 BEGINNER = "auto-beginner"
+VIEWER = "auto-viewer"  # the read-only note for viewers
 
 # bots table
 BOTS = "auto-bots"  # dash_ag_grid.AgGrid, one row per bot (row id = bot id)

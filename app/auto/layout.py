@@ -37,9 +37,8 @@ def layout(from_run: str | None = None, **_query: str) -> html.Div:
     """The page for the request's language (reads bots; writes nothing)."""
     lang = current_lang()
     cfg, note = _from_run(from_run, lang)
-    viewer = (
-        [] if can_trade() else [dbc.Alert(t("auto.viewer", lang), color="secondary", className="py-1 small")]
-    )
+    read_only = dbc.Alert(t("auto.viewer", lang), color="secondary", className="py-1 small", id=ids.VIEWER)
+    viewer = [] if can_trade() else [read_only]
     beginner = t("auto.beginner", lang, days=runtime().settings.bot_paper_days)
     left = [
         dbc.Card([dbc.CardHeader(t("auto.bots", lang)), dbc.CardBody(bots_grid(lang))]),
@@ -51,7 +50,7 @@ def layout(from_run: str | None = None, **_query: str) -> html.Div:
             html.H1(t("auto.title", lang), className="h4"),
             html.P(beginner, id=ids.BEGINNER, className="small text-body-secondary"),
             *viewer,
-            dcc.Store(id=ids.SELECTED, storage_type="session"),
+            dcc.Store(id=ids.SELECTED),
             dcc.Interval(id=ids.POLL, interval=POLL_MS),
             dbc.Row([dbc.Col(left, lg=7), dbc.Col(right, lg=5)], className="g-3"),
         ]

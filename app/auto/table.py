@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import dash_ag_grid as dag
-from dash import Input, Output, State, callback, no_update
+from dash import Input, Output, callback, no_update
 
 from app.auto import ids
 from app.auto.session import today, username
@@ -109,7 +109,7 @@ def bots_grid(lang: str) -> dag.AgGrid:
         dashGridOptions=grid_options(
             animateRows=False,
             rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
-            overlayNoRowsTemplate=t("auto.no_bots", lang),
+            localeText={"noRowsToShow": t("auto.no_bots", lang)},
         ),
         style={"height": "260px"},
         className="ag-theme-alpine",
@@ -128,13 +128,11 @@ def _refresh(_tick: int | None, _message: Any, _selected: int | None) -> list[di
 
 @callback(
     Output(ids.SELECTED, "data"),
-    Input(ids.BOTS, "selectedRows"),
-    State(ids.SELECTED, "data"),
+    Input(ids.BOTS, "cellClicked"),
     prevent_initial_call=True,
 )
-def _select(rows: list[dict] | None, current: int | None) -> Any:
-    """A clicked row selects its bot (a refresh that clears the selection keeps the bot shown)."""
-    if not rows:
+def _select(cell: dict | None) -> Any:
+    """A click on a row selects its bot (a click, not the grid's selection, which a refresh may reset)."""
+    if not cell or cell.get("rowId") is None:
         return no_update
-    chosen = int(rows[0]["id"])
-    return no_update if chosen == current else chosen
+    return int(cell["rowId"])
