@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from support.cli import cli_env, gslts
 from support.owner import prepare_database
 
@@ -19,14 +20,20 @@ GOOD = ("--strategy", "ma_cross", "--params", '{"fast": 2, "slow": 4}', "--unive
         "--max-positions", "3")  # fmt: skip
 
 
+@pytest.fixture(params=["sqlite", "mariadb"])
+def db_url(request) -> str:  # noqa: ANN001 - pytest's request
+    """A fresh database URL on SQLite, then on the MariaDB test server."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
 def _errors(proc) -> dict[str, str]:  # noqa: ANN001 - CompletedProcess
     assert proc.returncode == 1, proc.stderr
     return json.loads(proc.stdout)["errors"]
 
 
-def test_create_list_show_start_pause_stop(sqlite_url, tmp_path):
-    prepare_database(sqlite_url)
-    env = cli_env(tmp_path, sqlite_url)
+def test_create_list_show_start_pause_stop(db_url, tmp_path):
+    prepare_database(db_url)
+    env = cli_env(tmp_path, db_url)
     created = gslts(env, "bot", "create", "--name", "cross", *GOOD, "--json")
     assert created.returncode == 0, created.stderr
     bot_id = json.loads(created.stdout)["id"]
@@ -64,9 +71,9 @@ def test_create_list_show_start_pause_stop(sqlite_url, tmp_path):
     assert missing.returncode == 1 and "no bot 999" in missing.stderr
 
 
-def test_bad_configs_are_refused_field_by_field(sqlite_url, tmp_path):
-    prepare_database(sqlite_url)
-    env = cli_env(tmp_path, sqlite_url)
+def test_bad_configs_are_refused_field_by_field(db_url, tmp_path):
+    prepare_database(db_url)
+    env = cli_env(tmp_path, db_url)
     bad = gslts(env, "bot", "create", "--strategy", "nope", "--universe", "codes:", "--stop-loss", "0",
                 "--sizing", "fixed:-5", "--max-positions", "-1", "--json")  # fmt: skip
     errors = _errors(bad)
@@ -91,10 +98,10 @@ def test_bad_configs_are_refused_field_by_field(sqlite_url, tmp_path):
     assert json.loads(gslts(env, "bot", "list", "--json").stdout) == []  # nothing was stored
 
 
-def test_create_from_a_backtest_run_and_from_a_file(sqlite_url, tmp_path):
-    prepare_database(sqlite_url)
-    env = cli_env(tmp_path, sqlite_url)
-    engine = make_engine(sqlite_url)
+def test_create_from_a_backtest_run_and_from_a_file(db_url, tmp_path):
+    prepare_database(db_url)
+    env = cli_env(tmp_path, db_url)
+    engine = make_engine(db_url)
     config = {
         "universe": {"kind": "top", "top": 20},
         "data": "minute",
@@ -121,9 +128,9 @@ def test_create_from_a_backtest_run_and_from_a_file(sqlite_url, tmp_path):
     assert gone.returncode == 1 and "no backtest run 999" in gone.stderr
 
 
-def test_promote_needs_paper_days_a_broker_and_confirm(sqlite_url, tmp_path):
-    prepare_database(sqlite_url)
-    env = cli_env(tmp_path, sqlite_url)
+def test_promote_needs_paper_days_a_broker_and_confirm(db_url, tmp_path):
+    prepare_database(db_url)
+    env = cli_env(tmp_path, db_url)
     bot_id = json.loads(gslts(env, "bot", "create", "--name", "p", *GOOD, "--json").stdout)["id"]
     early = gslts(env, "bot", "promote", str(bot_id), "real", "--confirm")
     assert early.returncode == 1
@@ -132,13 +139,11 @@ def test_promote_needs_paper_days_a_broker_and_confirm(sqlite_url, tmp_path):
     broker = {"BROKER": "kis", "BROKER_ENV": "mock", "KIS_APP_KEY": "k", "KIS_APP_SECRET": "s",
               "KIS_ACCOUNT": "50000000-01", "BOT_PAPER_DAYS": "0", "BROKER_FEED": "false"}  # fmt: skip
     mock_env = {**env, **broker}
-    no_broker = gslts(
-        cli_env(tmp_path, sqlite_url, BOT_PAPER_DAYS="0"), "bot", "promote", str(bot_id), "mock"
-    )
+    no_broker = gslts(cli_env(tmp_path, db_url, BOT_PAPER_DAYS="0"), "bot", "promote", str(bot_id), "mock")
     assert no_broker.returncode == 1 and "no mock broker account is configured" in no_broker.stderr
-    settings = load_settings(database_url=sqlite_url, broker="kis", broker_env="mock", kis_app_key="k",
+    settings = load_settings(database_url=db_url, broker="kis", broker_env="mock", kis_app_key="k",
                              kis_app_secret="s", kis_account="50000000-01")  # fmt: skip
-    engine = make_engine(sqlite_url)
+    engine = make_engine(db_url)
     accounts_repo.ensure_broker_account(engine, broker_account(settings), "kis", "mock")  # binds the admins
     engine.dispose()
     unconfirmed = gslts(mock_env, "bot", "promote", str(bot_id), "mock")
