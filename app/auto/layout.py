@@ -29,8 +29,10 @@ def _from_run(run: str | None, lang: str) -> tuple[dict[str, Any] | None, str]:
         return None, ""
     try:
         return bot_admin.config_from_run(runtime().engine, int(run)), t("auto.from_run", lang, run=run)
-    except ValueError as err:  # BotActionError, or a run id that is not a number
-        return None, (err.ko if lang == "ko" and isinstance(err, BotActionError) else str(err))
+    except BotActionError as err:
+        return None, err.ko if lang == "ko" else str(err)
+    except ValueError:  # not a number
+        return None, t("auto.from_run_bad", lang, run=run)
 
 
 def layout(from_run: str | None = None, **_query: str) -> html.Div:

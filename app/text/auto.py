@@ -19,6 +19,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "and watches its stops and targets on live ticks.",
     ),
     "auto.from_run": ("백테스트 #{run}의 설정을 불러왔습니다", "Loaded the settings of backtest #{run}"),
+    "auto.from_run_bad": ("백테스트 {run}을(를) 찾을 수 없습니다", "No backtest run {run}"),
     "auto.viewer": (
         "조회 전용 사용자는 봇을 볼 수만 있습니다",
         "Viewers can look at bots but not change them",

@@ -115,6 +115,11 @@ def test_backtest_to_bot_to_fills_then_the_kill_switch_halts_it(auto_app, browse
     wait_until(lambda: duo.find_elements("#auto-orders .auto-order"), what="the bot's orders")
     row = wait_until(lambda: grid_rows(duo, "auto-bots")[0], what="the row")
     assert row["status"] == "running" and row["last_bar"] != "-"
+    feed = '#auto-bots .ag-row[row-id="1"] .ag-cell[col-id="feed_text"]'
+    wait_until(
+        lambda: "text-success" in duo.find_element(feed).get_attribute("class"), what="a fresh feed (green)"
+    )
+    assert row["feed_age"] is not None and row["feed_age"] < row["stale_alert"]
     assert duo.find_element("#auto-risk-state").text == "정상(ACTIVE)"
 
     # The navbar's kill switch: the account HALTED on the risk panel, the bot halted, no open orders.
