@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from app.auto import ids
 from app.auto.session import today, username
+from app.auto.table import status_text
 from app.components.callbacks import reply
 from app.components.data import can_trade, stock
 from app.i18n import current_lang
@@ -153,8 +154,7 @@ def summary(view: BotView, lang: str) -> html.Div:
     head, _, tail = t("auto.summary", lang, name=bot.name, version=bot.version, account=bot.account,
                       pnl="{pnl}").partition("{pnl}")  # fmt: skip
     status = html.B(
-        f" · {t(f'auto.status.{bot.status}', lang)}"
-        + (f" ({bot.status_reason})" if bot.status_reason else ""),
+        f" · {status_text(bot.status, bot.status_reason, lang)}",
         className="text-danger" if bot.status == "halted" else "",
         id=f"{ids.SUMMARY}-status",
     )

@@ -34,10 +34,13 @@ def feed_age(view: BotView, now: datetime) -> float | None:
     return max(0.0, float(bot.feed_age_s) + max(0.0, (now - bot.heartbeat_at).total_seconds()))
 
 
+ACTIONS = ("start", "pause", "stop")  # the reason a user's own status change is stored with
+
+
 def status_text(status: str, reason: str, lang: str) -> str:
-    """The status in the UI language, with the reason of a halt or a stop."""
+    """The status in the UI language, with its reason unless the user just pressed the button."""
     text = t(f"auto.status.{status}", lang)
-    return f"{text} ({reason})" if reason and status in ("halted", "stopped", "paused") else text
+    return f"{text} ({reason})" if reason and reason not in ACTIONS else text
 
 
 def bot_row(view: BotView, lang: str, now: datetime) -> dict[str, Any]:

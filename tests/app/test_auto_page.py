@@ -119,6 +119,7 @@ def test_backtest_to_bot_to_fills_then_the_kill_switch_halts_it(auto_app, browse
     wait_until(
         lambda: "text-success" in duo.find_element(feed).get_attribute("class"), what="a fresh feed (green)"
     )
+    row = grid_rows(duo, "auto-bots")[0]
     assert row["feed_age"] is not None and row["feed_age"] < row["stale_alert"]
     assert duo.find_element("#auto-risk-state").text == "정상(ACTIVE)"
 
@@ -134,6 +135,8 @@ def test_backtest_to_bot_to_fills_then_the_kill_switch_halts_it(auto_app, browse
     states = {el.text for el in duo.find_elements("#auto-orders .auto-order-state")}
     assert states and not states & {"sent", "open", "unknown"}
     assert duo.find_element("#auto-risk-reason").text == "사유: kill switch (page)"
+    click(duo, "#auto-start")  # a halted account's bot does not start again
+    duo.wait_for_contains_text("#auto-message", "계좌가 거래 정지(HALTED) 상태입니다", timeout=10)
 
 
 def _bot() -> int:
