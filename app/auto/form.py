@@ -62,12 +62,23 @@ def field_error(key: str) -> html.Div:
     )
 
 
-def _field(label: str, control: Any, key: str, width: int = 12) -> dbc.Col:
+def _field(label: str, control: Any, key: str, width: int = 12, box: dict[str, Any] | None = None) -> dbc.Col:
+    """A labelled input with its error line; ``box`` = {"id", "style"} for a column shown by the universe."""
     return dbc.Col(
         [dbc.Label(label, className="small fw-semibold mb-0"), control, field_error(key)],
         md=width,
         className="mb-2",
+        **(box or {}),
     )
+
+
+# The universe's own inputs: the column's id and the universe kinds it is shown for.
+UNIVERSE_BOXES = {ids.CODES_BOX: ("codes",), ids.TOP_N_BOX: ("top", "sector"), ids.SECTOR_BOX: ("sector",)}
+
+
+def universe_styles(kind: str | None) -> dict[str, dict[str, str]]:
+    """Box id → style: only the inputs the universe ``kind`` uses are shown."""
+    return {box: {} if kind in kinds else {"display": "none"} for box, kinds in UNIVERSE_BOXES.items()}
 
 
 def _number(id_: str, value: Any) -> dbc.Input:
@@ -83,6 +94,11 @@ def form_fields(cfg: dict[str, Any], lang: str) -> list[Any]:
     u, s = cfg.get("universe") or {}, cfg.get("sizing") or {}
     codes = u.get("codes") or []
     sectors = [{"label": d.name_en if lang == "en" else d.name_ko, "value": d.code} for d in SECTORS]
+    styles = universe_styles(u.get("kind") or "top")
+
+    def box(id_: str) -> dict[str, Any]:
+        return {"id": id_, "style": styles[id_]}
+
     numbers = [
         _field(t(label, lang), _number(id_, (cfg.get(section) or {}).get(key)), f"{section}.{key}", 4)
         for id_, section, key, label in NUMBERS
@@ -131,12 +147,15 @@ def form_fields(cfg: dict[str, Any], lang: str) -> list[Any]:
                     "universe.kind",
                     6,
                 ),  # fmt: skip
-                _field(t("auto.top_n", lang), _number(ids.TOP_N, u.get("n")), "universe.n", 2),
+                _field(
+                    t("auto.top_n", lang), _number(ids.TOP_N, u.get("n")), "universe.n", 2, box(ids.TOP_N_BOX)
+                ),
                 _field(
                     t("auto.sector", lang),
                     dcc.Dropdown(id=ids.SECTOR, options=sectors, value=u.get("sector") or None),
                     "universe.sector",
                     4,
+                    box(ids.SECTOR_BOX),
                 ),  # fmt: skip
                 _field(
                     t("auto.codes", lang),
@@ -147,6 +166,8 @@ def form_fields(cfg: dict[str, Any], lang: str) -> list[Any]:
                         placeholder="005930, 000660",
                     ),
                     "universe.codes",
+                    12,
+                    box(ids.CODES_BOX),
                 ),  # fmt: skip
                 _field(
                     t("auto.timeframe", lang),
@@ -329,3 +350,13 @@ def _load_for_edit(_n: int | None, selected: int | None) -> Any:
     except BotActionError:
         return no_update
     return form_fields(dict(bot.config), current_lang())
+
+
+@callback(
+    output={box: Output(box, "style") for box in UNIVERSE_BOXES},
+    inputs={"kind": Input(ids.UNIVERSE, "value")},
+    prevent_initial_call=True,
+)
+def _universe_inputs(kind: str | None) -> dict[str, Any]:
+    """Show the inputs of the chosen universe only."""
+    return universe_styles(kind)

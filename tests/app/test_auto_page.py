@@ -88,6 +88,7 @@ def test_backtest_to_bot_to_fills_then_the_kill_switch_halts_it(auto_app, browse
     assert duo.find_element("#auto-name").get_attribute("value") == f"ma_cross #{run_id}"
     assert '"fast": 2' in duo.find_element("#auto-params").get_attribute("value")
     assert duo.find_element("#auto-top-n").get_attribute("value") == "20"
+    assert not duo.find_element("#auto-codes").is_displayed()  # a TOP N universe takes no codes
     assert "봇은 항상 모의(PAPER) 모드로 시작합니다" in duo.find_element("#auto-beginner").text
     set_input(duo, "#auto-stop-loss", "-1")
     click(duo, "#auto-create")
@@ -164,6 +165,9 @@ def test_edit_in_english_with_errors_per_field(auto_app, browser_login):
     click(duo, "#auto-load-edit")
     wait_until(lambda: duo.find_element("#auto-name").get_attribute("value") == "watch me", what="loaded")
     assert duo.find_element("#auto-codes").get_attribute("value") == "005930"
+    assert (
+        duo.find_element("#auto-codes").is_displayed() and not duo.find_element("#auto-top-n").is_displayed()
+    )
     set_input(duo, "#auto-max-positions", "0")
     set_input(duo, "#auto-params", '{"fast": "x"}')
     click(duo, "#auto-save")
