@@ -42,10 +42,7 @@ def layout(from_run: str | None = None, **_query: str) -> html.Div:
     read_only = dbc.Alert(t("auto.viewer", lang), color="secondary", className="py-1 small", id=ids.VIEWER)
     viewer = [] if can_trade() else [read_only]
     beginner = t("auto.beginner", lang, days=runtime().settings.bot_paper_days)
-    left = [
-        dbc.Card([dbc.CardHeader(t("auto.bots", lang)), dbc.CardBody(bots_grid(lang))]),
-        detail_card(lang),
-    ]
+    bots = dbc.Card([dbc.CardHeader(t("auto.bots", lang)), dbc.CardBody(bots_grid(lang))])
     right = [risk_card(lang), form_card(cfg, lang, note)]
     return html.Div(
         [
@@ -54,6 +51,7 @@ def layout(from_run: str | None = None, **_query: str) -> html.Div:
             *viewer,
             dcc.Store(id=ids.SELECTED),
             dcc.Interval(id=ids.POLL, interval=POLL_MS),
-            dbc.Row([dbc.Col(left, lg=7), dbc.Col(right, lg=5)], className="g-3"),
+            bots,
+            dbc.Row([dbc.Col(detail_card(lang), lg=7), dbc.Col(right, lg=5)], className="g-3"),
         ]
     )

@@ -114,7 +114,7 @@ def bots_grid(lang: str) -> dag.AgGrid:
             rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
             localeText={"noRowsToShow": t("auto.no_bots", lang)},
         ),
-        style={"height": "260px"},
+        style={"height": "220px"},
         className="ag-theme-alpine",
     )
 
