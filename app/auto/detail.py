@@ -149,7 +149,7 @@ def decisions_table(view: BotView, lang: str) -> Any:
 
 def summary(view: BotView, lang: str) -> html.Div:
     bot = view.bot
-    pnl = html.Span(signed(view.pnl_today) + ("원" if lang == "ko" else " won"),
+    pnl = html.Span(t("auto.won", lang, amount=signed(view.pnl_today)),
                     className="text-up" if view.pnl_today > 0 else "text-down" if view.pnl_today < 0 else "")  # fmt: skip
     head, _, tail = t("auto.summary", lang, name=bot.name, version=bot.version, account=bot.account,
                       pnl="{pnl}").partition("{pnl}")  # fmt: skip

@@ -77,6 +77,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "{name} · v{version} · {account} · 오늘 손익 {pnl}",
         "{name} · v{version} · {account} · P&L today {pnl}",
     ),
+    "auto.won": ("{amount}원", "{amount} won"),
     "auto.positions": ("보유 종목", "Positions"),
     "auto.no_positions": ("보유 종목이 없습니다", "No positions"),
     "auto.orders": ("주문", "Orders"),
