@@ -56,37 +56,9 @@ def check_strategy(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-DEFAULT_SIZE = 1_000_000  # won per entry when a fixed sizing has no value
-
-
-def _sizing_value(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
-    """``raw`` with a usable sizing value, and the sizing value's own error (``parse_bot`` falls back to the
-    slot descriptor ``Sizing.value`` for a missing or bad value and fails on it)."""
-    sizing = dict(raw.get("sizing") or {})
-    value = sizing.get("value")
-    if value is None or value == "":
-        return {**raw, "sizing": {**sizing, "value": DEFAULT_SIZE}}, {}
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        error = (f"숫자를 입력하세요: {value!r}", f"must be a number, got {value!r}")
-    else:
-        if number > 0:
-            return dict(raw), {}
-        error = ("0보다 커야 합니다", f"must be > 0, got {value!r}")
-    return {**raw, "sizing": {**sizing, "value": DEFAULT_SIZE}}, {"sizing.value": error}
-
-
 def parse(raw: Mapping[str, Any]) -> BotConfig:
     """A checked config (``BotConfigError`` with one message per bad field)."""
-    checked, errors = _sizing_value(raw)
-    try:
-        cfg = parse_bot(checked, check_strategy)
-    except BotConfigError as err:
-        raise BotConfigError({**err.errors, **errors}) from None
-    if errors:
-        raise BotConfigError(errors)
-    return cfg
+    return parse_bot(raw, check_strategy)
 
 
 def _user(engine: Engine, username: str) -> Any:
