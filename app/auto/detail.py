@@ -70,6 +70,8 @@ def detail_card(lang: str) -> dbc.Card:
         html.Div(id=ids.ORDERS),
         html.H3(t("auto.decisions", lang), className="h6 mt-2"),
         html.Div(id=ids.DECISIONS, style={"maxHeight": "420px", "overflowY": "auto"}),
+        html.H3(t("auto.comparisons", lang), className="h6 mt-3"),
+        html.Div(id=ids.COMPARISONS),
     ]
     return dbc.Card(dbc.CardBody(body), className="mt-3")
 
@@ -147,6 +149,21 @@ def decisions_table(view: BotView, lang: str) -> Any:
     return _table([t(f"auto.col.{k}", lang) for k in keys], rows, t("auto.no_decisions", lang), ids.DECISIONS)
 
 
+def comparisons_table(view: BotView, lang: str) -> Any:
+    """The evening backtest-vs-live comparisons: trades matched, missed and extra, and the slippage."""
+    rows = []
+    for day, r in view.comparisons:
+        won_, bps = r.get("avg_slippage_won"), r.get("avg_slippage_bps")
+        slip = "-" if won_ is None else f"{won_:+,.1f} ({bps:+.1f}bp)"
+        cells = [day.isoformat(), r.get("matched", 0), r.get("missed", 0), r.get("extra", 0), slip]
+        rows.append(html.Tr([html.Td(c, className="num" if i else "") for i, c in enumerate(cells)],
+                            className="auto-comparison"))  # fmt: skip
+    keys = ("day", "matched", "missed", "extra", "slippage")
+    return _table(
+        [t(f"auto.col.{k}", lang) for k in keys], rows, t("auto.no_comparisons", lang), ids.COMPARISONS
+    )
+
+
 def summary(view: BotView, lang: str) -> html.Div:
     bot = view.bot
     pnl = html.Span(t("auto.won", lang, amount=signed(view.pnl_today)),
@@ -168,6 +185,7 @@ DETAIL_OUT = {
     "positions": Output(ids.POSITIONS, "children"),
     "orders": Output(ids.ORDERS, "children"),
     "decisions": Output(ids.DECISIONS, "children"),
+    "comparisons": Output(ids.COMPARISONS, "children"),
 }
 
 
@@ -183,7 +201,7 @@ def _refresh(_tick: int | None, _message: Any, selected: int | None) -> dict[str
     lang = current_lang()
     if selected is None:
         return reply(DETAIL_OUT, summary=t("auto.select", lang), detail_style=HIDDEN, positions=[], orders=[],
-                     decisions=[])  # fmt: skip
+                     decisions=[], comparisons=[])  # fmt: skip
     rt = runtime()
     try:
         view = bot_admin.view(rt.engine, username(), int(selected), today(), log_limit=LOG_ROWS)
@@ -195,7 +213,7 @@ def _refresh(_tick: int | None, _message: Any, selected: int | None) -> dict[str
     return reply(
         DETAIL_OUT, summary=summary(view, lang), detail_style={}, paper_days=days,
         positions=positions_table(view, lang), orders=orders_table(view, lang),
-        decisions=decisions_table(view, lang),
+        decisions=decisions_table(view, lang), comparisons=comparisons_table(view, lang),
     )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ LOAD_EDIT = "auto-load-edit"
 POSITIONS = "auto-positions"
 ORDERS = "auto-orders"
 DECISIONS = "auto-decisions"
+COMPARISONS = "auto-comparisons"  # the evening backtest-vs-live comparisons
 DECISION_ROW = "auto-decision"  # CSS class of a decision log row (data-kind = its kind)
 PAPER_DAYS = "auto-paper-days"
 PROMOTE_MODE = "auto-promote-mode"

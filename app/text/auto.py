@@ -85,6 +85,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "auto.decisions": ("판단 기록", "Decision log"),
     "auto.no_decisions": ("아직 기록이 없습니다", "Nothing logged yet"),
     "auto.comparisons": ("백테스트 대비 (장 마감 후)", "Against the backtest (after the close)"),
+    "auto.no_comparisons": ("아직 비교 결과가 없습니다", "No comparison yet"),
+    "auto.col.day": ("날짜", "Day"),
+    "auto.col.matched": ("일치", "Matched"),
+    "auto.col.missed": ("누락", "Missed"),
+    "auto.col.extra": ("추가", "Extra"),
+    "auto.col.slippage": ("평균 슬리피지(원)", "Avg slippage (won)"),
     # promote
     "auto.paper_days": ("{days}/{need} 모의 거래일", "{days}/{need} paper trading days"),
     "auto.promote_to": ("전환 대상", "Move to"),

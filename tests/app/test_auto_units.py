@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.auto import ids
+from app.auto.detail import comparisons_table
 from app.auto.form import NUMBERS, raw_config, universe_styles
 from app.auto.table import bot_row, feed_age, status_text
 from app.cli.bot_cmds import parse_sizing, parse_universe
@@ -17,13 +18,14 @@ from services.bot_admin import BotView
 NOW = datetime(2026, 3, 3, 10, 0, 0)
 
 
-def _view(status: str, feed_age_s: float | None, heartbeat_s_ago: float | None, pnl: int = 0) -> BotView:
+def _view(status: str, feed_age_s: float | None, heartbeat_s_ago: float | None, pnl: int = 0,
+          comparisons: list | None = None) -> BotView:  # fmt: skip
     beat = None if heartbeat_s_ago is None else NOW - timedelta(seconds=heartbeat_s_ago)
     bot = BotSummary(
         7, "b", "trader", "paper-u1", "paper", 1, status, "", NOW, "ma_cross", "1m",
         {"stale": {"alert_after_s": 10.0}}, beat, NOW, feed_age_s, 0, NOW,
     )  # fmt: skip
-    return BotView(bot, [], [], [], pnl, 0, [])
+    return BotView(bot, [], [], [], pnl, 0, comparisons or [])
 
 
 def test_the_feed_age_grows_while_the_heartbeat_is_late_and_is_none_when_not_watched():
@@ -92,3 +94,12 @@ def test_the_cli_shorthands():
     assert parse_sizing("fixed:1000000") == {"kind": "fixed", "value": "1000000"}
     assert parse_sizing("atr:1:20") == {"kind": "atr", "value": "1", "atr_period": "20"}
     assert parse_sizing("percent") == {"kind": "percent", "value": None}
+
+
+def test_the_comparisons_table_shows_each_day():
+    result = {"matched": 3, "missed": 1, "extra": 0, "avg_slippage_won": 12.5, "avg_slippage_bps": 1.7}
+    table = comparisons_table(_view("running", 1.0, 0.0, comparisons=[(NOW.date(), result)]), "ko")
+    (row,) = table.children[1].children
+    assert [td.children for td in row.children] == ["2026-03-03", 3, 1, 0, "+12.5 (+1.7bp)"]
+    empty = comparisons_table(_view("running", 1.0, 0.0), "en")
+    assert empty.children == "No comparison yet"
