@@ -26,7 +26,7 @@ def serve_layout() -> html.Div:
 
 
 # Packages whose modules hold ``@callback``s but are imported once per process (not page modules).
-SHARED_CALLBACK_PACKAGES = ("app.components.", "app.trade.", "app.backtest.")
+SHARED_CALLBACK_PACKAGES = ("app.components.", "app.trade.", "app.backtest.", "app.auto.")
 _component_callbacks: dict[str, tuple[dict, dict]] = {}
 
 

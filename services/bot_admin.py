@@ -26,6 +26,8 @@ from trading.orders.naming import broker_account
 from trading.strategies.registry import get_strategy
 from trading.timeconv import day_range
 
+READ_ALL = ("admin", "viewer")  # roles that see every bot (a viewer only looks; every action needs the owner)
+
 
 class BotActionError(ValueError):
     """A refused action, with a Korean message for the page (``ko``) and English for the CLI (``str``)."""
@@ -70,6 +72,15 @@ def _owned(engine: Engine, username: str, bot_id: int) -> repo.BotSummary:
     user = _user(engine, username)
     try:
         return repo.get_bot(engine, bot_id, None if user.role == "admin" else user.id)
+    except repo.BotNotFound:
+        raise BotActionError(f"no bot {bot_id}", f"봇 {bot_id}을(를) 찾을 수 없습니다") from None
+
+
+def _readable(engine: Engine, username: str, bot_id: int) -> repo.BotSummary:
+    """A bot the user may look at: their own; any for admins and viewers (who watch, never act)."""
+    user = _user(engine, username)
+    try:
+        return repo.get_bot(engine, bot_id, None if user.role in READ_ALL else user.id)
     except repo.BotNotFound:
         raise BotActionError(f"no bot {bot_id}", f"봇 {bot_id}을(를) 찾을 수 없습니다") from None
 
@@ -140,17 +151,14 @@ def set_status(engine: Engine, username: str, bot_id: int, action: str) -> str:
     return target.value
 
 
-def promote(engine: Engine, settings: Settings, username: str, bot_id: int, mode: str, confirm: bool) -> str:
-    """Move a bot from paper to the broker's mock or real account: it needs ``BOT_PAPER_DAYS`` paper days,
-    a configured broker of that environment, and ``confirm``. Returns the account it trades now."""
+def check_promote(engine: Engine, settings: Settings, username: str, bot_id: int, mode: str) -> None:
+    """Everything ``promote`` checks except the confirmation (the page asks for it only when the move is
+    allowed): ``BotActionError`` with the reason otherwise."""
     bot = _owned(engine, username, bot_id)
     if bot.mode == mode:
         raise BotActionError(f"the bot is already in {mode} mode", f"이미 {mode} 모드입니다")
     if mode == "paper":
-        user = _user(engine, username)
-        account = accounts_repo.ensure_paper_account(engine, user.id, settings.paper_initial_cash)
-        repo.set_mode(engine, bot_id, "paper", account, username)
-        return account
+        return
     if mode not in ("mock", "real"):
         raise BotActionError("the mode must be paper, mock or real", "모드는 paper, mock, real 중 하나입니다")
     days, need = repo.paper_days(engine, bot_id), settings.bot_paper_days
@@ -164,14 +172,26 @@ def promote(engine: Engine, settings: Settings, username: str, bot_id: int, mode
             f"no {mode} broker account is configured (BROKER={settings.broker}, BROKER_ENV={settings.broker_env})",
             f"{mode} 증권사 계좌가 설정되어 있지 않습니다",
         )
+    account = broker_account(settings)
+    if not accounts_repo.may_trade(engine, username, account):
+        raise BotActionError(f"{username} is not bound to {account}", f"{account} 계좌 권한이 없습니다")
+
+
+def promote(engine: Engine, settings: Settings, username: str, bot_id: int, mode: str, confirm: bool) -> str:
+    """Move a bot from paper to the broker's mock or real account: it needs ``BOT_PAPER_DAYS`` paper days,
+    a configured broker of that environment, and ``confirm``. Returns the account it trades now."""
+    check_promote(engine, settings, username, bot_id, mode)
+    if mode == "paper":
+        user = _user(engine, username)
+        account = accounts_repo.ensure_paper_account(engine, user.id, settings.paper_initial_cash)
+        repo.set_mode(engine, bot_id, "paper", account, username)
+        return account
     if not confirm:
         raise BotActionError(
             f"moving a bot to {mode} needs an explicit confirmation (--confirm)",
             f"{mode} 전환은 명시적인 확인이 필요합니다",
         )
     account = broker_account(settings)
-    if not accounts_repo.may_trade(engine, username, account):
-        raise BotActionError(f"{username} is not bound to {account}", f"{account} 계좌 권한이 없습니다")
     repo.set_mode(engine, bot_id, mode, account, username)
     return account
 
@@ -256,7 +276,7 @@ def realised_today(orders: list[BotOrder], positions: list[BotPosition], today: 
 
 
 def view(engine: Engine, username: str, bot_id: int, today: date, log_limit: int = 200) -> BotView:
-    bot = _owned(engine, username, bot_id)
+    bot = _readable(engine, username, bot_id)
     positions = repo.SqlBotStore(engine).positions(bot_id)
     orders = repo.bot_orders(engine, bot_id, 500)
     return BotView(
@@ -267,8 +287,8 @@ def view(engine: Engine, username: str, bot_id: int, today: date, log_limit: int
 
 def list_for(engine: Engine, username: str) -> list[repo.BotSummary]:
     user = _user(engine, username)
-    return repo.list_bots(engine, None if user.role == "admin" else user.id)
+    return repo.list_bots(engine, None if user.role in READ_ALL else user.id)
 
 
-__all__ = ["BotActionError", "BotConfigError", "BotView", "check_strategy", "config_from_run", "create", "edit",
-           "list_for", "parse", "promote", "set_status", "view"]  # fmt: skip
+__all__ = ["BotActionError", "BotConfigError", "BotView", "check_promote", "check_strategy", "config_from_run",
+           "create", "edit", "list_for", "parse", "promote", "set_status", "view"]  # fmt: skip

@@ -65,6 +65,7 @@ WALK_FORWARD = "bt-wf"
 TRADES = "bt-trades"
 FAILED = "bt-failed"
 CANCELLED = "bt-cancelled"
+AUTO = "bt-auto"  # "이 전략으로 자동매매": a link to /auto?from_run=<id>
 
 # past runs and comparison
 RUNS = "bt-runs"

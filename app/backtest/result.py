@@ -37,8 +37,11 @@ def render_run(run: RunRow | None, lang: str) -> list:
         return []
     result, info = run.result, run.result.get("run") or {}
     walk_forward = info.get("mode") == "walk_forward"
+    auto = dbc.Button(t("auto.from_backtest", lang), id=ids.AUTO, href=f"/auto?from_run={run.id}",
+                      color="primary", outline=True, size="sm", className="ms-auto")  # fmt: skip
+    head = html.H2(f"#{run.id} {run.name or run.strategy}", className="h6 text-body-secondary mb-0")
     out: list = [
-        html.H2(f"#{run.id} {run.name or run.strategy}", className="h6 text-body-secondary"),
+        html.Div([head, auto], className="d-flex align-items-center mb-2"),
         sentence(run, lang),
     ]
     if info.get("skipped"):

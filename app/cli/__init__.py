@@ -7,6 +7,7 @@ import sys
 import click
 
 from app.cli.backtest_cmd import backtest
+from app.cli.bot_cmds import bot
 from app.cli.common import CliError
 from app.cli.db_cmds import db
 from app.cli.history_cmds import history, us_data
@@ -69,6 +70,7 @@ for command in (
     record,
     ticks,
     backtest,
+    bot,
     history,
     us_data,
 ):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from app.i18n import current_lang
-from app.text import account, backtest, common, ranking, report, screen, sectors, stocks, trade
+from app.text import account, auto, backtest, common, ranking, report, screen, sectors, stocks, trade
 
 AREAS: dict[str, ModuleType] = {
     "common": common,
@@ -26,6 +26,7 @@ AREAS: dict[str, ModuleType] = {
     "report": report,
     "backtest": backtest,
     "screen": screen,
+    "auto": auto,
 }
 
 

@@ -51,3 +51,15 @@ def set_input(duo, selector: str, value: str, timeout: float = 10.0) -> None:  #
         timeout,
         what=f"{selector}={value}",
     )
+
+
+def accept_confirmation(duo, timeout: float = 10.0) -> None:  # noqa: ANN001
+    """Accept the browser's confirmation dialog (a ``dcc.ConfirmDialog``) once it shows."""
+
+    def alert():  # noqa: ANN202
+        try:
+            return duo.driver.switch_to.alert
+        except Exception:  # noqa: BLE001 - not shown yet
+            return None
+
+    wait_until(alert, timeout, what="the confirmation dialog").accept()
