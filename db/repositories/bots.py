@@ -176,9 +176,10 @@ class SqlBotStore:
 
     def add_order(self, order: BotOrder) -> bool:
         now = now_naive_kst()
+        created = naive_kst(order.created_at) if order.created_at is not None else now
         try:
             with self.engine.begin() as c:
-                c.execute(insert(ORDERS).values(**_order_values(order), created_at=now, updated_at=now))
+                c.execute(insert(ORDERS).values(**_order_values(order), created_at=created, updated_at=now))
             return True
         except IntegrityError:
             return False

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from trading.domain import Bar, Tick
+from trading.timeconv import naive_kst
 
 COLUMNS = ["Open", "High", "Low", "Close", "Volume"]
 
@@ -110,7 +111,7 @@ class _Series:
             self.times[:keep] = self.times[self.n - keep : self.n]
             self.n = keep
         self.values[self.n] = (bar.open, bar.high, bar.low, bar.close, bar.volume)
-        self.times[self.n] = np.datetime64(bar.time.replace(tzinfo=None), "ns")  # naive KST, as the tables
+        self.times[self.n] = np.datetime64(naive_kst(bar.time), "ns")  # naive KST, as the tables
         self.n += 1
         self.last = bar
 

@@ -40,6 +40,7 @@ from trading.domain import Order, OrderRequest, OrderStatus, OrderType, Side, Ti
 from trading.orders.context import Actor, EntryPoint, OrderContext, Role
 from trading.strategies.base import Strategy
 from trading.strategies.registry import get_strategy
+from trading.timeconv import naive_kst
 
 log = logging.getLogger(__name__)
 Universe = Callable[[BotRecord], list[str]]
@@ -466,7 +467,7 @@ class BotRunner:
         if holding >= lim.max_positions:
             return Reason.BOT_MAX_POSITIONS
         until = (bot.state.get("cooldowns") or {}).get(code)
-        if until and bar_time.replace(tzinfo=None) < datetime.fromisoformat(until).replace(tzinfo=None):
+        if until and naive_kst(bar_time) < naive_kst(datetime.fromisoformat(until)):
             return Reason.BOT_COOLDOWN
         return None
 
@@ -550,6 +551,9 @@ class BotRunner:
                     self._halt(bot, f"계좌 거래 정지 / account halted: {why}", Reason.HALTED.value)
                     self.bots.pop(bot.id, None)
         planned = [p for p in planned if p.order.side != "buy" or halted.get(p.bot.account) is None]
+        now = self.feed.now()
+        for p in planned:
+            p.order.created_at = now  # the market's time (the demo clock in the demo market), as the log's
         todo = [p for p in planned if self.store.add_order(p.order)]  # an id seen before: already sent
         items = []
         for p in todo:
