@@ -66,19 +66,24 @@ def backtest_trades(bars: Mapping[str, pd.DataFrame], strategy: str, params: Map
         index = [_naive(t) for t in df.index]
         pos = {t: i for i, t in enumerate(index)}
         target = strat.run_signals(df, params)["target"].to_numpy()
+        mine: list[dict[str, Any]] = []
         for row in res.trades.itertuples(index=False):
             entry, exit_ = _naive(row.entry_time), _naive(row.exit_time)
             i, j = pos.get(entry), pos.get(exit_)
             if continue_from is not None and index[i - 1 if i else 0] <= continue_from:
                 continue
-            out.append({
+            mine.append({
                 "code": code,
                 "entry_signal": index[i - 1] if i else entry,
-                "exit_signal": _exit_signal(index, target, j),
+                "exit_signal": index[j - 1] if j else None,
+                "exit_fill": j,
                 "entry_price": float(row.entry_price),
                 "exit_price": float(row.exit_price),
             })  # fmt: skip
-    return _merge_reentries(out)
+        for t in _merge_reentries(mine):
+            t["exit_signal"] = _exit_signal(index, target, t.pop("exit_fill"))
+            out.append(t)
+    return out
 
 
 def _exit_signal(index: list[datetime], target: Any, j: int | None) -> datetime | None:
@@ -99,7 +104,11 @@ def _merge_reentries(trades: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for t in trades:
         prev = out[-1] if out else None
         if prev is not None and prev["code"] == t["code"] and prev["exit_signal"] == t["entry_signal"]:
-            prev["exit_signal"], prev["exit_price"] = t["exit_signal"], t["exit_price"]
+            prev["exit_signal"], prev["exit_price"], prev["exit_fill"] = (
+                t["exit_signal"],
+                t["exit_price"],
+                t["exit_fill"],
+            )
         else:
             out.append(dict(t))
     return out
