@@ -9,16 +9,19 @@ stock and signal bar. The result is stored in ``bot_comparisons`` and shown on /
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from db.repositories import bots as repo
+from db.repositories.bars import SqlBarSource
 from trading.bots.compare import backtest_trades, compare
+from trading.brokers.paper.broker import aggregate
 from trading.config import Settings
-from trading.domain import Bar
+from trading.domain import KST, Bar
+from trading.krx.calendar import krx_session_bounds
 from trading.timeconv import day_range
 from workers.history_jobs import market_reader
 from workers.schedule import JobFailed
@@ -33,6 +36,30 @@ def _frame(bars: list[Bar]) -> pd.DataFrame:
         index=pd.DatetimeIndex([b.time for b in bars]),
         dtype=float,
     )
+
+
+class StoredBars:
+    """The bars stored in the database (the recorder's minute bars, daily history), read as the market's
+    ``minute_bars(code, day, interval)`` / ``daily_bars`` when no market is running to ask."""
+
+    def __init__(self, engine: Engine):
+        self.bars = SqlBarSource(engine)
+
+    def minute_bars(self, code: str, day: date, interval: int = 1) -> list[Bar]:
+        start = datetime.combine(day, time(), KST)
+        got = self.bars.minute_bars(code, start, start + timedelta(days=1))
+        return aggregate(got, interval, krx_session_bounds(day)[0]) if got else []
+
+    def daily_bars(self, code: str, start: date, end: date) -> list[Bar]:
+        return self.bars.daily_bars(code, start, end)
+
+
+def bars_reader(engine: Engine, settings: Settings) -> tuple[Any, Any]:
+    """(reader, container to close or None): the running market's bars, else the stored ones."""
+    try:
+        return market_reader(settings, engine)
+    except JobFailed:
+        return StoredBars(engine), None
 
 
 def compare_bot(engine: Engine, reader: Any, bot_id: int, day: date) -> dict[str, Any] | None:
@@ -72,7 +99,7 @@ def compare_bot(engine: Engine, reader: Any, bot_id: int, day: date) -> dict[str
 
 def compare_bots(engine: Engine, settings: Settings, day: date | None = None) -> str:
     """The ``bot-compare`` job: every bot evaluated on ``day`` (default: each bot's last evaluated day)."""
-    reader, container = market_reader(settings, engine)
+    reader, container = bars_reader(engine, settings)
     done, failed = 0, 0
     try:
         for bot in repo.list_bots(engine):

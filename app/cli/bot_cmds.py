@@ -1,4 +1,4 @@
-"""`gslts bot list|create|edit|start|pause|stop|show|promote`: automatic trading from the command line.
+"""`gslts bot list|create|edit|start|pause|stop|show|promote|compare`: automatic trading from the command line.
 
 Every command goes through ``services.bot_admin`` (as /auto does); the runner in the account owner
 (`gslts run` or `gslts market`) picks status changes up within a second. A bad config prints one line per
@@ -284,3 +284,43 @@ def bot_promote(bot_id: int, mode: str, confirm: bool, username: str, as_json: b
         raise CliError(str(err)) from None
     emit({"id": bot_id, "mode": mode, "account": account}, as_json,
          f"bot {bot_id}: {mode} on {account} (stopped)")  # fmt: skip
+
+
+@bot.command("compare")
+@click.argument("bot_id", type=int)
+@click.option("--day", "day", default=None, help="YYYY-MM-DD (default: the bot's last evaluated day).")
+@user_option
+@json_option
+def bot_compare(bot_id: int, day: str | None, username: str, as_json: bool) -> None:
+    """Backtest vs live now: replay the day's bars through the backtest engine and match its trades with the
+    bot's orders (what the 18:30 `bot-compare` job stores for /auto)."""
+    from datetime import date as date_type
+
+    from workers.bot_jobs import bars_reader, compare_bot
+
+    rt = runtime()
+    try:
+        view = bot_admin.view(rt.engine, username, bot_id, now_naive_kst().date(), log_limit=1)
+    except BotActionError as err:
+        raise CliError(str(err)) from None
+    try:
+        when = date_type.fromisoformat(day) if day else None
+    except ValueError:
+        raise CliError(f"--day must be YYYY-MM-DD, got {day!r}") from None
+    if when is None:
+        last = view.bot.last_bar_at
+        if last is None:
+            raise CliError(f"bot {bot_id} has not evaluated a bar yet")
+        when = last.date()
+    reader, container = bars_reader(rt.engine, rt.settings)
+    try:
+        result = compare_bot(rt.engine, reader, bot_id, when)
+    finally:
+        if container is not None:
+            container.close()
+    if result is None:
+        raise CliError(f"bot {bot_id} was not evaluated on {when}")
+    text = (f"bot {bot_id} {when}: matched {result['matched']}, missed {result['missed']}, extra {result['extra']}; "
+            f"exits matched {result['exits_matched']}, missed {result['exits_missed']}, extra {result['exits_extra']}; "
+            f"stop exits {result['live_stop_exits']}; entry slippage {result['avg_slippage_bps']} bp")  # fmt: skip
+    emit({"id": bot_id, "day": when.isoformat(), **result}, as_json, text)

@@ -158,3 +158,62 @@ def test_promote_needs_paper_days_a_broker_and_confirm(db_url, tmp_path):
     assert json.loads(done.stdout) == {"id": bot_id, "mode": "mock", "account": "kis-mock-50000000-01"}
     shown = json.loads(gslts(env, "bot", "show", str(bot_id), "--json").stdout)
     assert (shown["mode"], shown["account"], shown["status"]) == ("mock", "kis-mock-50000000-01", "stopped")
+
+
+def test_compare_replays_the_stored_bars_and_matches_the_bots_trades(sqlite_url, tmp_path):
+    """`gslts bot compare` with no market running: the recorder's stored minute bars of the day through the
+    backtest engine, matched with the bot's orders (one entry and its exit; one entry it did not make)."""
+    import pandas as pd
+
+    from db.repositories import bots as bots_repo
+    from db.repositories.bars import insert_minute_bars
+    from trading.bots.store import BotOrder
+    from trading.domain import KST
+
+    prepare_database(sqlite_url)
+    env = cli_env(tmp_path, sqlite_url)
+    plain = ("--strategy", "ma_cross", "--params", '{"fast": 2, "slow": 4}', "--universe", "codes:005930")
+    bot_id = json.loads(gslts(env, "bot", "create", "--name", "c", *plain, "--json").stdout)["id"]
+    engine = make_engine(sqlite_url)
+    closes = [
+        70000,
+        70000,
+        70000,
+        70000,
+        69000,
+        68000,
+        69500,
+        71000,
+        72000,
+        71000,
+        69000,
+        68000,
+        67500,
+        67000,
+    ]
+    closes += [67000, 68000, 70000, 71000, 72000]
+    start = pd.Timestamp("2026-12-01 09:00")
+    times = [start + pd.Timedelta(minutes=i) for i in range(len(closes))]
+    insert_minute_bars(engine, pd.DataFrame({"code": "005930", "time": times, "open": closes, "high": closes,
+                                             "low": closes, "close": closes, "volume": 100, "value": 0}))  # fmt: skip
+    store = bots_repo.SqlBotStore(engine)
+    for t in times:
+        store.claim_evaluations([(bot_id, t.to_pydatetime(), "paper")])
+    # ma_cross(2, 4) crosses up at 09:07 and down at 09:10, up again at 09:15: the bot took the first trade only
+    entry = times[7].to_pydatetime()
+    for side, bar, price in (("buy", entry, closes[8]), ("sell", times[10].to_pydatetime(), closes[11])):
+        o = BotOrder(bot_id, 1, f"b{bot_id}-{bar:%H%M}-{side}", "paper-u1", "005930", side, 10,
+                     "entry" if side == "buy" else "signal", bar, price, "filled", "P1", 10, price * 10,
+                     created_at=bar.replace(tzinfo=KST))  # fmt: skip
+        store.add_order(o)
+    done = gslts(env, "bot", "compare", str(bot_id), "--day", "2026-12-01", "--json")
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert (got["matched"], got["missed"], got["extra"]) == (1, 1, 0), got["trades"]
+    summary = {k: v for k, v in got.items() if k != "trades"}
+    assert got["exits_matched"] == 1 and got["avg_slippage_won"] == 0, summary
+    shown = json.loads(gslts(env, "bot", "show", str(bot_id), "--json").stdout)
+    assert shown["comparisons"][0]["day"] == "2026-12-01" and shown["comparisons"][0]["missed"] == 1
+    bad = gslts(env, "bot", "compare", str(bot_id), "--day", "2026-13-01")
+    assert bad.returncode == 1 and "YYYY-MM-DD" in bad.stderr
+    engine.dispose()

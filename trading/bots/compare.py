@@ -77,6 +77,8 @@ def backtest_trades(bars: Mapping[str, pd.DataFrame], strategy: str, params: Map
                 "entry_signal": index[i - 1] if i else entry,
                 "exit_signal": index[j - 1] if j else None,
                 "exit_fill": j,
+                # a signal exit fills at the bar's open; a stop or target intrabar at its level
+                "exit_kind": "signal" if j is not None and float(row.exit_price) == float(df["Open"].iloc[j]) else "stop",
                 "entry_price": float(row.entry_price),
                 "exit_price": float(row.exit_price),
             })  # fmt: skip
@@ -144,7 +146,8 @@ def compare(live: Sequence[BotOrder], trades: Sequence[dict[str, Any]]) -> dict[
         rows.append(row)
     live_exits = {(o.code, _naive(o.bar_time)) for o in live
                   if o.side == "sell" and o.bar_time is not None and o.purpose in ("signal", "time")}  # fmt: skip
-    bt_exits = {(t["code"], t["exit_signal"]) for t in trades if t["exit_signal"] is not None}
+    bt_exits = {(t["code"], t["exit_signal"]) for t in trades
+                if t["exit_signal"] is not None and t.get("exit_kind", "signal") == "signal"}  # fmt: skip
     stops = sum(1 for o in live if o.side == "sell" and o.purpose not in ("signal", "time"))
     return {
         "matched": sum(r["status"] == "matched" for r in rows),
@@ -154,6 +157,7 @@ def compare(live: Sequence[BotOrder], trades: Sequence[dict[str, Any]]) -> dict[
         "exits_missed": len(bt_exits - live_exits),
         "exits_extra": len(live_exits - bt_exits),
         "live_stop_exits": stops,
+        "backtest_stop_exits": sum(1 for t in trades if t.get("exit_kind") == "stop"),
         "avg_slippage_won": round(sum(s for s, _ in slips) / len(slips), 1) if slips else None,
         "avg_slippage_bps": round(sum(b for _, b in slips) / len(slips), 1) if slips else None,
         "trades": rows[:500],
