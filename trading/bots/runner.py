@@ -123,7 +123,10 @@ class BotRunner:
         self._ready: set[int] = set()
         self._stale: dict[tuple[int, str], str] = {}  # (bot, code) → "alert" | "exit"
         self._strategies: dict[str, Strategy] = {}
-        self._queue: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple] = queue.SimpleQueue()  # pulses
+        self._prices: queue.SimpleQueue[tuple[str, int, float]] = queue.SimpleQueue()  # held stocks' ticks
+        self._lock = threading.RLock()  # the bots' state: positions, open orders, the log buffer
+        self._exit_thread: threading.Thread | None = None
         self._timers: dict[str, float] = {}
         self._log_buffer: list[Decision] = []
         self._dirty: set[tuple[int, str]] = set()  # positions whose marks (high, bars held) wait for a write
@@ -145,14 +148,40 @@ class BotRunner:
         self.attach()
         self._thread = threading.Thread(target=self._loop, name="bot-runner", daemon=True)
         self._thread.start()
+        self._exit_thread = threading.Thread(target=self._exit_loop, name="bot-exits", daemon=True)
+        self._exit_thread.start()
         return self
 
     def close(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-        self._flush()
+        for t in (self._thread, self._exit_thread):
+            if t is not None:
+                t.join(timeout=10)
+        self._thread = self._exit_thread = None
+        with self._lock:
+            self._flush()
+
+    def _exit_loop(self) -> None:
+        """Exits on their own thread: a stop never waits for a bar's evaluation."""
+        while not self._stop.is_set():
+            try:
+                self._drain_prices(0.05)
+            except Exception:  # noqa: BLE001 - as the runner's loop
+                log.exception("bot exit round failed")
+                self._stop.wait(1.0)
+
+    def _drain_prices(self, block_s: float) -> None:
+        prices: dict[str, tuple[int, float]] = {}
+        try:
+            ev = self._prices.get(timeout=block_s) if block_s > 0 else self._prices.get_nowait()
+            while True:
+                first = prices.get(ev[0])
+                prices[ev[0]] = (ev[1], first[1] if first else ev[2])
+                ev = self._prices.get_nowait()
+        except queue.Empty:
+            pass
+        if prices:
+            self._check_exits(prices)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -171,7 +200,7 @@ class BotRunner:
         self.last_tick[tick.code] = now
         self.last_price[tick.code] = tick.price
         if tick.code in self._held:
-            self._queue.put(("px", tick.code, tick.price, now))
+            self._prices.put((tick.code, tick.price, now))
 
     def _on_pulse(self) -> None:
         self._queue.put(("pulse", self.feed.now(), self.wall()))
@@ -179,7 +208,8 @@ class BotRunner:
     # --- the runner's thread ---------------------------------------------------------------------
 
     def process(self, block_s: float = 0.0) -> None:
-        """Handle what the feed queued (waiting up to ``block_s`` for the first event), then the timers."""
+        """Handle what the feed queued (waiting up to ``block_s`` for the first event), then the timers.
+        Without the exit thread (``attach`` only) the price events are handled here too."""
         events: list[tuple] = []
         try:
             events.append(self._queue.get(timeout=block_s) if block_s > 0 else self._queue.get_nowait())
@@ -187,27 +217,24 @@ class BotRunner:
                 events.append(self._queue.get_nowait())
         except queue.Empty:
             pass
-        if self._due("refresh", self.options.refresh_s):
-            self.refresh()
-        prices: dict[str, tuple[int, float]] = {}
+        with self._lock:
+            if self._due("refresh", self.options.refresh_s):
+                self.refresh()
+            if self._due("sync", self.options.sync_s):
+                self.sync_orders()
+        if self._exit_thread is None:
+            self._drain_prices(0.0)
         pulse: tuple[datetime, float] | None = None
         for ev in events:
-            if ev[0] == "px":
-                first = prices.get(ev[1])
-                prices[ev[1]] = (ev[2], first[1] if first else ev[3])
-            elif ev[0] == "pulse":
-                pulse = (ev[1], ev[2]) if pulse is None else (ev[1], pulse[1])
-        if self._due("sync", self.options.sync_s):
-            self.sync_orders()
-        if prices:
-            self._check_exits(prices)
+            pulse = (ev[1], ev[2]) if pulse is None else (ev[1], pulse[1])
         if pulse is not None:
             self._on_time(*pulse)
-        if self._due("stale", self.options.stale_check_s):
-            self._check_stale()
-        if self._due("heartbeat", self.options.heartbeat_s):
-            self._heartbeat()
-        self._flush()
+        with self._lock:
+            if self._due("stale", self.options.stale_check_s):
+                self._check_stale()
+            if self._due("heartbeat", self.options.heartbeat_s):
+                self._heartbeat()
+            self._flush()
 
     def _due(self, name: str, every: float) -> bool:
         now = self.wall()
@@ -329,8 +356,9 @@ class BotRunner:
     # --- bars ------------------------------------------------------------------------------------
 
     def _on_time(self, now: datetime, wall_at: float) -> None:
-        if self.open:
-            self.sync_orders()  # decide on the fills so far (an exit filled since the last bar)
+        with self._lock:
+            if self.open:
+                self.sync_orders()  # decide on the fills so far (an exit filled since the last bar)
         for m, builder in list(self.builders.items()):
             closed = builder.close_until(now)
             if not closed:
@@ -364,34 +392,63 @@ class BotRunner:
     def _evaluate(self, minutes: int, bar_time: datetime, wall_at: float) -> None:
         hist = self.histories[minutes]
         planned: list[_Planned] = []
-        due = [b for b in self.bots.values() if b.config.bar_minutes == minutes and b.id in self._ready]
+        with self._lock:
+            due = [b for b in self.bots.values() if b.config.bar_minutes == minutes and b.id in self._ready]
+            codes = {b.id: list(dict.fromkeys([*self.universes.get(b.id, ()), *self.positions.get(b.id, {})]))
+                     for b in due}  # fmt: skip
         won = self.store.claim_evaluations([(b.id, bar_time, b.mode) for b in due])
         self.stats.claims_lost += len(due) - len(won)
+        memo: dict[tuple, Signal | Exception] = {}  # bots with the same strategy and params share a stock's
         for bot in [b for b in due if b.id in won]:
             t0 = time.thread_time()
-            signals = self._evaluate_bot(bot, hist, bar_time, wall_at, planned)
+            sigs = self._signals_for(
+                bot, hist, bar_time, codes[bot.id], memo
+            )  # no lock: exits go on meanwhile
+            with self._lock:
+                signals = self._evaluate_bot(bot, hist, bar_time, wall_at, planned, sigs)
             ms = (time.thread_time() - t0) * 1000
             self.stats.evaluations += 1
             self.stats.eval_cpu_ms[bot.id] = self.stats.eval_cpu_ms.get(bot.id, 0.0) + ms
-            codes = len(self.universes.get(bot.id, ()))
-            self._finished.append((bot.id, bar_time, codes, signals, ms))
+            self._finished.append((bot.id, bar_time, len(codes[bot.id]), signals, ms))
         self._send(planned)
         finished, self._finished = self._finished, []
         self.store.finish_evaluations(finished)
 
-    def _evaluate_bot(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, wall_at: float,
-                      planned: list[_Planned]) -> int:  # fmt: skip
+    def _signals_for(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, codes: list[str],
+                     memo: dict[tuple, Signal | Exception]) -> dict[str, Signal | Exception]:  # fmt: skip
+        """The strategy's decision for each stock with a bar at ``bar_time`` (a strategy's error is kept as
+        the value, for the bot's log)."""
         cfg = bot.config
         strat = self._strategy(cfg.strategy)
+        params = tuple(sorted((k, repr(v)) for k, v in cfg.params.items()))
+        out: dict[str, Signal | Exception] = {}
+        for code in codes:
+            last = hist.last(code)
+            if last is None or last.time != bar_time:
+                continue  # no bar for this stock in this period (no trades): nothing to decide
+            key = (cfg.strategy, params, code, bar_time)
+            got = memo.get(key)
+            if got is None:
+                frame = hist.frame(code)
+                try:
+                    got = decide(strat, cfg.params, frame) if frame is not None else Signal(None, 0, 0)
+                except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
+                    got = err
+                memo[key] = got
+            out[code] = got
+        return out
+
+    def _evaluate_bot(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, wall_at: float,
+                      planned: list[_Planned], sigs: dict[str, Signal | Exception]) -> int:  # fmt: skip
+        """Act on the bar's signals (under the lock): time exits, signal exits, entries within the limits."""
+        cfg = bot.config
         positions = self.positions.setdefault(bot.id, {})
-        codes = list(dict.fromkeys([*self.universes.get(bot.id, ()), *positions]))
         signals = 0
         entries = sum(1 for o in self.open.values() if o.bot_id == bot.id and o.side == "buy")
-        for code in codes:
-            frame = hist.frame(code)
+        for code, sig in sigs.items():
             last = hist.last(code)
-            if frame is None or last is None or last.time != bar_time:
-                continue  # no bar for this stock in this period (no trades): nothing to decide
+            if last is None:
+                continue
             pos = positions.get(code)
             if pos is not None and pos.entry_bar is not None and bar_time >= pos.entry_bar:
                 pos.bars_held += 1
@@ -400,10 +457,8 @@ class BotRunner:
                     planned.append(self._exit(bot, pos, "time", last.close, wall_at, "bar", bar_time))
                     continue
                 self._dirty.add((bot.id, code))
-            try:
-                sig = decide(strat, cfg.params, frame)
-            except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
-                self._log(bot, "denied", f"전략 오류: {err}", f"strategy error: {err}", code, "STRATEGY")
+            if isinstance(sig, Exception):
+                self._log(bot, "denied", f"전략 오류: {sig}", f"strategy error: {sig}", code, "STRATEGY")
                 continue
             if sig.action is None:
                 continue
@@ -490,21 +545,22 @@ class BotRunner:
 
     def _check_exits(self, prices: dict[str, tuple[int, float]]) -> None:
         planned: list[_Planned] = []
-        for bot in self.bots.values():
-            if bot.id not in self._ready:
-                continue
-            ex = bot.config.exits
-            for code, pos in self.positions.get(bot.id, {}).items():
-                got = prices.get(code)
-                if got is None or pos.exiting:
+        with self._lock:
+            for bot in self.bots.values():
+                if bot.id not in self._ready:
                     continue
-                price, seen = got
-                changed = mark(pos, ex, price)
-                why = exit_reason(pos, ex, price)
-                if why is not None:
-                    planned.append(self._exit(bot, pos, why, price, seen, "stop"))
-                elif changed:
-                    self._dirty.add((bot.id, code))
+                ex = bot.config.exits
+                for code, pos in self.positions.get(bot.id, {}).items():
+                    got = prices.get(code)
+                    if got is None or pos.exiting:
+                        continue
+                    price, seen = got
+                    changed = mark(pos, ex, price)
+                    why = exit_reason(pos, ex, price)
+                    if why is not None:
+                        planned.append(self._exit(bot, pos, why, price, seen, "stop"))
+                    elif changed:
+                        self._dirty.add((bot.id, code))
         self._send(planned)
 
     def _check_stale(self) -> None:
@@ -542,8 +598,26 @@ class BotRunner:
         return OrderContext(Actor(bot.username, role), bot.account, EntryPoint.BOT)
 
     def _send(self, planned: list[_Planned]) -> None:
+        """Journal the bot orders, place them through the gateway (outside the lock, so the other thread
+        goes on), record the outcomes."""
         if not planned:
             return
+        with self._lock:
+            items, todo = self._prepare(planned)
+        if not todo:
+            return
+        if hasattr(self.gateway, "place_many"):
+            results = self.gateway.place_many(items)
+        else:
+            results = [self._place_one(req, ctx) for req, ctx in items]
+        done = self.wall()
+        with self._lock:
+            for p, res in zip(todo, results, strict=True):
+                self._outcome(p, res, done)
+
+    def _prepare(
+        self, planned: list[_Planned]
+    ) -> tuple[list[tuple[OrderRequest, OrderContext]], list[_Planned]]:
         halted = {a: self.port.halted(a) for a in {p.bot.account for p in planned if p.order.side == "buy"}}
         for account, why in halted.items():
             if why is not None:  # the kill switch or the loss limit since the last refresh: no new entry
@@ -564,13 +638,7 @@ class BotRunner:
                 with contextlib.suppress(BrokerError):
                     ctx = ctx.confirmed(self.gateway.prepare(p.request, ctx).token)
             items.append((p.request, ctx))
-        if hasattr(self.gateway, "place_many"):
-            results = self.gateway.place_many(items)
-        else:
-            results = [self._place_one(req, ctx) for req, ctx in items]
-        done = self.wall()
-        for p, res in zip(todo, results, strict=True):
-            self._outcome(p, res, done)
+        return items, todo
 
     def _place_one(self, req: OrderRequest, ctx: OrderContext) -> Order | BrokerError:
         try:
