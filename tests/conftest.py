@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
 from db.engine import make_engine
 from db.models import Base
@@ -20,7 +19,7 @@ from db.models import Base
 if shutil.which("chromium"):  # Debian's Chromium; dash_duo drives it through chromedriver
     os.environ.setdefault("DASH_TEST_CHROMEPATH", shutil.which("chromium"))
 
-from support.private_services import IN_CI, missing_service  # noqa: E402
+from support.private_services import IN_CI, fresh_mariadb, missing_service  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -58,18 +57,7 @@ def mariadb_url(mariadb_server_url: str) -> Iterator[str]:
 
     A private database per test keeps parallel runs (and partitioned tables) apart.
     """
-    base = make_url(mariadb_server_url)
-    name = f"{base.database or 'test'}_g{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
+    yield from fresh_mariadb(mariadb_server_url, "g")
 
 
 @pytest.fixture

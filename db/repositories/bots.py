@@ -60,23 +60,10 @@ def _record(r: Any, config: dict[str, Any]) -> BotRecord:
 
 
 def _bot_select() -> Any:
+    """Every column the runner's records and the page's summaries read: the bot, its owner, its current
+    version's config."""
     return (
-        select(
-            BOTS.c.id,
-            BOTS.c.name,
-            User.username,
-            User.role,
-            BOTS.c.account,
-            BOTS.c.mode,
-            BOTS.c.version,
-            BOTS.c.status,
-            BOTS.c.status_reason,
-            BOTS.c.loss_streak,
-            BOTS.c.state,
-            BOTS.c.started_at,
-            BOTS.c.reconciled_at,
-            VERSIONS.c.config,
-        )  # fmt: skip
+        select(BOTS, User.username, User.role, VERSIONS.c.config)
         .join(User, User.id == BOTS.c.user_id)
         .join(VERSIONS, and_(VERSIONS.c.bot_id == BOTS.c.id, VERSIONS.c.version == BOTS.c.version))
         .where(BOTS.c.deleted.is_(False))
@@ -340,34 +327,9 @@ def _summary(r: Any) -> BotSummary:
     )  # fmt: skip
 
 
-def _summary_select() -> Any:
-    return (
-        select(
-            BOTS.c.id,
-            BOTS.c.name,
-            User.username,
-            BOTS.c.account,
-            BOTS.c.mode,
-            BOTS.c.version,
-            BOTS.c.status,
-            BOTS.c.status_reason,
-            BOTS.c.status_at,
-            VERSIONS.c.config,
-            BOTS.c.heartbeat_at,
-            BOTS.c.last_bar_at,
-            BOTS.c.feed_age_s,
-            BOTS.c.loss_streak,
-            BOTS.c.created_at,
-        )  # fmt: skip
-        .join(User, User.id == BOTS.c.user_id)
-        .join(VERSIONS, and_(VERSIONS.c.bot_id == BOTS.c.id, VERSIONS.c.version == BOTS.c.version))
-        .where(BOTS.c.deleted.is_(False))
-    )
-
-
 def list_bots(engine: Engine, user_id: int | None = None) -> list[BotSummary]:
     """Bots (of ``user_id``; None = all), oldest first."""
-    q = _summary_select()
+    q = _bot_select()
     if user_id is not None:
         q = q.where(BOTS.c.user_id == user_id)
     with engine.connect() as c:
@@ -375,7 +337,7 @@ def list_bots(engine: Engine, user_id: int | None = None) -> list[BotSummary]:
 
 
 def get_bot(engine: Engine, bot_id: int, user_id: int | None = None) -> BotSummary:
-    q = _summary_select().where(BOTS.c.id == bot_id)
+    q = _bot_select().where(BOTS.c.id == bot_id)
     if user_id is not None:
         q = q.where(BOTS.c.user_id == user_id)
     with engine.connect() as c:

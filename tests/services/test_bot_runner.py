@@ -201,8 +201,10 @@ def test_a_restart_reconciles_and_does_not_buy_again_and_a_mismatch_halts(db_url
         held = again.bots.positions[bot_id]
         if code in held:  # (an exit may have sold it before the restart)
             assert held[code].qty == pos.qty
-        log = repo.decisions(again.engine, bot_id, 50)
-        assert any(d.kind == "state" and "reconciled" in d.message_en for d in log)
+        log = lambda: repo.decisions(again.engine, bot_id, 50)  # noqa: E731
+        assert wait_for(
+            lambda: any(d.kind == "state" and "reconciled" in d.message_en for d in log()), timeout=5
+        )
         time.sleep(2)
         buys = [o for o in repo.bot_orders(again.engine, bot_id) if o.side == "buy" and o.code == code]
         assert len(buys) == len(
@@ -304,6 +306,7 @@ def test_a_stale_feed_alerts_then_exits_as_the_policy_says(db_url, tmp_path, mon
         assert wait_for(lambda: any(d.kind == "alert" and d.code == code for d in log()), timeout=10)
         assert wait_for(lambda: any(o.purpose == "stale" and o.code == code
                                     for o in repo.bot_orders(owner.engine, bot_id)), timeout=10)  # fmt: skip
+        assert wait_for(lambda: any(d.kind == "exit" and d.reason == "stale" for d in log()), timeout=5)
         alert = next(d for d in log() if d.kind == "alert" and d.code == code)
         exit_ = next(d for d in log() if d.kind == "exit" and d.reason == "stale")
         assert alert.time <= exit_.time and alert.reason == "STALE_FEED"

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from db.engine import make_engine
 from db.migrate import upgrade
@@ -15,6 +11,7 @@ from db.repositories.users import add_user
 from db.seed import seed
 from services.owner import Owner, start_owner
 from services.ownership import FileLease
+from support.private_services import fresh_mariadb
 from trading.config import Settings, load_settings
 from trading.orders.naming import owner_scope
 
@@ -68,16 +65,6 @@ def owner_database(kind: str, tmp_dir: Path, mariadb_url: str | None) -> Iterato
         yield url
         return
     assert mariadb_url is not None
-    base = make_url(mariadb_url)
-    name = f"{base.database or 'test'}_o{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
+    for url in fresh_mariadb(mariadb_url, "o"):
         prepare_database(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()

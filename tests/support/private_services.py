@@ -9,9 +9,13 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -130,3 +134,19 @@ class PrivateMariaDB:
             self.proc.wait(timeout=120)
         self.proc = None
         _wait_port(self.port, False, 10)
+
+
+def fresh_mariadb(server_url: str, tag: str) -> Iterator[str]:
+    """A new, empty database on ``server_url``'s MariaDB server (named ``<db>_<tag><random>``), dropped
+    afterwards. A generator for fixtures (``yield from``)."""
+    base = make_url(server_url)
+    name = f"{base.database or 'test'}_{tag}{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
