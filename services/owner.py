@@ -247,7 +247,11 @@ def start_owner(
         owner.feed.start()
     owner.start_reconciler(settings.reconcile_interval_s)
     if settings.bots_enabled and parts.get("with_feed", True):
-        from services.bots import start_bot_runner
+        if owner.market is not None or owner.feed is not None:
+            from services.bots import start_bot_runner
 
-        owner.bots = start_bot_runner(owner)
+            owner.bots = start_bot_runner(owner)
+        else:
+            log.warning("bots are off: with BROKER=%s they need its market-data service (BROKER_FEED)",
+                        settings.broker)  # fmt: skip
     return owner
