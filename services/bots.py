@@ -140,7 +140,7 @@ class OwnerAccounts:
             end = self._today() - timedelta(days=1)
             return self.bars.daily_bars(code, end - timedelta(days=420), end)
         try:
-            return list(self._market_data().intraday_bars(code, minutes))
+            return list(self.market_data().intraday_bars(code, minutes))
         except Exception:  # noqa: BLE001 - a stock the feed does not serve yet: the runner builds from ticks
             return []
 
@@ -152,7 +152,7 @@ class OwnerAccounts:
 
         return RealClock().now()
 
-    def _market_data(self) -> Any:
+    def market_data(self) -> Any:
         if self.owner.market is not None:
             from services.market_data import ServiceMarketData
 
@@ -189,18 +189,16 @@ def resolve_universe(engine: Engine, market_data: Callable[[], Any]) -> Callable
 def start_bot_runner(owner: Any, options: RunnerOptions | None = None, feed: Any = None) -> BotRunner:
     """The bot runner of ``owner`` (services.owner.Owner), started; the gateway's kill switch halts the
     account's bots at once. ``feed``: another live feed (tests, benchmarks)."""
-    if feed is not None:
-        pass
-    elif owner.market is not None:
-        feed: Any = PaperFeed(owner.market)
-    else:
+    if feed is None and owner.market is not None:
+        feed = PaperFeed(owner.market)
+    elif feed is None:
         from trading.market.clock import RealClock
 
         if owner.feed is None:
             raise RuntimeError("bots need the broker's market-data service (BROKER_FEED)")
         feed = BrokerLiveFeed(owner.feed, RealClock())
     port = OwnerAccounts(owner)
-    universe = resolve_universe(owner.engine, port._market_data)
+    universe = resolve_universe(owner.engine, port.market_data)
     runner = BotRunner(SqlBotStore(owner.engine), owner.gateway, port, feed, universe, options)
     engine = owner.engine
     owner.gateway.on_kill = lambda account, reason, by: halt_account_bots(engine, account, reason, by)

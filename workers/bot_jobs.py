@@ -29,7 +29,8 @@ from workers.schedule import JobFailed
 log = logging.getLogger(__name__)
 
 
-def _frame(bars: list[Bar]) -> pd.DataFrame:
+def bars_frame(bars: list[Bar]) -> pd.DataFrame:
+    """Bars as the backtest's OHLCV frame (the bars' own times)."""
     return pd.DataFrame(
         [(b.open, b.high, b.low, b.close, b.volume) for b in bars],
         columns=["Open", "High", "Low", "Close", "Volume"],
@@ -81,7 +82,7 @@ def compare_bot(engine: Engine, reader: Any, bot_id: int, day: date) -> dict[str
             got = reader.minute_bars(code, day, minutes)
         else:
             got = reader.daily_bars(code, day - timedelta(days=400), day)
-        frame = _frame(got)
+        frame = bars_frame(got)
         if len(frame):
             naive = frame.index.tz_localize(None) if frame.index.tz is not None else frame.index
             bars[code] = frame[naive <= last]

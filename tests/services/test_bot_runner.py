@@ -23,7 +23,7 @@ from trading.bots.runner import BotRunner
 from trading.bots.store import BotStatus
 from trading.domain import OrderRequest, OrderType, Side
 from trading.orders.context import Actor, EntryPoint, OrderContext, Role
-from workers.bot_jobs import compare_bot
+from workers.bot_jobs import bars_frame, compare_bot
 
 PARAMS = {"fast": 2, "slow": 4}
 TRADER = "trader"  # user 1, admin: paper-u1
@@ -76,7 +76,7 @@ def test_the_runner_trades_what_the_backtest_trades_on_the_same_bars(db_url, tmp
     owner.market.stop()  # the test steps the market
     port = OwnerAccounts(owner)
     runner = BotRunner(repo.SqlBotStore(owner.engine), owner.gateway, port, PaperFeed(owner.market),
-                       resolve_universe(owner.engine, port._market_data)).attach()  # fmt: skip
+                       resolve_universe(owner.engine, port.market_data)).attach()  # fmt: skip
     try:
         codes = _codes(owner, 6)
         bot_id = _bot(owner, settings, codes)
@@ -94,7 +94,7 @@ def test_the_runner_trades_what_the_backtest_trades_on_the_same_bars(db_url, tmp
         assert [e[0] for e in evals] == sorted({e[0] for e in evals})  # one evaluation per bar
         bars = {}
         for code in codes:
-            frame = _frame(owner.reader(None).minute_bars(code, owner.market.sim.day, 1))
+            frame = bars_frame(owner.reader(None).minute_bars(code, owner.market.sim.day, 1))
             bars[code] = frame[frame.index.tz_localize(None) <= last]
         trades = backtest_trades(bars, "ma_cross", PARAMS, Exits(), start=first)
         trades = [t for t in trades if t["entry_signal"] < last]  # the last bar's entry fills after it
@@ -124,17 +124,6 @@ def test_the_runner_trades_what_the_backtest_trades_on_the_same_bars(db_url, tmp
         assert {"signal", "order", "fill", "state"} <= kinds
     finally:
         owner.close()
-
-
-def _frame(bars):
-    import pandas as pd
-
-    return pd.DataFrame(
-        [(b.open, b.high, b.low, b.close, b.volume) for b in bars],
-        columns=["Open", "High", "Low", "Close", "Volume"],
-        index=pd.DatetimeIndex([b.time for b in bars]),
-        dtype=float,
-    )
 
 
 def test_a_sticky_signal_never_orders_twice_and_every_order_is_once(db_url, tmp_path):

@@ -147,10 +147,6 @@ class BarHistory:
         series = self._series.get(code)
         return series.last if series is not None else None
 
-    def count(self, code: str) -> int:
-        series = self._series.get(code)
-        return min(series.n, self.lookback) if series is not None else 0
-
     def frame(self, code: str) -> pd.DataFrame | None:
         series = self._series.get(code)
         if series is None or series.last is None:

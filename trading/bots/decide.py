@@ -58,7 +58,6 @@ def last_two(out: pd.Series | pd.DataFrame, n: int) -> tuple[int, int, bool, flo
         return float(frame[col].to_numpy()[-1]) if col in frame.columns else default
 
     entry = bool(frame["entry"].to_numpy()[-1]) if "entry" in frame.columns else False
-    entry = entry if entry is True or entry is False else False
     hold = last("hold", 0.0)
     return (
         at(n - 2),

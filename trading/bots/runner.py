@@ -130,7 +130,6 @@ class BotRunner:
         self._timers: dict[str, float] = {}
         self._log_buffer: list[Decision] = []
         self._dirty: set[tuple[int, str]] = set()  # positions whose marks (high, bars held) wait for a write
-        self._finished: list[tuple[int, datetime, int, int, float]] = []
         self._universe_at: dict[int, float] = {}
         self._daily_done: date | None = None
         self._stop = threading.Event()
@@ -398,6 +397,7 @@ class BotRunner:
                      for b in due}  # fmt: skip
         won = self.store.claim_evaluations([(b.id, bar_time, b.mode) for b in due])
         self.stats.claims_lost += len(due) - len(won)
+        finished: list[tuple[int, datetime, int, int, float]] = []
         memo: dict[tuple, Signal | Exception] = {}  # bots with the same strategy and params share a stock's
         for bot in [b for b in due if b.id in won]:
             t0 = time.thread_time()
@@ -409,9 +409,8 @@ class BotRunner:
             ms = (time.thread_time() - t0) * 1000
             self.stats.evaluations += 1
             self.stats.eval_cpu_ms[bot.id] = self.stats.eval_cpu_ms.get(bot.id, 0.0) + ms
-            self._finished.append((bot.id, bar_time, len(codes[bot.id]), signals, ms))
+            finished.append((bot.id, bar_time, len(codes[bot.id]), signals, ms))
         self._send(planned)
-        finished, self._finished = self._finished, []
         self.store.finish_evaluations(finished)
 
     def _signals_for(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, codes: list[str],

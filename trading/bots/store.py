@@ -43,12 +43,6 @@ class BotRecord:
     started_at: datetime | None = None
     reconciled_at: datetime | None = None
 
-    @property
-    def needs_reconcile(self) -> bool:
-        return self.started_at is not None and (
-            self.reconciled_at is None or self.reconciled_at < self.started_at
-        )
-
 
 @dataclass(slots=True)
 class BotPosition:
