@@ -28,9 +28,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pandas as pd
+
 from trading.bots.bars import BarBuilder, BarHistory, bucket_start
 from trading.bots.config import BotConfig
-from trading.bots.decide import Signal, decide
+from trading.bots.decide import Signal, decide, decide_panel
 from trading.bots.exits import EXIT_TEXT, exit_reason, mark
 from trading.bots.ports import AccountPort, LiveFeed
 from trading.bots.sizing import entry_shares
@@ -130,6 +132,9 @@ class BotRunner:
         self._timers: dict[str, float] = {}
         self._log_buffer: list[Decision] = []
         self._dirty: set[tuple[int, str]] = set()  # positions whose marks (high, bars held) wait for a write
+        # positions (None: deleted) and orders changed since the last write (``_write``: one transaction)
+        self._staged_positions: dict[tuple[int, str], BotPosition | None] = {}
+        self._staged_orders: dict[str, BotOrder] = {}
         self._universe_at: dict[int, float] = {}
         self._daily_done: date | None = None
         self._stop = threading.Event()
@@ -421,21 +426,34 @@ class BotRunner:
         strat = self._strategy(cfg.strategy)
         params = tuple(sorted((k, repr(v)) for k, v in cfg.params.items()))
         out: dict[str, Signal | Exception] = {}
+        todo: list[str] = []
         for code in codes:
             last = hist.last(code)
             if last is None or last.time != bar_time:
                 continue  # no bar for this stock in this period (no trades): nothing to decide
-            key = (cfg.strategy, params, code, bar_time)
-            got = memo.get(key)
+            got = memo.get((cfg.strategy, params, code, bar_time))
             if got is None:
-                frame = hist.frame(code)
-                try:
-                    got = decide(strat, cfg.params, frame) if frame is not None else Signal(None, 0, 0)
-                except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
-                    got = err
-                memo[key] = got
-            out[code] = got
+                todo.append(code)
+            else:
+                out[code] = got
+        if strat.panel and len(todo) > 1:
+            wide, lengths = hist.wide(todo)
+            try:
+                fresh: dict[str, Signal | Exception] = dict(decide_panel(strat, cfg.params, wide, lengths))
+            except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
+                fresh = dict.fromkeys(todo, err)
+        else:
+            fresh = {code: self._decide_one(strat, cfg.params, hist.frame(code)) for code in todo}
+        for code, got in fresh.items():
+            memo[(cfg.strategy, params, code, bar_time)] = out[code] = got
         return out
+
+    @staticmethod
+    def _decide_one(strat: Strategy, params: dict, frame: pd.DataFrame | None) -> Signal | Exception:
+        try:
+            return decide(strat, params, frame) if frame is not None else Signal(None, 0, 0)
+        except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
+            return err
 
     def _evaluate_bot(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, wall_at: float,
                       planned: list[_Planned], sigs: dict[str, Signal | Exception]) -> int:  # fmt: skip
@@ -613,6 +631,7 @@ class BotRunner:
         with self._lock:
             for p, res in zip(todo, results, strict=True):
                 self._outcome(p, res, done)
+            self._write()
 
     def _prepare(
         self, planned: list[_Planned]
@@ -671,14 +690,14 @@ class BotRunner:
             self._log(bot, "denied", f"{side_ko} 주문 거부: {res.message_ko}", f"{o.side} denied: {res.message_en}",
                       o.code, reason[:24])  # fmt: skip
             self._release(bot, o)
-        self.store.update_order(o)
+        self._staged_orders[o.client_order_id] = o
 
     def _release(self, bot: BotRecord, o: BotOrder) -> None:
         """An exit that did not go through: the position may try again."""
         pos = self.positions.get(bot.id, {}).get(o.code)
         if pos is not None and pos.exiting == o.client_order_id:
             pos.exiting = None
-            self.store.save_position(pos)
+            self._staged_positions[(pos.bot_id, pos.code)] = pos
 
     def sync_orders(self) -> None:
         """Follow open bot orders to their fills (and unknown outcomes to the journal's answer)."""
@@ -713,7 +732,8 @@ class BotRunner:
                     o.state, o.reason = "rejected", (order.reject_code or "BROKER")[:24]
             elif o.state != "open":
                 o.state = "open"
-            self.store.update_order(o)
+            self._staged_orders[o.client_order_id] = o
+        self._write()
 
     def _enter_after_exit(self, bot: BotRecord, code: str, wanted: tuple[datetime, Signal, int]) -> None:
         """A buy signal came while the last exit was still open; it is filled now: enter (the backtest's
@@ -740,7 +760,7 @@ class BotRunner:
             if st is not None:
                 o.state, o.reason = "rejected", (st.reason or st.state)[:24]
                 self.open.pop(o.client_order_id, None)
-                self.store.update_order(o)
+                self._staged_orders[o.client_order_id] = o
                 self._release(bot, o)
             return None
         return st.order
@@ -764,7 +784,7 @@ class BotRunner:
             pos.qty += delta
             pos.cost += amount
             pos.high_price = max(pos.high_price, price)
-            self.store.save_position(pos)
+            self._staged_positions[(pos.bot_id, pos.code)] = pos
         elif pos is not None:
             removed = round(pos.avg_price * delta)
             key = (o.bot_id, o.code)
@@ -773,10 +793,10 @@ class BotRunner:
             pos.cost -= removed
             if pos.qty <= 0:
                 del positions[o.code]
-                self.store.delete_position(o.bot_id, o.code)
+                self._staged_positions[(o.bot_id, o.code)] = None
                 self._closed(o, self._trade_pnl.pop(key, 0))
             else:
-                self.store.save_position(pos)
+                self._staged_positions[(pos.bot_id, pos.code)] = pos
         self._held = frozenset(c for ps in self.positions.values() for c in ps)
         if bot is not None:
             side_ko = "매수" if o.side == "buy" else "매도"
@@ -837,4 +857,19 @@ class BotRunner:
         for bot_id, code in dirty:
             pos = self.positions.get(bot_id, {}).get(code)
             if pos is not None:
-                self.store.save_position(pos)
+                self._staged_positions[(pos.bot_id, pos.code)] = pos
+        self._write()
+
+    def _write(self) -> None:
+        """Write the staged positions and order states in one transaction (kept for the next round if the
+        database refuses)."""
+        if not (self._staged_positions or self._staged_orders):
+            return
+        positions, orders = self._staged_positions, self._staged_orders
+        self._staged_positions, self._staged_orders = {}, {}
+        try:
+            self.store.write_state(positions, list(orders.values()))
+        except Exception:
+            self._staged_positions = {**positions, **self._staged_positions}
+            self._staged_orders = {**orders, **self._staged_orders}
+            raise
