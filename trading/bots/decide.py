@@ -69,7 +69,7 @@ def decide_panel(
         if lengths[code] < 2:
             result[code] = Signal(None, 0, 0)
             continue
-        prev, now = (int(np.clip(round(target[i, j]), -1, 1)) if i >= 0 else 0 for i in pos[-2:, j])
+        prev, now = (max(-1, min(1, round(float(target[i, j])))) if i >= 0 else 0 for i in pos[-2:, j])
         hold = float(last["hold"][j]) if "hold" in last else 0.0
         result[code] = _signal(
             prev,

@@ -403,15 +403,17 @@ class BotRunner:
         won = self.store.claim_evaluations([(b.id, bar_time, b.mode) for b in due])
         self.stats.claims_lost += len(due) - len(won)
         finished: list[tuple[int, datetime, int, int, float]] = []
+        evaluated = [b for b in due if b.id in won]
         memo: dict[tuple, Signal | Exception] = {}  # bots with the same strategy and params share a stock's
-        for bot in [b for b in due if b.id in won]:
+        shared_ms = self._decide_panels(evaluated, codes, hist, bar_time, memo)
+        for bot in evaluated:
             t0 = time.thread_time()
             sigs = self._signals_for(
                 bot, hist, bar_time, codes[bot.id], memo
             )  # no lock: exits go on meanwhile
             with self._lock:
                 signals = self._evaluate_bot(bot, hist, bar_time, wall_at, planned, sigs)
-            ms = (time.thread_time() - t0) * 1000
+            ms = (time.thread_time() - t0) * 1000 + shared_ms.get(bot.id, 0.0)
             self.stats.evaluations += 1
             self.stats.eval_cpu_ms[bot.id] = self.stats.eval_cpu_ms.get(bot.id, 0.0) + ms
             finished.append((bot.id, bar_time, len(codes[bot.id]), signals, ms))
@@ -424,29 +426,55 @@ class BotRunner:
         the value, for the bot's log)."""
         cfg = bot.config
         strat = self._strategy(cfg.strategy)
-        params = tuple(sorted((k, repr(v)) for k, v in cfg.params.items()))
+        key = self._memo_key(bot)
         out: dict[str, Signal | Exception] = {}
-        todo: list[str] = []
         for code in codes:
             last = hist.last(code)
             if last is None or last.time != bar_time:
                 continue  # no bar for this stock in this period (no trades): nothing to decide
-            got = memo.get((cfg.strategy, params, code, bar_time))
+            got = memo.get((*key, code, bar_time))
             if got is None:
-                todo.append(code)
-            else:
-                out[code] = got
-        if strat.panel and len(todo) > 1:
-            wide, lengths = hist.wide(todo)
-            try:
-                fresh: dict[str, Signal | Exception] = dict(decide_panel(strat, cfg.params, wide, lengths))
-            except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
-                fresh = dict.fromkeys(todo, err)
-        else:
-            fresh = {code: self._decide_one(strat, cfg.params, hist.frame(code)) for code in todo}
-        for code, got in fresh.items():
-            memo[(cfg.strategy, params, code, bar_time)] = out[code] = got
+                got = memo[(*key, code, bar_time)] = self._decide_one(strat, cfg.params, hist.frame(code))
+            out[code] = got
         return out
+
+    @staticmethod
+    def _memo_key(bot: BotRecord) -> tuple[str, tuple]:
+        cfg = bot.config
+        return cfg.strategy, tuple(sorted((k, repr(v)) for k, v in cfg.params.items()))
+
+    def _decide_panels(self, bots: list[BotRecord], codes: dict[int, list[str]], hist: BarHistory,
+                       bar_time: datetime, memo: dict[tuple, Signal | Exception]) -> dict[int, float]:  # fmt: skip
+        """One panel call per strategy and params for all the stocks of the bots using them (into
+        ``memo``); returns each bot's share of that CPU time in ms."""
+        groups: dict[tuple, list[BotRecord]] = {}
+        for bot in bots:
+            groups.setdefault(self._memo_key(bot), []).append(bot)
+        shared: dict[int, float] = {}
+        for members in groups.values():
+            t0 = time.thread_time()
+            union = list(dict.fromkeys(c for b in members for c in codes[b.id]))
+            self._decide_panel(members[0], hist, bar_time, union, memo)
+            ms = (time.thread_time() - t0) * 1000 / len(members)
+            shared.update(dict.fromkeys((b.id for b in members), ms))
+        return shared
+
+    def _decide_panel(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, codes: list[str],
+                      memo: dict[tuple, Signal | Exception]) -> None:  # fmt: skip
+        """Decide for ``codes`` (those with a bar at ``bar_time``) with ``bot``'s strategy and params in one
+        call of a panel strategy, into ``memo``; other strategies decide per stock in ``_signals_for``."""
+        strat = self._strategy(bot.config.strategy)
+        todo = [c for c in codes if (last := hist.last(c)) is not None and last.time == bar_time]
+        if not strat.panel or len(todo) < 2:
+            return
+        key = self._memo_key(bot)
+        wide, lengths = hist.wide(todo)
+        try:
+            fresh: dict[str, Signal | Exception] = dict(decide_panel(strat, bot.config.params, wide, lengths))
+        except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
+            fresh = dict.fromkeys(todo, err)
+        for code, got in fresh.items():
+            memo[(*key, code, bar_time)] = got
 
     @staticmethod
     def _decide_one(strat: Strategy, params: dict, frame: pd.DataFrame | None) -> Signal | Exception:
