@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trading.strategies import panel_kernels
+
 Frame = pd.Series | pd.DataFrame
 
 
@@ -21,22 +23,36 @@ def like(values: np.ndarray, template: Frame) -> Frame:
 
 def sma(close: pd.Series, n: int) -> pd.Series:
     """Simple moving average over ``n`` bars (NaN during warm-up)."""
+    if isinstance(close, pd.DataFrame):
+        return like(panel_kernels.rolling_mean(close.to_numpy(dtype=float), int(n)), close)
     return close.rolling(int(n)).mean()
 
 
 def ema(close: pd.Series, n: int) -> pd.Series:
     """Exponential moving average with span ``n`` (pandas ``adjust=False``)."""
+    if isinstance(close, pd.DataFrame):
+        return _ewm_panel(close, (int(n) - 1) / 2.0, int(n))  # pandas' centre of mass for a span
     return close.ewm(span=int(n), adjust=False, min_periods=int(n)).mean()
+
+
+def _wilder(values: Frame, period: int) -> np.ndarray:
+    """Wilder's smoothing (an EWM with alpha = 1/period), as an array."""
+    alpha = 1.0 / period
+    if isinstance(values, pd.DataFrame):
+        return panel_kernels.ewm_mean(values.to_numpy(dtype=float), (1.0 - alpha) / alpha, period)
+    return values.ewm(alpha=alpha, adjust=False, min_periods=period).mean().to_numpy()
+
+
+def _ewm_panel(values: pd.DataFrame, com: float, min_periods: int) -> pd.DataFrame:
+    return like(panel_kernels.ewm_mean(values.to_numpy(dtype=float), com, min_periods), values)
 
 
 def rsi(close: pd.Series, period: int = 14) -> pd.Series:
     """Wilder's RSI in [0, 100] (numpy around pandas' ewm: the live runner calls it on every bar)."""
     delta = close.diff().to_numpy(dtype=float)
-    alpha, n = 1.0 / int(period), int(period)
-    gain = like(np.clip(delta, 0.0, None), close)
-    loss = like(-np.clip(delta, None, 0.0), close)
-    avg_gain = gain.ewm(alpha=alpha, adjust=False, min_periods=n).mean().to_numpy()
-    avg_loss = loss.ewm(alpha=alpha, adjust=False, min_periods=n).mean().to_numpy()
+    n = int(period)
+    avg_gain = _wilder(like(np.clip(delta, 0.0, None), close), n)
+    avg_loss = _wilder(like(-np.clip(delta, None, 0.0), close), n)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = 100.0 - 100.0 / (1.0 + avg_gain / avg_loss)
     out = np.where(avg_loss != 0, out, 100.0)
@@ -47,7 +63,7 @@ def rsi(close: pd.Series, period: int = 14) -> pd.Series:
 def macd(close: pd.Series, fast: int = 12, slow: int = 26, signal: int = 9) -> tuple[pd.Series, pd.Series]:
     """(MACD line, signal line)."""
     line = ema(close, fast) - ema(close, slow)
-    return line, line.ewm(span=int(signal), adjust=False, min_periods=int(signal)).mean()
+    return line, ema(line, signal)
 
 
 def true_range(data: pd.DataFrame) -> pd.Series:
