@@ -266,3 +266,16 @@ class BotOut(BaseModel):
 class BotActionOut(BaseModel):
     id: int
     status: str
+
+
+class TokenOut(BaseModel):
+    """An API token as listed: its prefix identifies it; the secret is never shown again."""
+
+    id: int
+    user: str
+    name: str
+    prefix: str
+    scopes: list[Literal["read", "trade", "admin"]]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
