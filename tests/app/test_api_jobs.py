@@ -56,3 +56,10 @@ def test_backtests_bots_and_admin_tokens(dash_app, app_settings):
     (theirs,) = [t for t in tokens if t["user"] == "other"]
     assert client.post(f"/api/v1/admin/tokens/{theirs['id']}/revoke", headers=admin).json["revoked_at"]
     assert client.get("/api/v1/bots", headers=other_token).status_code == 401
+
+    # The docs page lists the endpoints with their scopes and every problem reason under its anchor.
+    docs = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "REST API 문서" in docs and "/api/v1/orders/{order_id}/cancel" in docs
+    assert 'id="problem-idempotency_mismatch"' in docs and 'id="problem-confirm_required"' in docs
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.") and spec["paths"]["/api/v1/orders"]["post"]["x-scope"] == "trade"
