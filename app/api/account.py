@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from app.api.endpoint import Call, Endpoint, api
 from app.api.problems import ApiProblem
 from app.api.schemas import BalanceOut, FillOut, PositionOut
@@ -11,11 +13,20 @@ from services.accounts import account_for_user
 from trading.domain import Balance, Fill, Position
 from trading.orders.context import Actor, EntryPoint, OrderContext
 
+ACCOUNT_TTL_S = 5.0  # as the pages' ``current_account``: a new binding is seen within 5 s
+_accounts: dict[tuple[str, int], tuple[float, str | None]] = {}
+
 
 def account_name(user: TokenUser) -> str:
     """The account the token's user trades (their paper account, or the bound broker account)."""
     rt = runtime()
-    name = account_for_user(rt.engine, rt.settings, user.user_id, user.username)
+    key, now = (str(rt.engine.url), user.user_id), time.monotonic()
+    hit = _accounts.get(key)
+    if hit is not None and now - hit[0] < ACCOUNT_TTL_S:
+        name = hit[1]
+    else:
+        name = account_for_user(rt.engine, rt.settings, user.user_id, user.username)
+        _accounts[key] = (now, name)
     if name is None:
         raise ApiProblem("NOT_FOUND", f"no trading account is bound to {user.username}",
                          "이 사용자에게 연결된 계좌가 없습니다")  # fmt: skip
