@@ -1,8 +1,10 @@
-"""Market reads: quotes, order books, the 거래대금 ranking, today's bars, the morning report — the same
+"""Market reads: quotes, order books, the 거래대금 ranking, today's and daily bars, the morning report — the same
 reads the pages make (``market_data()``: the in-process market or the Redis cache, never a broker call
 per request)."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from app.api.endpoint import Call, Endpoint, api
 from app.api.problems import ApiProblem
@@ -10,6 +12,7 @@ from app.api.schemas import (
     BarOut,
     BarsQuery,
     BookOut,
+    DailyBarsQuery,
     Level,
     Problem,
     QuoteOut,
@@ -19,7 +22,9 @@ from app.api.schemas import (
 )
 from app.components.data import market_data, stock
 from app.runtime import runtime
+from db.repositories import bars as bars_repo
 from db.repositories import reports as reports_repo
+from trading.krx import today_kst
 
 CODE = {"type": "string", "pattern": "^[0-9A-Z]{6}$"}
 
@@ -77,6 +82,17 @@ def get_ranking(call: Call) -> list[RankOut]:
               **BY_CODE))  # fmt: skip
 def get_bars(call: Call, code: str) -> list[BarOut]:
     bars = market_data().intraday_bars(_known(code), call.query.interval)
+    return [BarOut(time=b.time, open=b.open, high=b.high, low=b.low, close=b.close, volume=b.volume,
+                   value=b.value) for b in bars]  # fmt: skip
+
+
+@api(Endpoint("GET", "/bars/<code>/daily", "Daily bars (stored history, oldest first)", "market", "read",
+              list[BarOut], query=DailyBarsQuery, **BY_CODE))  # fmt: skip
+def get_daily_bars(call: Call, code: str) -> list[BarOut]:
+    q: DailyBarsQuery = call.query
+    end = q.end or today_kst()
+    start = q.start or (end - timedelta(days=366) if end > date.min + timedelta(days=366) else date.min)
+    bars = bars_repo.daily_bars(runtime().engine, _known(code), start, end)
     return [BarOut(time=b.time, open=b.open, high=b.high, low=b.low, close=b.close, volume=b.volume,
                    value=b.value) for b in bars]  # fmt: skip
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Code = Field(pattern=r"^[0-9A-Z]{6}$", description="6-character KRX stock code, e.g. 005930")
 Won = int
@@ -100,6 +100,17 @@ class BarsQuery(BaseModel):
         if v not in (1, 5, 15, 60):
             raise ValueError("interval must be 1, 5, 15 or 60")
         return v
+
+
+class DailyBarsQuery(BaseModel):
+    start: date | None = Field(None, description="first session (default: a year before end)")
+    end: date | None = Field(None, description="last session (default: today, KST)")
+
+    @model_validator(mode="after")
+    def _order(self) -> DailyBarsQuery:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("start must not be after end")
+        return self
 
 
 class ReportOut(BaseModel):

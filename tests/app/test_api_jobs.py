@@ -63,3 +63,7 @@ def test_backtests_bots_and_admin_tokens(dash_app, app_settings):
     assert 'id="problem-idempotency_mismatch"' in docs and 'id="problem-confirm_required"' in docs
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.") and spec["paths"]["/api/v1/orders"]["post"]["x-scope"] == "trade"
+    daily = client.get("/api/v1/bars/005930/daily?start=2026-01-05&end=2026-01-09", headers=admin)
+    assert daily.status_code == 200 and isinstance(daily.json, list)
+    backwards = client.get("/api/v1/bars/005930/daily?start=2026-02-01&end=2026-01-01", headers=admin)
+    assert backwards.status_code == 422 and "start must not be after end" in backwards.json["detail"]
