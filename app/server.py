@@ -10,6 +10,7 @@ import dash
 from flask import Flask, Response, jsonify, make_response, redirect, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.api import init_api
 from app.auth import _safe_next, csrf, init_auth
 from app.i18n import LANGS
 from app.runtime import init_runtime
@@ -80,6 +81,7 @@ def create_server(rt: Container) -> Flask:
     csrf.exempt(rpc)  # token-authenticated, not a browser session
 
     init_stream(server, rt)  # /api/v1/stream/<code>: the trade page's live quote (login required)
+    init_api(server)  # the public REST API: /api/v1/openapi.json, /api/v1/docs, the resources (app/api/)
 
     @server.get("/metrics")
     def metrics():  # noqa: ANN202

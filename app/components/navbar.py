@@ -83,6 +83,7 @@ def navbar() -> dbc.Navbar:
     if user:
         right += [
             html.Span(user, className="ms-3 small text-body-secondary", id="nav-user"),
+            html.A(t("tokens.nav"), href="/tokens", id="nav-tokens", className="ms-2 small"),
             html.Form(
                 [
                     dcc.Input(type="hidden", name="csrf_token", value=generate_csrf(), id="logout-csrf"),
