@@ -535,3 +535,15 @@ class BotComparison(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class GuideProgress(Base):
+    """A user's place in the first-run tour (처음 오셨나요?): no row = never offered."""
+
+    __tablename__ = "guide_progress"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # active | completed | skipped
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
