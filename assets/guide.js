@@ -3,7 +3,8 @@
  * The card (#guide-card) is rendered by Dash; its first child carries data-guide-target, the CSS selector
  * of the step's real control (empty: the card stands alone). Pages render asynchronously, so this loop
  * looks for the target a few times a second, scrolls it into view once, outlines it and keeps the card
- * beside it (below, else above; clamped to the window; a bottom sheet on narrow screens).
+ * beside it (below, else above, else to the right or left; the bottom corner away from it when nothing
+ * fits; a bottom sheet on phones; the centre when the step has no target).
  */
 (function () {
   "use strict";
@@ -33,22 +34,40 @@
     shown = null;
   }
 
-  function place(c, el) {
-    var narrow = window.innerWidth < 576;
-    if (!el || narrow) {
-      c.classList.toggle("guide-centered", !el && !narrow);
-      c.classList.toggle("guide-sheet", narrow);
-      c.style.top = c.style.left = "";
-      return;
-    }
-    c.classList.remove("guide-centered", "guide-sheet");
-    var r = el.getBoundingClientRect();
-    var w = c.offsetWidth, h = c.offsetHeight, gap = 12, vw = window.innerWidth, vh = window.innerHeight;
-    var top = r.bottom + gap + h <= vh ? r.bottom + gap : r.top - gap - h;
-    if (top < 8) top = Math.max(8, vh - h - 8); // no room above or below: the bottom of the window
+  function tall(el) { return el.getBoundingClientRect().height > window.innerHeight / 2; }
+
+  function setCorner(c, where) {
+    ["guide-centered", "guide-sheet", "guide-corner-left", "guide-corner-right"].forEach(function (k) {
+      c.classList.toggle(k, k === where);
+    });
+    if (where) { c.style.top = c.style.left = ""; }
+  }
+
+  // Below the target, else above, else beside it (right, then left); null when nothing fits.
+  function spot(r, w, h) {
+    var gap = 12, vw = window.innerWidth, vh = window.innerHeight;
+    var bar = document.querySelector(".navbar.sticky-top");
+    var navbar = bar ? bar.getBoundingClientRect().bottom + 8 : 8; // the sticky navbar covers the top
     var left = Math.min(Math.max(8, r.left), Math.max(8, vw - w - 8));
-    c.style.top = Math.round(top) + "px";
-    c.style.left = Math.round(left) + "px";
+    if (r.bottom + gap + h <= vh && r.bottom > navbar) return [r.bottom + gap, left];
+    if (r.top - gap - h >= navbar) return [r.top - gap - h, left];
+    var top = Math.min(Math.max(navbar, r.top), Math.max(navbar, vh - h - 8));
+    if (r.right + gap + w <= vw) return [top, r.right + gap];
+    if (r.left - gap - w >= 0) return [top, r.left - gap - w];
+    return null;
+  }
+
+  function place(c, el) {
+    if (window.innerWidth < 576) return setCorner(c, "guide-sheet"); // a phone: a bottom sheet
+    if (!el) return setCorner(c, "guide-centered"); // a card alone: the centre
+    var r = el.getBoundingClientRect();
+    var at = spot(r, c.offsetWidth, c.offsetHeight);
+    if (!at) { // no room around it: the bottom corner away from the target
+      return setCorner(c, r.left + r.width / 2 > window.innerWidth / 2 ? "guide-corner-left" : "guide-corner-right");
+    }
+    setCorner(c, null);
+    c.style.top = Math.round(at[0]) + "px";
+    c.style.left = Math.round(at[1]) + "px";
   }
 
   function tick() {
@@ -66,7 +85,8 @@
     }
     if (el && scrolledFor !== sel) {
       scrolledFor = sel;
-      el.scrollIntoView({ block: "center", behavior: "instant" });
+      el.scrollIntoView({ block: tall(el) ? "start" : "center", behavior: "instant" });
+      if (tall(el)) window.scrollBy(0, -80); // below the sticky navbar
     }
     c.setAttribute("data-guide-found", el ? "1" : "0");
     place(c, el);

@@ -71,8 +71,8 @@ def help_menu() -> dbc.DropdownMenu:
         ],
         label=t("guide.help"),
         id=guide_ids.HELP_MENU,
-        color="link",
-        size="sm",
+        nav=True,
+        in_navbar=True,
         align_end=True,
         className="ms-2",
     )

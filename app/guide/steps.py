@@ -40,7 +40,7 @@ def steps_for(ctx: TourContext) -> list[Step]:
     trade = f"/trade/{ctx.code}"
     names = {"code": ctx.code, "name": ctx.name}
     out = [
-        Step("report", "/report", "#report-body", "tour.report_title", "tour.report_body"),
+        Step("report", "/report", "#report-picks, #report-empty", "tour.report_title", "tour.report_body"),
         Step("ranking", "/ranking", "#ranking-grid", "tour.ranking_title", "tour.ranking_body"),
         Step("trade", trade, f"#{trade_ids.TRADE_BOOK}", "tour.trade_title", "tour.trade_body"),
         Step("backtest", "/backtest", "#bt-run", "tour.backtest_title", "tour.backtest_body"),

@@ -22,8 +22,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "guide.close": ("투어 닫기", "Close the tour"),
     "guide.ordered": ("주문했어요", "I placed it"),
     "guide.no_order_yet": (
-        "아직 이 종목의 주문이 없습니다. 주문 패널의 「주문」 버튼을 눌러 주세요.",
-        "There is no order for this stock yet. Press 'Order' in the order panel.",
+        "아직 이 종목의 주문이 없습니다. 주문 패널의 「{submit}」 버튼을 눌러 주세요.",
+        "There is no order for this stock yet. Press '{submit}' in the order panel.",
     ),
     "guide.backtest_link": ("{name} 백테스트 해보기 →", "Backtest {name} →"),
     # the offer
@@ -97,9 +97,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "tour.order_title": ("안전한 첫 거래 ③ 작은 지정가 주문", "A safe first trade ③ A small limit order"),
     "tour.order_body": (
         "주문 패널에 매수 · 지정가 · {price}원 · 1주를 채워 두었습니다(최우선 매수호가). 직접 확인하고 "
-        "「주문」을 누르세요. 가상 자금이라 잃을 것이 없습니다.",
-        "The order panel is filled in: buy, limit, {price} won (the best bid), 1 share. Check it and press "
-        "'Order'. It is paper money: nothing to lose.",
+        "「{submit}」을 누른 뒤 「주문했어요」를 누르세요. 가상 자금이라 잃을 것이 없습니다.",
+        "The order panel is filled in: buy, limit, {price} won (the best bid), 1 share. Check it, press "
+        "'{submit}', then 'I placed it'. It is paper money: nothing to lose.",
     ),
     "tour.open_title": ("안전한 첫 거래 ④ 미체결 주문", "A safe first trade ④ Open orders"),
     "tour.open_body": (

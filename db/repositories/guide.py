@@ -39,7 +39,7 @@ def save_progress(engine: Engine, user_id: int, status: str, step: int) -> Progr
         raise ValueError(f"unknown guide status {status!r} (expected one of {', '.join(STATUSES)})")
     if step < 0:
         raise ValueError(f"guide step must be 0 or more, got {step}")
-    now = now_naive_kst()
+    now = now_naive_kst().replace(microsecond=0)  # what a DATETIME column keeps on MariaDB
     with session_scope(engine) as s:
         row = s.get(GuideProgress, user_id)
         if row is None:

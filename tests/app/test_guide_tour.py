@@ -58,7 +58,7 @@ def test_first_login_tour_ends_on_a_paper_order_and_restarts_from_help(tour_app,
     click(duo, "#guide-card .guide-start")
 
     # The five things, each on its page, pointing at its control.
-    at_step(duo, "/report", "#report-body", 1)
+    at_step(duo, "/report", "#report-picks", 1)
     assert guide_repo.get_progress(engine, uid).status == "active"
     click(duo, "#guide-card .guide-next")
     at_step(duo, "/ranking", "#ranking-grid", 2)
@@ -112,5 +112,5 @@ def test_first_login_tour_ends_on_a_paper_order_and_restarts_from_help(tour_app,
     assert "d-none" in duo.find_element("#guide-card").get_attribute("class")
     click(duo, "#guide-help")
     click(duo, ".guide-restart")
-    at_step(duo, "/report", "#report-body", 1)
+    at_step(duo, "/report", "#report-picks", 1)
     assert guide_repo.get_progress(engine, uid).status == "active"
