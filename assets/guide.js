@@ -59,6 +59,7 @@
 
   function place(c, el) {
     if (window.innerWidth < 576) return setCorner(c, "guide-sheet"); // a phone: a bottom sheet
+    if (c.classList.contains("guide-offer")) return setCorner(c, "guide-corner-right"); // unobtrusive
     if (!el) return setCorner(c, "guide-centered"); // a card alone: the centre
     var r = el.getBoundingClientRect();
     var at = spot(r, c.offsetWidth, c.offsetHeight);

@@ -88,7 +88,11 @@ def step_card(
         html.H2(t(step.title, **step.fmt), className="h6 mb-2"),
         html.P(_body_text(step, ctx.code), className="small mb-2"),
         *extra,
-        html.Div(t(msg, submit=t("order.submit_buy")) if msg else None, id=ids.FEEDBACK, className="small text-danger mb-1"),
+        html.Div(
+            t(msg, submit=t("order.submit_buy")) if msg else None,
+            id=ids.FEEDBACK,
+            className="small text-danger mb-1",
+        ),
         html.Div(nav, className="d-flex justify-content-end align-items-center"),
     ]
 

@@ -13,17 +13,20 @@ from app.runtime import runtime
 from db.engine import make_engine
 from db.repositories import guide as guide_repo
 from db.repositories import reports as report_repo
-from db.repositories.users import get_user
+from db.repositories.users import add_user, get_user
 from trading.domain import OrderType, Side
 from workers.report_jobs import build_and_store
 
 pytestmark = pytest.mark.browser
+
+NEW_USER, NEW_PASSWORD = "newbie", "newbie-password-1"
 
 
 @pytest.fixture
 def tour_app(app_settings, paper_dash_app):
     """The paper market app with a stored morning report (its picks are the first trade's stock)."""
     engine = make_engine(app_settings.database_url)
+    add_user(engine, NEW_USER, NEW_PASSWORD)  # a trader who never logged in
     rd.insert_fixed_market(engine, seed_master=False)
     build_and_store(engine, app_settings, rd.SESSION)
     engine.dispose()
@@ -48,8 +51,8 @@ def at_step(duo, path: str, target: str, n: int) -> None:  # noqa: ANN001
 def test_first_login_tour_ends_on_a_paper_order_and_restarts_from_help(tour_app, browser_login):
     engine = runtime().engine
     code = report_repo.report_picks(engine, rd.SESSION)[0][1]
-    uid = get_user(engine, "trader").id
-    duo = browser_login(tour_app)
+    uid = get_user(engine, NEW_USER).id
+    duo = browser_login(tour_app, NEW_USER, NEW_PASSWORD)
     duo.wait_for_element("#nav-user", timeout=15)
 
     # A new user is offered the tour.
@@ -89,10 +92,10 @@ def test_first_login_tour_ends_on_a_paper_order_and_restarts_from_help(tour_app,
     assert card_text(duo).startswith("8 / 10")
 
     click(duo, "#order-submit")  # the user's own press, through the normal order panel
-    wait_until(lambda: [o for o in account_reads().orders() if o.code == code], what="the order")
+    wait_until(lambda: [o for o in account_reads(NEW_USER).orders() if o.code == code], what="the order")
     click(duo, "#guide-card .guide-ordered")
     at_step(duo, f"/trade/{code}", "#trade-open-orders", 9)
-    (order,) = [o for o in account_reads().orders() if o.code == code]
+    (order,) = [o for o in account_reads(NEW_USER).orders() if o.code == code]
     assert (order.side, order.order_type, order.qty, order.price) == (Side.BUY, OrderType.LIMIT, 1, price)
 
     click(duo, "#guide-card .guide-next")
@@ -105,8 +108,8 @@ def test_first_login_tour_ends_on_a_paper_order_and_restarts_from_help(tour_app,
 
     # The next login: no tour. The help menu restarts it.
     click(duo, "#logout")
-    duo.wait_for_element("#username", timeout=10).send_keys("trader")
-    duo.find_element("#password").send_keys("test-password-1")
+    duo.wait_for_element("#username", timeout=10).send_keys(NEW_USER)
+    duo.find_element("#password").send_keys(NEW_PASSWORD)
     duo.find_element("#login-submit").click()
     duo.wait_for_element("#nav-user", timeout=15)
     assert "d-none" in duo.find_element("#guide-card").get_attribute("class")
