@@ -12,6 +12,7 @@ from app.i18n import current_lang
 from app.runtime import runtime
 from db.repositories import guide as guide_repo
 from db.repositories import reports as report_repo
+from trading.brokers.errors import BrokerError
 
 FALLBACK_CODE = "005930"
 
@@ -33,7 +34,7 @@ def first_trade_code() -> tuple[str, bool]:
             return picks[0][1], True
     try:
         rows = market_data().ranking(limit=1)
-    except LookupError:
+    except (LookupError, BrokerError, OSError):  # no ranking yet (a broker feed starting): the fallback
         rows = []
     return (rows[0].code if rows else FALLBACK_CODE), False
 

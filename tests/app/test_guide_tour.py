@@ -117,3 +117,9 @@ def test_first_login_tour_ends_on_a_paper_order_and_restarts_from_help(tour_app,
     click(duo, ".guide-restart")
     at_step(duo, "/report", "#report-picks", 1)
     assert guide_repo.get_progress(engine, uid).status == "active"
+    assert guide_repo.get_progress(engine, uid).step == 0
+    click(duo, "#guide-card .guide-next")  # the restarted tour moves on as before
+    at_step(duo, "/ranking", "#ranking-grid", 2)
+    click(duo, "#guide-card .guide-skip")  # 건너뛰기 closes it for good
+    wait_until(lambda: "d-none" in duo.find_element("#guide-card").get_attribute("class"), what="card closed")
+    assert guide_repo.get_progress(engine, uid).status == "skipped"
