@@ -3,8 +3,6 @@ and a user who may trade; otherwise one step that says why it is skipped."""
 
 from __future__ import annotations
 
-from support.dash_calls import call, output
-
 from app.guide.steps import TourContext, steps_for
 from app.text import CATALOGUE
 
@@ -46,27 +44,3 @@ def test_broker_and_viewer_tours_skip_the_order_and_say_why():
         ("done", "tour.done_body"),
     ]
     assert not any(s.key == "order" for s in viewer)
-
-
-def test_the_card_speaks_english_when_the_ui_does(dash_app, client, login):
-    """The offer and a step rendered by the card's callback, after switching the UI to English."""
-    login(client)
-    client.get("/lang/en")
-    offer = call(dash_app, client, "guide-state.data", {"guide-state.data": {"status": "new", "step": 0}})
-    assert "New here?" in str(output(offer, "guide-card", "children"))
-    assert "d-none" not in output(offer, "guide-card", "className")
-    state = {"status": "active", "step": 3, "code": "005930"}
-    step = call(
-        dash_app, client, "guide-state.data", {"guide-state.data": state, "url.pathname": "/backtest"}
-    )
-    text = str(output(step, "guide-card", "children"))
-    assert "④ Backtests" in text and "4 / 10" in text and "#bt-run" in text
-    elsewhere = call(
-        dash_app, client, "guide-state.data", {"guide-state.data": state, "url.pathname": "/ranking"}
-    )
-    assert "Go to this page" in str(output(elsewhere, "guide-card", "children"))  # resumable from any page
-    done = {"guide-state.data": {"status": "completed", "step": 9}}
-    assert (
-        output(call(dash_app, client, "guide-state.data", done), "guide-card", "className")
-        == "guide-card d-none"
-    )
