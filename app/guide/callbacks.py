@@ -11,7 +11,7 @@ from dash.exceptions import PreventUpdate
 from app.components.data import account_reader
 from app.guide import ids
 from app.guide.card import render
-from app.guide.context import first_trade_code, order_price, tour_steps, user_id
+from app.guide.context import first_trade_code, order_price, step_of, tour_steps, user_id, valid_code
 from app.guide.steps import ORDER_STEP
 from app.runtime import runtime
 from app.trade import ids as trade_ids
@@ -42,24 +42,22 @@ def _save(uid: int, status: str, step: int) -> None:
 
 
 def move(action: str, state: dict[str, Any], uid: int) -> tuple[dict[str, Any], str | None]:
-    """The next state and the page to open (None: stay) for a press of ``action``."""
-    code = state.get("code") or ""
+    """The next state and the page to open (None: stay) for a press of ``action``. ``state`` comes from
+    the browser: its code is kept only when it is a listed stock, its step is clamped to the tour."""
+    code = valid_code(state.get("code"))
     if action in ("start", "restart"):
         code = first_trade_code()[0] if action == "restart" or not code else code
         _save(uid, "active", 0)
         return {"status": "active", "step": 0, "code": code}, tour_steps(code)[0].path
     if action in ("later", "skip"):
-        _save(uid, "skipped", int(state.get("step") or 0))
+        _save(uid, "skipped", max(step_of(state), 0))
         return {**state, "status": "skipped", "msg": None}, None
     steps = tour_steps(code)
-    k = min(max(int(state.get("step") or 0), 0), len(steps) - 1)
-    if action == "finish" or action == "backtest":
+    k = min(max(step_of(state), 0), len(steps) - 1)
+    if action in ("finish", "backtest"):
         _save(uid, "completed", k)
-        return {
-            **state,
-            "status": "completed",
-            "msg": None,
-        }, f"/backtest?code={code}" if action == "backtest" else None
+        done = {**state, "status": "completed", "msg": None}
+        return done, (f"/backtest?code={code}" if action == "backtest" else None)
     if action == "go":
         return {**state, "msg": None}, steps[k].path
     if action == "ordered" and not has_order(code):
@@ -80,6 +78,8 @@ def move(action: str, state: dict[str, Any], uid: int) -> tuple[dict[str, Any], 
 def _press(_clicks: list, state: dict | None, pathname: str | None) -> tuple[Any, Any]:
     trig = ctx.triggered_id
     if not isinstance(trig, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+        raise PreventUpdate  # new buttons rendered (n_clicks 0), not a press
+    if trig.get("action") not in ids.ACTIONS:
         raise PreventUpdate
     uid = user_id()
     if uid is None:
@@ -108,7 +108,7 @@ def _prefill(state: dict | None, code: str | None) -> tuple[Any, ...]:
     ):
         raise PreventUpdate
     steps = tour_steps(code)
-    k = int(state.get("step") or 0)
+    k = step_of(state)
     if not 0 <= k < len(steps) or steps[k].key != ORDER_STEP:
         raise PreventUpdate
     price = order_price(code)

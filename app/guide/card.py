@@ -6,10 +6,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.guide import ids
-from app.guide.context import initial_state, order_price, tour_context
+from app.guide.context import initial_state, order_price, step_of, tour_context, valid_code
 from app.guide.steps import ORDER_STEP, Step, TourContext, steps_for
 from app.text import t
 
+MESSAGES = ("guide.no_order_yet",)  # what the card may say under a step (the state names one)
 HIDDEN = "guide-card d-none"
 SHOWN = "guide-card card shadow"
 
@@ -103,7 +104,8 @@ def render(state: dict | None, pathname: str | None) -> tuple[list, str]:
         return [], HIDDEN
     if state["status"] == "new":
         return offer(), SHOWN + " guide-offer"
-    ctx = tour_context(state.get("code") or None)
+    ctx = tour_context(valid_code(state.get("code")) or None)
     steps = steps_for(ctx)
-    k = min(max(int(state.get("step") or 0), 0), len(steps) - 1)
-    return step_card(steps, k, ctx, pathname, state.get("msg")), SHOWN
+    k = min(max(step_of(state), 0), len(steps) - 1)
+    msg = state.get("msg")
+    return step_card(steps, k, ctx, pathname, msg if msg in MESSAGES else None), SHOWN

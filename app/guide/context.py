@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import has_request_context
 from flask_login import current_user
 
@@ -78,3 +80,13 @@ def order_price(code: str) -> int | None:
     if book.bids:
         return int(book.bids[0].price)
     return None
+
+
+def valid_code(code: object) -> str:
+    """``code`` when it is a listed stock's code, else "" (the tour picks its stock again)."""
+    return code if isinstance(code, str) and stock(code) is not None else ""
+
+
+def step_of(state: dict[str, Any]) -> int:
+    step = state.get("step")
+    return step if isinstance(step, int) else 0
