@@ -14,9 +14,9 @@
 
   function card() { return document.getElementById("guide-card"); }
 
-  function selectorOf(c) {
-    var holder = c && c.querySelector("[data-guide-target]");
-    return holder ? holder.getAttribute("data-guide-target") : "";
+  function attrOf(c, name) {
+    var holder = c && c.querySelector("[" + name + "]");
+    return holder ? holder.getAttribute(name) : "";
   }
 
   function find(sel) {
@@ -74,20 +74,30 @@
   function tick() {
     var c = card();
     if (!c || c.classList.contains("d-none")) {
+      if (document.body.style.paddingBottom) document.body.style.paddingBottom = "";
       unhighlight();
       scrolledFor = null;
       return;
     }
-    var sel = selectorOf(c);
+    var sel = attrOf(c, "data-guide-target");
     var el = find(sel);
     if (el !== shown) {
       unhighlight();
       if (el) { el.classList.add(HIGHLIGHT); shown = el; }
     }
+    var sheet = window.innerWidth < 576;
+    var pad = sheet ? c.offsetHeight + 16 + "px" : ""; // room to scroll the page above the sheet
+    if (document.body.style.paddingBottom !== pad) document.body.style.paddingBottom = pad;
     if (el && scrolledFor !== sel) {
       scrolledFor = sel;
-      el.scrollIntoView({ block: tall(el) ? "start" : "center", behavior: "instant" });
-      if (tall(el)) window.scrollBy(0, -80); // below the sticky navbar
+      var part = find(attrOf(c, "data-guide-scroll"));
+      if (part) {
+        part.scrollIntoView({ block: "center", behavior: "instant" });
+        if (sheet) window.scrollBy(0, c.offsetHeight / 2); // above the bottom sheet
+      } else {
+        el.scrollIntoView({ block: tall(el) ? "start" : "center", behavior: "instant" });
+        if (tall(el)) window.scrollBy(0, -80); // below the sticky navbar
+      }
     }
     c.setAttribute("data-guide-found", el ? "1" : "0");
     place(c, el);

@@ -84,7 +84,10 @@ def step_card(
             )
         )
     return [
-        html.Div(**{ids.TARGET_ATTR: (step.target or "") if here else ""}, className="d-none"),
+        html.Div(
+            **{ids.TARGET_ATTR: (step.target or "") if here else "", ids.SCROLL_ATTR: step.scroll_to or ""},
+            className="d-none",
+        ),
         html.Div(t("guide.count", n=k + 1, total=len(steps)), className="small text-body-secondary"),
         html.H2(t(step.title, **step.fmt), className="h6 mb-2"),
         html.P(_body_text(step, ctx.code), className="small mb-2"),

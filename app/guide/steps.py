@@ -33,6 +33,7 @@ class Step:
     title: str  # text key
     body: str  # text key
     fmt: dict[str, str] = field(default_factory=dict)
+    scroll_to: str | None = None  # the part of the target to bring into view (default: the target)
 
 
 def steps_for(ctx: TourContext) -> list[Step]:
@@ -62,7 +63,14 @@ def steps_for(ctx: TourContext) -> list[Step]:
         out += [
             pick,
             Step("book", trade, f"#{trade_ids.TRADE_BOOK}", "tour.book_title", "tour.book_body"),
-            Step(ORDER_STEP, trade, f"#{trade_ids.ORDER_PANEL}", "tour.order_title", "tour.order_body"),
+            Step(
+                ORDER_STEP,
+                trade,
+                f"#{trade_ids.ORDER_PANEL}",
+                "tour.order_title",
+                "tour.order_body",
+                scroll_to=f"#{trade_ids.ORDER_SUBMIT}",
+            ),
             Step("open", trade, f"#{trade_ids.TRADE_OPEN_ORDERS}", "tour.open_title", "tour.open_body"),
         ]
     else:
