@@ -537,6 +537,7 @@ class BotComparison(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+<<<<<<< HEAD
 class ApiToken(Base):
     """A REST API token of a user: only its SHA-256 is stored; ``prefix`` identifies it in lists."""
 
@@ -562,3 +563,15 @@ class ApiIdempotency(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+=======
+class GuideProgress(Base):
+    """A user's place in the first-run tour (처음 오셨나요?): no row = never offered."""
+
+    __tablename__ = "guide_progress"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # active | completed | skipped
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+>>>>>>> guide
