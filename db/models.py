@@ -537,7 +537,6 @@ class BotComparison(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-<<<<<<< HEAD
 class ApiToken(Base):
     """A REST API token of a user: only its SHA-256 is stored; ``prefix`` identifies it in lists."""
 
@@ -563,7 +562,8 @@ class ApiIdempotency(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-=======
+
+
 class GuideProgress(Base):
     """A user's place in the first-run tour (처음 오셨나요?): no row = never offered."""
 
@@ -574,4 +574,3 @@ class GuideProgress(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
->>>>>>> guide

@@ -14,11 +14,20 @@ from __future__ import annotations
 from types import ModuleType
 
 from app.i18n import current_lang
-<<<<<<< HEAD
-from app.text import account, api, auto, backtest, common, ranking, report, screen, sectors, stocks, trade
-=======
-from app.text import account, auto, backtest, common, guide, ranking, report, screen, sectors, stocks, trade
->>>>>>> guide
+from app.text import (
+    account,
+    api,
+    auto,
+    backtest,
+    common,
+    guide,
+    ranking,
+    report,
+    screen,
+    sectors,
+    stocks,
+    trade,
+)
 
 AREAS: dict[str, ModuleType] = {
     "common": common,
@@ -31,11 +40,8 @@ AREAS: dict[str, ModuleType] = {
     "backtest": backtest,
     "screen": screen,
     "auto": auto,
-<<<<<<< HEAD
     "api": api,
-=======
     "guide": guide,
->>>>>>> guide
 }
 
 
