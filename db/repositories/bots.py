@@ -146,7 +146,10 @@ class SqlBotStore:
             return [_position(r) for r in c.execute(q)]
 
     def write_state(
-        self, positions: dict[tuple[int, str], BotPosition | None], orders: list[BotOrder]
+        self,
+        positions: dict[tuple[int, str], BotPosition | None],
+        orders: list[BotOrder],
+        states: dict[int, tuple[int, dict[str, Any]]] | None = None,
     ) -> None:
         saved = [p for p in positions.values() if p is not None]
         gone = [key for key, p in positions.items() if p is None]
@@ -192,16 +195,41 @@ class SqlBotStore:
                     for o in orders
                 ]
                 c.execute(update(ORDERS).where(ORDERS.c.client_order_id == bindparam("k_cid")), rows)
+            for bot_id, (streak, state) in (states or {}).items():
+                c.execute(update(BOTS).where(BOTS.c.id == bot_id).values(loss_streak=streak, state=state))
 
     def add_order(self, order: BotOrder) -> bool:
+        return order.client_order_id in self.add_orders([order])
+
+    def add_orders(self, orders: list[BotOrder]) -> set[str]:
         now = now_naive_kst()
-        created = naive_kst(order.created_at) if order.created_at is not None else now
+        rows: dict[str, dict[str, Any]] = {}
+        for o in orders:
+            created = naive_kst(o.created_at) if o.created_at is not None else now
+            rows.setdefault(o.client_order_id, {**_order_values(o), "created_at": created, "updated_at": now})
+        if not rows:
+            return set()
         try:
             with self.engine.begin() as c:
-                c.execute(insert(ORDERS).values(**_order_values(order), created_at=created, updated_at=now))
-            return True
-        except IntegrityError:
-            return False
+                seen = set(
+                    c.execute(
+                        select(ORDERS.c.client_order_id).where(ORDERS.c.client_order_id.in_(list(rows)))
+                    ).scalars()
+                )
+                fresh = [r for cid, r in rows.items() if cid not in seen]
+                if fresh:
+                    c.execute(insert(ORDERS), fresh)
+            return {r["client_order_id"] for r in fresh}
+        except IntegrityError:  # another writer got one in meanwhile: one at a time
+            added = set()
+            for cid, row in rows.items():
+                try:
+                    with self.engine.begin() as c:
+                        c.execute(insert(ORDERS).values(**row))
+                    added.add(cid)
+                except IntegrityError:
+                    pass
+            return added
 
     def open_orders(self) -> list[BotOrder]:
         with self.engine.connect() as c:
@@ -223,10 +251,6 @@ class SqlBotStore:
 
     def set_status(self, bot_id: int, status: BotStatus, reason: str, by: str) -> None:
         set_status(self.engine, bot_id, status, reason, by)
-
-    def save_state(self, bot_id: int, loss_streak: int, state: dict[str, Any]) -> None:
-        with self.engine.begin() as c:
-            c.execute(update(BOTS).where(BOTS.c.id == bot_id).values(loss_streak=loss_streak, state=state))
 
     def heartbeat(self, bot_id: int, last_bar_at: datetime | None, feed_age_s: float | None) -> None:
         values: dict[str, Any] = {"heartbeat_at": now_naive_kst(), "feed_age_s": feed_age_s}

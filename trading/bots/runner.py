@@ -135,6 +135,7 @@ class BotRunner:
         # positions (None: deleted) and orders changed since the last write (``_write``: one transaction)
         self._staged_positions: dict[tuple[int, str], BotPosition | None] = {}
         self._staged_orders: dict[str, BotOrder] = {}
+        self._staged_states: dict[int, tuple[int, dict[str, Any]]] = {}  # bot → (loss streak, state)
         self._universe_at: dict[int, float] = {}
         self._daily_done: date | None = None
         self._stop = threading.Event()
@@ -674,7 +675,12 @@ class BotRunner:
         now = self.feed.now()
         for p in planned:
             p.order.created_at = now  # the market's time (the demo clock in the demo market), as the log's
-        todo = [p for p in planned if self.store.add_order(p.order)]  # an id seen before: already sent
+        added = self.store.add_orders([p.order for p in planned])  # an id seen before: already sent
+        todo = []
+        for p in planned:
+            if p.order.client_order_id in added:
+                added.discard(p.order.client_order_id)
+                todo.append(p)
         items = []
         for p in todo:
             ctx = self._ctx(p.bot)
@@ -844,7 +850,7 @@ class BotRunner:
             start = bucket_start(self.feed.now(), minutes) if cfg.bar_minutes else self.feed.now()
             until = start + timedelta(minutes=minutes * (cfg.limits.cooldown_bars + 1))
             state["cooldowns"] = {**(state.get("cooldowns") or {}), o.code: until.isoformat()}
-        self.store.save_state(bot.id, streak, state)
+        self._staged_states[bot.id] = (streak, state)
         bot = self.bots[bot.id] = replace(bot, loss_streak=streak, state=state)
         self._log(bot, "state", f"거래 종료 손익 {pnl:+,}원 (연속 손실 {streak})",
                   f"trade closed, P&L {pnl:+,} (losses in a row: {streak})", o.code, None, {"pnl": pnl})  # fmt: skip
@@ -889,15 +895,16 @@ class BotRunner:
         self._write()
 
     def _write(self) -> None:
-        """Write the staged positions and order states in one transaction (kept for the next round if the
+        """Write the staged positions, order states and bot states in one transaction (kept for the next round if the
         database refuses)."""
-        if not (self._staged_positions or self._staged_orders):
+        if not (self._staged_positions or self._staged_orders or self._staged_states):
             return
-        positions, orders = self._staged_positions, self._staged_orders
-        self._staged_positions, self._staged_orders = {}, {}
+        positions, orders, states = self._staged_positions, self._staged_orders, self._staged_states
+        self._staged_positions, self._staged_orders, self._staged_states = {}, {}, {}
         try:
-            self.store.write_state(positions, list(orders.values()))
+            self.store.write_state(positions, list(orders.values()), states)
         except Exception:
             self._staged_positions = {**positions, **self._staged_positions}
             self._staged_orders = {**orders, **self._staged_orders}
+            self._staged_states = {**states, **self._staged_states}
             raise
