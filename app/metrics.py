@@ -11,10 +11,11 @@ of every process of the deployment on this host; without it, this process's own 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 
@@ -63,8 +64,21 @@ class _Exposition:
 
 
 def init_metrics(server: Flask, settings: Any) -> None:
-    """Register ``GET /metrics`` on ``server``."""
+    """Register ``GET /metrics`` on ``server`` and count every request it answers (by route and status)."""
     exposition = _Exposition(settings)
+
+    @server.before_request
+    def _started() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @server.after_request
+    def _count(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        metrics.HTTP_REQUESTS.labels(route, str(response.status_code)).inc()
+        started = g.get("metrics_started")
+        if started is not None:
+            metrics.HTTP_SECONDS.labels(route).observe(time.perf_counter() - started)
+        return response
 
     @server.get("/metrics")
     def metrics_view():  # noqa: ANN202

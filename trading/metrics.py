@@ -24,6 +24,14 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 TASK_BUCKETS = (0.05, 0.25, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0)
 RISK_STATE_VALUE = {"active": 0, "reducing": 1, "halted": 2}
 
+# --- the web (app/metrics.py) -------------------------------------------------------------------------
+HTTP_REQUESTS = Counter(
+    "gslts_http_requests", "Web requests answered, by route and status", ["route", "status"]
+)
+HTTP_SECONDS = Histogram(
+    "gslts_http_request_seconds", "Web request time, by route", ["route"], buckets=LATENCY_BUCKETS
+)
+
 # --- the order gateway (trading/orders/gateway.py) ----------------------------------------------------
 ORDERS = Counter(
     "gslts_orders",
