@@ -19,6 +19,7 @@ HEARTBEAT_S = 15.0
 RUN_JOB = "gslts.run_job"
 _started: dict[str, float] = {}  # task id → perf_counter at prerun (this process's tasks)
 _connected = False
+_beating: dict[str, threading.Thread] = {}  # role → its heartbeat thread
 _lock = threading.Lock()
 
 
@@ -49,16 +50,22 @@ def _published(sender: str | None = None, body: Any = None, **_: Any) -> None:
 
 
 def start_heartbeat(role: str, every_s: float = HEARTBEAT_S) -> threading.Thread:
-    """A daemon thread that sets the ``role``'s heartbeat now and every ``every_s`` seconds."""
+    """A daemon thread that sets the ``role``'s heartbeat now and every ``every_s`` seconds (one per role
+    and process: a second call returns the running one)."""
 
     def beat() -> None:
         while True:
             metrics.CELERY_HEARTBEAT.labels(role).set(time.time())
             time.sleep(every_s)
 
-    thread = threading.Thread(target=beat, name=f"metrics-heartbeat-{role}", daemon=True)
-    thread.start()
-    return thread
+    with _lock:
+        running = _beating.get(role)
+        if running is not None and running.is_alive():
+            return running
+        thread = threading.Thread(target=beat, name=f"metrics-heartbeat-{role}", daemon=True)
+        thread.start()
+        _beating[role] = thread
+        return thread
 
 
 def connect() -> None:
@@ -71,6 +78,6 @@ def connect() -> None:
     signals.task_prerun.connect(_prerun, weak=False)
     signals.task_postrun.connect(_postrun, weak=False)
     signals.before_task_publish.connect(_published, weak=False)
-    signals.worker_ready.connect(lambda **_: start_heartbeat("worker"), weak=False)
+    signals.worker_init.connect(lambda **_: start_heartbeat("worker"), weak=False)  # also in test workers
     signals.beat_init.connect(lambda **_: start_heartbeat("beat"), weak=False)
     signals.worker_process_shutdown.connect(lambda pid=None, **_: metrics.mark_dead(pid), weak=False)
