@@ -90,6 +90,10 @@ class KisRest:
                 data = {}
             code = str(data.get("msg_cd") or data.get("error_code") or "")
             message = str(data.get("msg1") or data.get("error_description") or "").strip()
+            if code and (response.status_code != 200 or str(data.get("rt_cd", "")) != "0"):
+                metrics.BROKER_ERRORS.labels("kis", code).inc()
+            elif response.status_code >= 400:
+                metrics.BROKER_ERRORS.labels("kis", f"HTTP{response.status_code}").inc()
             if code in RATE_LIMIT_CODES or response.status_code == 429:
                 metrics.BROKER_THROTTLES.labels("kis", "broker").inc()
                 if rate_attempt >= self.opts.rate_limit_retries:
@@ -101,10 +105,6 @@ class KisRest:
                 rate_attempt += 1
                 time.sleep(delay)
                 continue  # a rate-limit answer is a refusal: nothing was processed, safe even for orders
-            if code and (response.status_code != 200 or str(data.get("rt_cd", "")) != "0"):
-                metrics.BROKER_ERRORS.labels("kis", code).inc()
-            elif response.status_code >= 400:
-                metrics.BROKER_ERRORS.labels("kis", f"HTTP{response.status_code}").inc()
             if code in TOKEN_CODES and not renewed:
                 log.info("KIS %s: token expired or invalid (%s), renewing once", tr_id, code)
                 self.tokens.invalidate(token)
