@@ -125,6 +125,16 @@ def test_gateway_metrics_after_orders_and_a_denial(paper_dash_app):
     assert grew("gslts_order_gateway_seconds_count", broker="paper", action="place") == 2
     assert _value(after, "gslts_account_risk_state", account=ctx.account) == 0  # active
     assert _value(after, "gslts_market_last_tick_timestamp_seconds") > 0  # the paper market steps
+    # The kill switch: counted, the account's state halted (2), its open order cancelled through the gateway.
+    gateway.kill(ctx, "metrics test")
+    killed = client.get("/metrics").get_data(as_text=True)
+    assert (
+        _value(killed, "gslts_kill_switch_total", account=ctx.account)
+        - _value(after, "gslts_kill_switch_total", account=ctx.account)
+        == 1
+    )
+    assert _value(killed, "gslts_account_risk_state", account=ctx.account) == 2
+    gateway.set_risk_state(ctx, "active")
 
 
 def test_recorder_metrics_after_a_tick_batch(dash_app, app_settings):

@@ -6,15 +6,11 @@ from __future__ import annotations
 import os
 import time
 
-from prometheus_client import REGISTRY
+from support.metrics import metric_sum as _sample
 from support.wait import wait_for
 
 from trading.config import load_settings
 from workers.celery_metrics import start_heartbeat, task_label
-
-
-def _sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def test_task_label_names_the_job_of_run_job():

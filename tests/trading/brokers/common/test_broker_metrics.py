@@ -1,20 +1,16 @@
 """The adapters' metrics against the fake KIS and Kiwoom servers: REST calls by HTTP class, the token's expiry,
-and broker throttles, errors by the broker's code, and the websocket's last tick."""
+local and broker throttles, errors by the broker's code, and the websocket's last tick."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from prometheus_client import REGISTRY
+from support.metrics import metric_sum as _sample
 from support.wait import wait_for
 
 from trading.brokers import Channel
 from trading.brokers.errors import RateLimited
-
-
-def _sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def test_rest_calls_token_and_throttles(make_kis, fake_kis):
