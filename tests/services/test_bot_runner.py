@@ -135,7 +135,8 @@ def test_a_sticky_signal_never_orders_twice_and_every_order_is_once(db_url, tmp_
         evaluated = metric_sum("gslts_bot_evaluations_total")
         bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
         assert wait_for(lambda: repo.evaluation_count(owner.engine, bot_id) >= 20, timeout=60)
-        assert metric_sum("gslts_bot_evaluations_total") - evaluated >= 20  # /metrics counts them
+        # /metrics counts them (a claimed bar's row exists before its evaluation is counted)
+        assert wait_for(lambda: metric_sum("gslts_bot_evaluations_total") - evaluated >= 20, timeout=10)
         bot_admin.set_status(owner.engine, TRADER, bot_id, "stop")
         _settle(owner, bot_id)
         orders = sorted(repo.bot_orders(owner.engine, bot_id, 10_000), key=lambda o: o.created_at)
