@@ -69,9 +69,7 @@ class RecorderHealthCollector:
             return {}
 
     def collect(self) -> Iterator[Metric]:
-        health = self._read()
-        if not health:
-            return
+        health = self._read()  # {} (no recorder, or Redis away): up 0, so "recorder down" can fire
         now = time.time()
         w, f = health.get("writer") or {}, health.get("feed") or {}
         level, _, _ = assess(health, now)
