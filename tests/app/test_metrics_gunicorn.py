@@ -51,7 +51,8 @@ def _served_by_pid(directory: Path) -> dict[int, float]:
 
 @pytest.fixture
 def gunicorn_web(app_settings, redis_url, tmp_path):
-    """The full-mode web: gunicorn, 2 gthread workers, app/gunicorn_conf.py, on a free port."""
+    """The full-mode web: gunicorn, 2 gthread workers, app/gunicorn_conf.py, on a free port; yields its URL,
+    the shared metrics directory and the environment (for another process of the same deployment)."""
     port = free_port()
     metrics_dir = tmp_path / "metrics"
     env = {
@@ -78,7 +79,7 @@ def gunicorn_web(app_settings, redis_url, tmp_path):
 
     try:
         assert wait_for(up, timeout=60), (tmp_path / "gunicorn.log").read_text()[-3000:]
-        yield base, metrics_dir
+        yield base, metrics_dir, env
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -89,7 +90,7 @@ def gunicorn_web(app_settings, redis_url, tmp_path):
 
 
 def test_two_workers_counts_are_summed(gunicorn_web):
-    base, metrics_dir = gunicorn_web
+    base, metrics_dir, _ = gunicorn_web
 
     def hit(_: int) -> None:
         with httpx.Client(headers={"Connection": "close"}) as c:  # a new connection: any worker may take it
@@ -114,3 +115,22 @@ def test_two_workers_counts_are_summed(gunicorn_web):
     for _ in range(4):
         again = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
         assert _health_count(again.text) == total
+
+
+def test_another_process_of_the_deployment_is_summed_too(gunicorn_web):
+    """The market (or recorder, Celery) writes into the same directory: the web's /metrics shows it."""
+    base, _, env = gunicorn_web
+    before = httpx.get(f"{base}/metrics", timeout=10).text
+    code = "from trading import metrics; metrics.order_outcome('paper', 'place', 'accepted', 0.01)"
+    for _ in range(2):  # two market processes one after the other (a restart): both counts stay
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+    after = httpx.get(f"{base}/metrics", timeout=10).text
+
+    def orders(text: str) -> float:
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("gslts_orders_total{") and 'result="accepted"' in line
+        )
+
+    assert orders(after) - orders(before) == 2
