@@ -1,8 +1,8 @@
 """``/metrics``: every process's Prometheus metrics (trading/metrics.py) plus the recorder's health.
 
 Who may read it: a request from 127.0.0.1 / ::1 (the socket peer, or the client ProxyFix found behind
-``TRUSTED_PROXIES``), or one with ``Authorization: Bearer <METRICS_TOKEN>``. ``TOKEN_CHECKS`` is the hook
-for other credentials (e.g. the REST API's tokens): each check gets the bearer token and says yes or no.
+``TRUSTED_PROXIES``), or one with ``Authorization: Bearer <METRICS_TOKEN>`` or a REST API token with the admin
+scope. ``TOKEN_CHECKS`` is the hook for credentials: each check gets the bearer token and says yes or no.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (the Procfile sets it for every process) the answer sums the files
 of every process of the deployment on this host; without it, this process's own registry answers.
@@ -23,8 +23,20 @@ from trading import metrics
 from workers.recorder.metrics import RecorderHealthCollector
 
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
-# Extra ways to accept a bearer token on /metrics: callables token → bool (add with ``accept_tokens``).
-TOKEN_CHECKS: list[Callable[[str], bool]] = []
+METRICS_SCOPE = "admin"  # the REST API scope whose tokens may read /metrics
+
+
+def api_admin_token(token: str) -> bool:
+    """A REST API token (``gslts_…``, app/api/) with the admin scope, whose user is still an admin."""
+    from app.runtime import runtime
+    from db.repositories.api_tokens import allowed_scopes, token_user
+
+    user = token_user(runtime().engine, token)
+    return user is not None and METRICS_SCOPE in user.scopes and METRICS_SCOPE in allowed_scopes(user.role)
+
+
+# Ways to accept a bearer token on /metrics besides METRICS_TOKEN: callables token → bool (``accept_tokens``).
+TOKEN_CHECKS: list[Callable[[str], bool]] = [api_admin_token]
 
 
 def accept_tokens(check: Callable[[str], bool]) -> None:

@@ -89,6 +89,28 @@ def test_api_tokens_can_be_accepted_through_the_hook(direct_app, monkeypatch):
     assert client.get("/metrics", environ_base=OUTSIDE, headers=headers).status_code == 401
 
 
+def test_an_api_token_with_the_admin_scope_may_scrape(direct_app):
+    from app.runtime import runtime
+    from db.repositories.api_tokens import create_token, revoke_token
+    from db.repositories.users import get_user
+
+    engine = runtime().engine
+    admin = get_user(engine, "trader")  # the test user is an admin
+    info, admin_token = create_token(engine, admin, "prometheus", ("read", "admin"))
+    _, read_token = create_token(engine, admin, "reader", ("read",))
+    client = direct_app.server.test_client()
+
+    def scrape(token: str) -> int:
+        return client.get(
+            "/metrics", environ_base=OUTSIDE, headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+
+    assert scrape(admin_token) == 200
+    assert scrape(read_token) == 401  # a token without the admin scope
+    revoke_token(engine, info.id, None, "test")
+    assert scrape(admin_token) == 401  # revoked: refused at once (no cache here)
+
+
 def test_behind_a_trusted_proxy_the_forwarded_client_counts(proxied_app):
     client = proxied_app.server.test_client()
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
