@@ -188,6 +188,8 @@ class Settings(BaseSettings):
     # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto (0: none; the
     # client address is the socket peer and forwarded headers are ignored).
     trusted_proxies: int = Field(default=0, ge=0, le=5)
+    # /metrics: a scraper sends "Authorization: Bearer <METRICS_TOKEN>"; without one, only 127.0.0.1/::1 may read it.
+    metrics_token: SecretStr | None = None
 
     def __repr_args__(self):  # noqa: ANN204 - pydantic's repr hook: never show a password
         for key, value in super().__repr_args__():

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from trading import metrics
 from trading.bots.bars import BarBuilder, BarHistory, bucket_start
 from trading.bots.config import BotConfig
 from trading.bots.decide import Signal, decide, decide_panel
@@ -416,6 +417,8 @@ class BotRunner:
                 signals = self._evaluate_bot(bot, hist, bar_time, wall_at, planned, sigs)
             ms = (time.thread_time() - t0) * 1000 + shared_ms.get(bot.id, 0.0)
             self.stats.evaluations += 1
+            metrics.BOT_EVALUATIONS.labels(str(minutes or "day")).inc()
+            metrics.BOT_EVAL_SECONDS.observe(ms / 1000)
             self.stats.eval_cpu_ms[bot.id] = self.stats.eval_cpu_ms.get(bot.id, 0.0) + ms
             finished.append((bot.id, bar_time, len(codes[bot.id]), signals, ms))
         self._send(planned)
