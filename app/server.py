@@ -144,4 +144,10 @@ def create_app(settings: Settings | None = None, start_background: bool = False)
         scheduler = EmbeddedScheduler(rt.engine, settings)
         scheduler.start()
         rt.scheduler = scheduler
+        if (
+            settings.alerts_dispatcher
+        ):  # embedded: alerts go out from this process (full mode: gslts alerts run)
+            from services.alerts.dispatcher import Dispatcher
+
+            rt.alerts_dispatcher = Dispatcher(rt.engine, settings).start()
     return app

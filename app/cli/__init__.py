@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from app.cli.alerts_cmds import alerts
 from app.cli.backtest_cmd import backtest
 from app.cli.bot_cmds import bot
 from app.cli.common import CliError
@@ -73,6 +74,7 @@ for command in (
     bot,
     history,
     us_data,
+    alerts,
 ):
     cli.add_command(command)
 
