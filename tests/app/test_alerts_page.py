@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from fakes.fake_alerts import WebhookReceiver
+from selenium.webdriver.support.ui import Select
 from support.browser import click, set_input, wait_until
 from support.orders import ctx_for
 
@@ -55,23 +56,21 @@ def test_alerts_page_bell_ledger_and_price_alert(paper_dash_app, app_settings, b
 
     dispatcher = Dispatcher(rt.engine, app_settings).start()
     try:
-        rt.gateway().place(
-            OrderRequest("005930", Side.BUY, 2, OrderType.MARKET, client_order_id="ui-1"), ctx_for()
-        )
-        wait_until(lambda: any(e["type"] == "order.filled" for e in receiver.events()), what="webhook fill")
-        wait_until(
-            lambda: duo.find_element("#alerts-bell-count").text not in ("", "0"), timeout=10, what="bell"
-        )
-        shown = wait_until(
-            lambda: duo.driver.execute_script("return window.GSLTS.alertsShown"), what="notify"
-        )
-        assert shown[0]["title"] == "체결" and "005930" in shown[0]["body"]
-        wait_until(
-            lambda: "전송됨" in duo.find_element("#alerts-ledger-table").text, timeout=10, what="ledger"
-        )
-        assert "체결" in duo.find_element("#alerts-ledger-table").text
+        _fill_and_price_alert(duo, rt, uid, receiver)
     finally:
         dispatcher.stop()
+
+
+def _fill_and_price_alert(duo, rt, uid: int, receiver: WebhookReceiver) -> None:  # noqa: ANN001
+    rt.gateway().place(
+        OrderRequest("005930", Side.BUY, 2, OrderType.MARKET, client_order_id="ui-1"), ctx_for()
+    )
+    wait_until(lambda: any(e["type"] == "order.filled" for e in receiver.events()), what="webhook fill")
+    wait_until(lambda: duo.find_element("#alerts-bell-count").text not in ("", "0"), timeout=10, what="bell")
+    shown = wait_until(lambda: duo.driver.execute_script("return window.GSLTS.alertsShown"), what="notify")
+    assert shown[0]["title"] == "체결" and "005930" in shown[0]["body"]
+    wait_until(lambda: "전송됨" in duo.find_element("#alerts-ledger-table").text, timeout=10, what="ledger")
+    assert "체결" in duo.find_element("#alerts-ledger-table").text
 
     click(duo, "#alerts-bell")
     wait_until(lambda: "[체결] 005930 매수" in duo.find_element("#alerts-bell-list").text, what="bell list")
@@ -89,5 +88,16 @@ def test_alerts_page_bell_ledger_and_price_alert(paper_dash_app, app_settings, b
     wait_until(lambda: "추가했습니다" in duo.find_element("#trade-pa-msg").text, what="price alert added")
     (pa,) = repo.price_alerts(rt.engine, uid)
     assert (pa.code, pa.kind, pa.value, pa.status) == ("005930", "above", 99000.0, "active")
+    Select(duo.find_element("#trade-pa-kind")).select_by_value("move_pct")  # ±0.01 %: fires on a tick
+    set_input(duo, "#trade-pa-value", "0.01")
+    click(duo, "#trade-pa-add")
+    wait_until(lambda: "#2" in duo.find_element("#trade-pa-msg").text, what="move alert added")
+    wait_until(
+        lambda: repo.price_alerts(rt.engine, uid)[1].status == "fired", timeout=15, what="fired on a tick"
+    )
+    wait_until(
+        lambda: any(e["type"] == "price.alert" for e in receiver.events()), what="price alert delivered"
+    )
     duo.driver.get(duo.server.url + "/alerts")
-    wait_until(lambda: "005930" in duo.find_element("#alerts-pa-table").text, timeout=15, what="listed")
+    table = wait_until(lambda: duo.find_element("#alerts-pa-table").text, timeout=15, what="listed")
+    assert "005930" in table and "발동" in table and "대기" in table

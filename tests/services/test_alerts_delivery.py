@@ -42,13 +42,13 @@ def test_a_fill_is_delivered_once_within_a_second_at_p95(paper_dash_app, app_set
     try:
         gw, ctx = rt.gateway(), ctx_for("trader")
         placed: dict[str, float] = {}
-        for i in range(10):
+        for i in range(8):
             t0 = time.time()
             order = gw.place(
                 OrderRequest("005930", Side.BUY, 1, OrderType.MARKET, client_order_id=f"al-{i}"), ctx
             )
             placed[order.order_id] = t0
-            time.sleep(0.6)
+            time.sleep(0.5)
         wait_for(lambda: {e["data"]["order_id"] for e in receiver.events()} >= set(placed), timeout=10)
     finally:
         dispatcher.stop()
