@@ -37,7 +37,10 @@ class PriceWatch:
 
     def refresh(self) -> None:
         """Reload the active alerts, re-subscribe to their stocks, and check the TOP N ones."""
-        rules = [Rule(a.id, a.user_id, a.code, a.kind, a.value) for a in repo.price_alerts(self.engine, active_only=True)]
+        rules = [
+            Rule(a.id, a.user_id, a.code, a.kind, a.value)
+            for a in repo.price_alerts(self.engine, active_only=True)
+        ]
         with self._lock:
             self.book.replace(rules)
             codes = frozenset(r.code for r in rules if r.kind != "top_n")
@@ -69,7 +72,14 @@ class PriceWatch:
 
         for f in fired:
             r = f.rule
-            payload = {"alert_id": r.id, "code": r.code, "kind": r.kind, "value": r.value, "price": f.price, "text": f.text}
+            payload = {
+                "alert_id": r.id,
+                "code": r.code,
+                "kind": r.kind,
+                "value": r.value,
+                "price": f.price,
+                "text": f.text,
+            }
             when = tick.time if tick is not None else now_naive_kst()
             event = AlertEvent(EventType.PRICE_ALERT, f"price:{r.id}", when, payload, user_id=r.user_id)
             try:
