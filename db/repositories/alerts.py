@@ -53,6 +53,16 @@ def write_events(conn: Connection, events: Iterable[AlertEvent]) -> None:
         conn.execute(insert(EV), rows)
 
 
+def write_events_once(conn: Connection, events: list[AlertEvent]) -> None:
+    """Insert the events whose dedupe id is not stored yet (sources that may write the same fact again)."""
+    if not events:
+        return
+    ids = [e.dedupe_id[:120] for e in events]
+    have = set(conn.execute(select(EV.c.dedupe_id).where(EV.c.dedupe_id.in_(ids))).scalars())
+    fresh = {e.dedupe_id[:120]: e for e in events if e.dedupe_id[:120] not in have}
+    write_events(conn, list(fresh.values()))
+
+
 def add_event(engine: Engine, event: AlertEvent) -> bool:
     """Store one event on its own (sources without a transaction of their own: health, reports);
     False when its dedupe id is stored already."""
@@ -68,7 +78,8 @@ def add_event(engine: Engine, event: AlertEvent) -> bool:
 
 
 def _recipients(conn: Connection, rows: list) -> dict[int, set[int]]:  # noqa: ANN001
-    """event id -> user ids: the event's user, every user of its account, or (neither) every admin."""
+    """event id -> user ids: the event's user, every user of its account, or (neither) every user for the
+    morning report and every admin for the rest (health)."""
     accounts = {r.account_id for r in rows if r.account_id is not None and r.user_id is None}
     by_account: dict[int, set[int]] = {a: set() for a in accounts}
     if accounts:
@@ -79,20 +90,21 @@ def _recipients(conn: Connection, rows: list) -> dict[int, set[int]]:  # noqa: A
         for r in conn.execute(select(au.account_id, au.user_id).where(au.account_id.in_(accounts))):
             by_account[r.account_id].add(int(r.user_id))
     admins: set[int] = set()
+    everyone: set[int] = set()
     if any(r.account_id is None and r.user_id is None for r in rows):
         u = User.__table__.c
-        admins = {
-            int(x)
-            for x in conn.execute(select(u.id).where(u.role == "admin", u.disabled == false())).scalars()
-        }
+        for uid, role in conn.execute(select(u.id, u.role).where(u.disabled == false())):
+            everyone.add(int(uid))
+            if role == "admin":
+                admins.add(int(uid))
     out = {}
     for r in rows:
         if r.user_id is not None:
             out[r.id] = {int(r.user_id)}
         elif r.account_id is not None:
             out[r.id] = by_account.get(r.account_id, set())
-        else:
-            out[r.id] = admins
+        else:  # the morning report is everyone's; health events are the admins'
+            out[r.id] = everyone if r.type == EventType.REPORT_READY else admins
     return out
 
 
