@@ -577,3 +577,31 @@ def user_ids_by_name(engine: Engine, username: str) -> int | None:
     with engine.connect() as conn:
         v = conn.execute(select(u.id).where(u.username == username)).scalar()
     return int(v) if v is not None else None
+
+
+# --- health ------------------------------------------------------------------------------------------
+
+
+def last_health_level(engine: Engine, kind: EventType) -> str | None:
+    """The level of the newest system-wide event of ``kind`` (health checks), None if there is none."""
+    e = EV.c
+    stmt = (
+        select(e.payload)
+        .where(e.type == str(kind), e.user_id.is_(None), e.account_id.is_(None))
+        .order_by(e.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        payload = conn.execute(stmt).scalar()
+    return (payload or {}).get("level")
+
+
+def stuck_deliveries(engine: Engine, older_than_s: float) -> int:
+    """Pending deliveries created more than ``older_than_s`` ago (a receiver down, a dead dispatcher)."""
+    d = DLV.c
+    cutoff = now_naive_kst() - timedelta(seconds=older_than_s)
+    with engine.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).where(d.status == "pending", d.created_at < cutoff)).scalar()
+            or 0
+        )
