@@ -76,3 +76,23 @@ def test_modes_silence_or_drop_events_per_user(db_engine):
         repo.events_after(db_engine, t.user_id, n.id) == []
         and repo.events_after(db_engine, t.user_id, 0)[0].id == n.id
     )
+
+
+def test_broker_sync_writes_fill_events_once(db_engine):
+    from db.repositories.accounts import bind, ensure_broker_account
+    from db.repositories.broker_sync import BrokerSyncStore
+    from trading.brokers.sync import BrokerSnapshot
+    from trading.domain import Balance, Fill, Order, OrderStatus, OrderType, Side
+
+    t = trader(db_engine)
+    ensure_broker_account(db_engine, "kis-mock-12345678-01", "kis", "mock")
+    bind(db_engine, "kis-mock-12345678-01", "trader")
+    now = datetime.now(KST)
+    order = Order("0000123", "005930", Side.BUY, OrderType.LIMIT, 70_000, 3, 3, 210_000, OrderStatus.FILLED,
+                  None, now, now)  # fmt: skip
+    fill = Fill("0000123-1", "0000123", "005930", Side.BUY, 70_000, 3, 30, 0, now)
+    snap = BrokerSnapshot(now.date(), now, (order,), (fill,), Balance(1_000_000, 1_000_000))
+    store = BrokerSyncStore(db_engine)
+    store.apply("kis-mock-12345678-01", "kis", snap)
+    store.apply("kis-mock-12345678-01", "kis", snap)  # the next sync sees the same fill: no second event
+    assert [x for x in _types(db_engine, t.user_id) if x == "order.filled"] == ["order.filled"]
