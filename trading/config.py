@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     alert_telegram_burst: int = Field(default=3, ge=1, le=100)
     alert_digest_max: int = Field(default=50, ge=1, le=1000)  # events per digest message
     alert_health_s: int = Field(default=15, ge=0, le=3600)  # the alerts-health job's interval; 0 = off
+    alert_retention_days: int = Field(
+        default=90, ge=1, le=3650
+    )  # the alerts-purge job (03:30) keeps this long
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_allowed_chat_ids: str = ""  # comma-separated; a chat outside the list is refused

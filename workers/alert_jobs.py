@@ -102,3 +102,9 @@ def health_alerts(engine: Engine, settings: Settings) -> str:
         repo.add_event(engine, AlertEvent(kind, f"{kind}:{now:%Y%m%d%H%M%S%f}", now, payload))
         changed.append(f"{kind}={level}")
     return "health: " + (", ".join(changed) if changed else "no change")
+
+
+def purge_alerts(engine: Engine, settings: Settings) -> str:
+    """The daily ``alerts-purge`` job: events and deliveries older than ``ALERT_RETENTION_DAYS``."""
+    n = repo.purge(engine, settings.alert_retention_days)
+    return f"alerts: {n} old events purged"

@@ -78,6 +78,7 @@ JOBS: tuple[Job, ...] = (
         brokers=("kis", "kiwoom"),
     ),
     Job("alerts-health", "workers.alert_jobs:health_alerts", every_s=15, every_setting="alert_health_s"),
+    Job("alerts-purge", "workers.alert_jobs:purge_alerts", 3, 30),
 )
 
 

@@ -605,3 +605,25 @@ def stuck_deliveries(engine: Engine, older_than_s: float) -> int:
             conn.execute(select(func.count()).where(d.status == "pending", d.created_at < cutoff)).scalar()
             or 0
         )
+
+
+def purge(engine: Engine, older_than_days: int) -> int:
+    """Delete events (and their deliveries) older than ``older_than_days`` that have nothing pending;
+    returns the number of events deleted."""
+    cutoff = now_naive_kst() - timedelta(days=older_than_days)
+    e, d = EV.c, DLV.c
+    pending = select(d.event_id).where(d.status == "pending")
+    with engine.begin() as conn:
+        old = [
+            int(x)
+            for x in conn.execute(
+                select(e.id)
+                .where(e.created_at < cutoff, e.fanned_out.is_(True), e.id.not_in(pending))
+                .limit(50_000)
+            ).scalars()
+        ]
+        for i in range(0, len(old), 1000):
+            chunk = old[i : i + 1000]
+            conn.execute(delete(DLV).where(d.event_id.in_(chunk)))
+            conn.execute(delete(EV).where(e.id.in_(chunk)))
+    return len(old)

@@ -47,15 +47,30 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alerts-send")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._inflight: set[int] = set()  # destinations a pool thread is sending to
 
     # --- one pass ---------------------------------------------------------------------------------
 
-    def run_once(self) -> int:
-        """Fan out, then send to every due destination (in parallel); returns the work done."""
+    def run_once(self, wait: bool = True) -> int:
+        """Fan out, then send to every due destination on the pool; returns the work started. With
+        ``wait`` False (the loop) a slow destination never holds up the next pass: the others go on."""
         n = repo.fan_out(self.engine, self.settings.telegram_chats)
-        due = repo.due_destinations(self.engine)
-        sent = sum(self._pool.map(self.deliver, due)) if due else 0
-        return n + sent
+        with self._lock:
+            due = [d for d in repo.due_destinations(self.engine) if d not in self._inflight]
+            self._inflight.update(due)
+        futures = [self._pool.submit(self._deliver_tracked, d) for d in due]
+        if wait:
+            for f in futures:
+                f.result()
+        return n + len(due)
+
+    def _deliver_tracked(self, dest_id: int) -> int:
+        try:
+            return self.deliver(dest_id)
+        finally:
+            with self._lock:
+                self._inflight.discard(dest_id)
 
     def deliver(self, dest_id: int) -> int:
         """Send one message to ``dest_id`` if its lease is ours; returns 1 when something was sent."""
@@ -115,7 +130,7 @@ class Dispatcher:
         failures = 0
         while not self._stop.is_set():
             try:
-                busy = self.run_once()
+                busy = self.run_once(wait=False)
                 failures = 0
             except Exception:  # noqa: BLE001 - the database away: keep trying
                 failures += 1

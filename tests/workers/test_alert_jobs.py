@@ -59,3 +59,25 @@ def test_broker_feed_and_redis_levels(sqlite_engine, tmp_path):
     full = load_settings(database_url="sqlite://", data_dir=tmp_path, redis_url="redis://127.0.0.1:1/0")
     assert alert_jobs.system_level(sqlite_engine, full)[0] == "down"
     assert alert_jobs.recorder_level(full)[0] == "down"
+
+
+def test_purge_keeps_recent_and_pending_events(db_engine):
+    from sqlalchemy import update as upd
+
+    from db.models import AlertEventRow
+
+    t = trader(db_engine)
+    dest = repo.add_destination(db_engine, t.user_id, "webhook", {"name": "x", "url": "http://127.0.0.1:9/"})
+    t.fill()
+    t.fill()
+    repo.fan_out(db_engine)
+    ev = AlertEventRow.__table__
+    with db_engine.begin() as conn:  # all four events are 100 days old
+        conn.execute(upd(ev).values(created_at=now_naive_kst() - timedelta(days=100)))
+    repo.remove_destination(db_engine, t.user_id, dest)  # nothing pending any more
+    t.fill()  # a new fill: kept
+    settings = load_settings(database_url="sqlite://", alert_retention_days=90)
+    assert alert_jobs.purge_alerts(db_engine, settings) == "alerts: 4 old events purged"
+    repo.fan_out(db_engine)
+    assert {n.type for n in repo.notifications(db_engine, t.user_id)} == {"order.accepted", "order.filled"}
+    assert len(repo.notifications(db_engine, t.user_id)) == 2
