@@ -5,6 +5,8 @@ receiver's ``retry_after``) or permanent. Errors never carry a URL (the Telegram
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -15,6 +17,21 @@ from services.alerts.secret_box import SecretBox
 from trading.alerts.outgoing import Message, webhook_body
 from trading.alerts.signing import EVENT_HEADER, signed_headers
 from trading.config import Settings
+
+_TOKEN_IN_URL = re.compile(r"/bot[^/\s]+/")
+
+
+class _MaskBotToken(logging.Filter):
+    """httpx logs each request's URL at INFO; Telegram's carries the bot token: mask it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "/bot" in text:
+            record.msg, record.args = _TOKEN_IN_URL.sub("/bot***/", text), ()
+        return True
+
+
+logging.getLogger("httpx").addFilter(_MaskBotToken())
 
 
 @dataclass(frozen=True, slots=True)

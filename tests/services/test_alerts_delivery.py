@@ -177,3 +177,25 @@ def test_telegram_chat_must_be_on_the_allow_list(sqlite_engine, tmp_path):
     with pytest.raises(AlertError, match="number"):
         add_telegram(sqlite_engine, settings, t.user_id, "abc")
     assert repo.destinations(sqlite_engine, t.user_id) == []
+
+
+def test_the_telegram_token_never_reaches_logs_or_the_ledger(sqlite_engine, tmp_path, caplog):
+    import logging
+
+    tg = FakeTelegram("999:SECRETTOKEN")
+    settings = fast_settings("sqlite://", tmp_path / "data", telegram_bot_token="999:SECRETTOKEN",
+                             telegram_api_url=tg.url, telegram_allowed_chat_ids="777")  # fmt: skip
+    assert "SECRETTOKEN" not in repr(settings)
+    t = trader(sqlite_engine)
+    add_telegram(sqlite_engine, settings, t.user_id, "777")
+    tg.force_429 = 1
+    caplog.set_level(logging.DEBUG)
+    t.fill()
+    dispatcher = Dispatcher(sqlite_engine, settings).start()
+    try:
+        wait_for(lambda: len(tg.messages) >= 1, timeout=10)
+    finally:
+        dispatcher.stop()
+    assert any("sendMessage" in r.getMessage() for r in caplog.records)  # httpx logged the request ...
+    assert "SECRETTOKEN" not in caplog.text  # ... without the token
+    assert all("SECRETTOKEN" not in (r.last_error or "") for r in repo.ledger(sqlite_engine, t.user_id))
