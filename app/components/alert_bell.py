@@ -14,6 +14,7 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 from flask import has_request_context
 from flask_login import current_user
 
+from app.i18n import current_lang
 from app.runtime import runtime
 from app.text import t
 from trading.alerts.messages import text as event_text
@@ -92,7 +93,7 @@ def _item(n: Any) -> html.Div:  # noqa: ANN401 - db.repositories.alerts.Notifica
                     html.Span(f" {as_kst(n.time):%m-%d %H:%M:%S}", className="text-body-secondary"),
                 ]
             ),
-            html.Div(event_text(n.type, n.payload)),
+            html.Div(event_text(n.type, n.payload, current_lang())),
         ],
         className="border-bottom py-1" + ("" if n.read else " fw-semibold"),
         id={"type": "alerts-item", "id": n.id},
@@ -123,7 +124,11 @@ def _refresh(_n: int | None, _read: int | None, _open: bool | None, cursor: int 
     new = []
     if cursor is not None:  # the first poll of a tab only sets the cursor
         new = [
-            {"title": t(f"alerts.ev.{n.type}"), "body": event_text(n.type, n.payload), "tag": n.dedupe_id}
+            {
+                "title": t(f"alerts.ev.{n.type}"),
+                "body": event_text(n.type, n.payload, current_lang()),
+                "tag": n.dedupe_id,
+            }
             for n in repo.events_after(engine, uid, int(cursor), 20)
             if n.mode == "on"
         ]

@@ -627,3 +627,11 @@ def purge(engine: Engine, older_than_days: int) -> int:
             conn.execute(delete(DLV).where(d.event_id.in_(chunk)))
             conn.execute(delete(EV).where(e.id.in_(chunk)))
     return len(old)
+
+
+def delivery_counts(engine: Engine) -> dict[tuple[str, str], int]:
+    """(channel, status) -> deliveries: for metrics (a growing ``pending``/``failed`` needs a look)."""
+    d = DLV.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(d.channel, d.status, func.count()).group_by(d.channel, d.status)).all()
+    return {(r[0], r[1]): int(r[2]) for r in rows}

@@ -60,6 +60,7 @@ def test_each_source_writes_its_event_and_fan_out_finds_its_users(db_engine):
     assert n["order.rejected"].payload["reject_message"] == "호가 단위"
     assert n["bot.stop"].payload["text"] == "mybot: 손절: 69,000원 (-1.43%)"
     assert n["risk.kill"].payload["state"] == "halted"
+    assert repo.delivery_counts(db_engine) == {("inapp", "delivered"): 7}  # 6 for trader, 1 for kim
 
 
 def test_modes_silence_or_drop_events_per_user(db_engine):

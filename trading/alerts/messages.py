@@ -30,21 +30,30 @@ def title(kind: str) -> str:
     return TITLES.get(kind, kind)
 
 
-def text(kind: str, payload: dict[str, Any]) -> str:
-    """One line describing one event."""
+def text(kind: str, payload: dict[str, Any], lang: str = "ko") -> str:
+    """One line describing one event (Korean; ``lang="en"`` for the English UI)."""
     p = payload
-    side = SIDES.get(str(p.get("side")), "")
+    en = lang == "en"
+    side = str(p.get("side") or "") if en else SIDES.get(str(p.get("side")), "")
+    n = int(p.get("qty") or 0)
+    shares = f"{n:,} sh" if en else qty(n)
     if kind == EventType.ORDER_FILLED:
-        return f"[체결] {p.get('code')} {side} {qty(int(p['qty']))} @ {won(int(p['price']))}"
+        price = f"{int(p['price']):,}" if en else won(int(p["price"]))
+        return f"[{'Filled' if en else '체결'}] {p.get('code')} {side} {shares} @ {price}"
     if kind == EventType.ORDER_ACCEPTED:
-        price = won(int(p["price"])) if p.get("price") else "시장가"
-        return f"[주문 접수] {p.get('code')} {side} {qty(int(p['qty']))} {price}"
+        price = (
+            (f"{int(p['price']):,}" if en else won(int(p["price"])))
+            if p.get("price")
+            else ("market" if en else "시장가")
+        )
+        return f"[{'Accepted' if en else '주문 접수'}] {p.get('code')} {side} {shares} {price}"
     if kind == EventType.ORDER_REJECTED:
         why = p.get("reject_message") or p.get("reject_code") or ""
-        return f"[주문 거부] {p.get('code')} {side} {qty(int(p.get('qty') or 0))} — {why}".rstrip(" —")
+        return f"[{'Rejected' if en else '주문 거부'}] {p.get('code')} {side} {shares} — {why}".rstrip(" —")
     if kind == EventType.PRICE_ALERT:
-        return f"[가격 알림] {p.get('code')} {p.get('text', '')} (현재가 {won(int(p.get('price') or 0))})"
-    detail = p.get("text") or p.get("reason") or p.get("state") or ""
+        now = f"last {int(p.get('price') or 0):,}" if en else f"현재가 {won(int(p.get('price') or 0))}"
+        return f"[{'Price alert' if en else '가격 알림'}] {p.get('code')} {p.get('text', '')} ({now})"
+    detail = (p.get("text_en") if en else None) or p.get("text") or p.get("reason") or p.get("state") or ""
     return f"[{title(kind)}] {detail}".rstrip()
 
 

@@ -79,3 +79,9 @@ def test_single_and_digest_messages():
     assert len(body["events"]) == 12
     lines = digest([(i.type, i.payload) for i in items]).splitlines()
     assert lines[0] == "알림 12건: 체결 12건" and lines[-1] == "… 외 2건" and len(lines) == 12
+
+
+def test_texts_in_english_for_the_english_ui():
+    fill = {"code": "005930", "side": "buy", "qty": 3, "price": 70_000}
+    assert text("order.filled", fill, "en") == "[Filled] 005930 buy 3 sh @ 70,000"
+    assert text("order.accepted", {**fill, "price": None}, "en") == "[Accepted] 005930 buy 3 sh market"
