@@ -43,9 +43,8 @@ def _user_id() -> int | None:
 
 
 def alert_bell() -> html.Span:
-    """The bell (only for a logged-in user)."""
-    if _user_id() is None:
-        return html.Span()
+    """The bell (hidden without a logged-in user; its callbacks then answer nothing)."""
+    hidden = {} if _user_id() is not None else {"display": "none"}
     body = [
         html.Div(
             id=LIST, className="small", style={"maxHeight": "22rem", "overflowY": "auto", "minWidth": "18rem"}
@@ -79,7 +78,8 @@ def alert_bell() -> html.Span:
             dcc.Interval(id=POLL, interval=POLL_MS),
             dcc.Store(id=CURSOR, storage_type="session"),
             dcc.Store(id=NEW),
-        ]
+        ],
+        style=hidden,
     )
 
 
