@@ -6,6 +6,7 @@ tab's session storage, so a reload never notifies the same event again."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import dash
@@ -47,7 +48,14 @@ def alert_bell() -> html.Span:
     hidden = {} if _user_id() is not None else {"display": "none"}
     body = [
         html.Div(
-            id=LIST, className="small", style={"maxHeight": "22rem", "overflowY": "auto", "minWidth": "18rem"}
+            id=LIST,
+            className="small",
+            style={
+                "maxHeight": "22rem",
+                "overflowY": "auto",
+                "minWidth": "18rem",
+                "overflowWrap": "anywhere",
+            },
         ),
         html.Div(
             [
@@ -61,12 +69,12 @@ def alert_bell() -> html.Span:
     return html.Span(
         [
             dbc.Button(
-                ["🔔", dbc.Badge("", id=COUNT, color="danger", pill=True, className="ms-1")],
+                [t("alerts.bell"), dbc.Badge("", id=COUNT, color="danger", pill=True, className="ms-1")],
                 id=BELL,
                 color="link",
                 size="sm",
                 title=t("alerts.bell"),
-                className="ms-2 p-0 text-decoration-none",
+                className="ms-2 p-0 text-decoration-none text-reset",
             ),  # fmt: skip
             dbc.Popover(
                 [dbc.PopoverHeader(t("alerts.bell")), dbc.PopoverBody(body)],
@@ -74,6 +82,7 @@ def alert_bell() -> html.Span:
                 target=BELL,
                 trigger="legacy",
                 placement="bottom-end",
+                style={"maxWidth": "26rem"},
             ),  # fmt: skip
             dcc.Interval(id=POLL, interval=POLL_MS),
             dcc.Store(id=CURSOR, storage_type="session"),
@@ -81,6 +90,11 @@ def alert_bell() -> html.Span:
         ],
         style=hidden,
     )
+
+
+def _body(n: Any) -> str:  # noqa: ANN401 - a Notification
+    """The event's line without its ``[title]`` prefix (the title is shown beside it)."""
+    return re.sub(r"^\[[^\]]*\]\s*", "", event_text(n.type, n.payload, current_lang()))
 
 
 def _item(n: Any) -> html.Div:  # noqa: ANN401 - db.repositories.alerts.Notification
@@ -93,7 +107,7 @@ def _item(n: Any) -> html.Div:  # noqa: ANN401 - db.repositories.alerts.Notifica
                     html.Span(f" {as_kst(n.time):%m-%d %H:%M:%S}", className="text-body-secondary"),
                 ]
             ),
-            html.Div(event_text(n.type, n.payload, current_lang())),
+            html.Div(_body(n)),
         ],
         className="border-bottom py-1" + ("" if n.read else " fw-semibold"),
         id={"type": "alerts-item", "id": n.id},
@@ -126,7 +140,7 @@ def _refresh(_n: int | None, _read: int | None, _open: bool | None, cursor: int 
         new = [
             {
                 "title": t(f"alerts.ev.{n.type}"),
-                "body": event_text(n.type, n.payload, current_lang()),
+                "body": _body(n),
                 "tag": n.dedupe_id,
             }
             for n in repo.events_after(engine, uid, int(cursor), 20)

@@ -20,7 +20,8 @@ from app.text import t
 from trading.alerts.events import EventType, Mode
 from trading.timeconv import as_kst
 
-dash.register_page(__name__, path="/alerts", title="GSLTS · 알림", order=800, nav_label="alerts.nav")
+# Reached from the navbar's bell (알림 설정 열기), not a navbar link of its own.
+dash.register_page(__name__, path="/alerts", title="GSLTS · 알림", order=800)
 
 MODE_ID, TEST_ID, REMOVE_ID, PA_REMOVE_ID = (
     "alerts-mode",
@@ -207,7 +208,8 @@ def layout(**_query: str) -> html.Div:
     ]
     right = [
         _card(t("alerts.webhooks", lang), webhook),
-        _card(t("alerts.telegram", lang), [*telegram, *dests]),
+        _card(t("alerts.telegram", lang), telegram),
+        _card(t("alerts.destinations", lang), dests),
         _card(
             t("alerts.price_alerts", lang),
             [

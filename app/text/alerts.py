@@ -6,7 +6,6 @@ Namespaces: ``alerts.*``.
 from __future__ import annotations
 
 TEXT: dict[str, tuple[str, str]] = {
-    "alerts.nav": ("알림", "Alerts"),
     "alerts.title": ("알림 설정", "Alerts"),
     "alerts.intro": (
         "체결·주문·봇·리스크·리포트·가격 알림을 알림 센터(종 모양), 브라우저 알림, 웹훅, 텔레그램으로 받습니다. "
@@ -58,6 +57,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "alerts.removed": ("삭제했습니다.", "Removed."),
     "alerts.none": ("없음", "None"),
     "alerts.telegram": ("텔레그램", "Telegram"),
+    "alerts.destinations": ("등록된 웹훅·텔레그램", "Your webhooks and Telegram chats"),
     "alerts.chat_id": ("채팅 ID", "Chat id"),
     "alerts.telegram_help": (
         "봇 토큰(TELEGRAM_BOT_TOKEN)과 허용 채팅 ID(TELEGRAM_ALLOWED_CHAT_IDS)는 관리자가 .env에 설정합니다. "

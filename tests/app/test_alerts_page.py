@@ -73,7 +73,7 @@ def _fill_and_price_alert(duo, rt, uid: int, receiver: WebhookReceiver) -> None:
     assert "체결" in duo.find_element("#alerts-ledger-table").text
 
     click(duo, "#alerts-bell")
-    wait_until(lambda: "[체결] 005930 매수" in duo.find_element("#alerts-bell-list").text, what="bell list")
+    wait_until(lambda: "005930 매수 2주" in duo.find_element("#alerts-bell-list").text, what="bell list")
     click(duo, "#alerts-read")
     wait_until(lambda: duo.find_element("#alerts-bell-count").text == "", what="all read")
     assert repo.unread_count(rt.engine, uid) == 0
