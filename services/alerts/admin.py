@@ -6,7 +6,6 @@ UI text ``alerts.err.<key>``) and changes nothing."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from urllib.parse import urlsplit
 
 import httpx
@@ -122,8 +121,3 @@ def events_after(engine: Engine, user_id: int, after_id: int, limit: int = 100) 
     """The user's events after the cursor (oldest first): the REST API's list and its SSE stream."""
     return repo.events_after(engine, user_id, after_id, limit)
 
-
-def iso(t: datetime | None) -> str | None:
-    from trading.timeconv import as_kst
-
-    return as_kst(t).isoformat() if t else None
