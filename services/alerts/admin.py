@@ -120,4 +120,3 @@ def delete_price_alert(engine: Engine, user_id: int, alert_id: int) -> None:
 def events_after(engine: Engine, user_id: int, after_id: int, limit: int = 100) -> list[repo.Notification]:
     """The user's events after the cursor (oldest first): the REST API's list and its SSE stream."""
     return repo.events_after(engine, user_id, after_id, limit)
-
