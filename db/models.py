@@ -537,6 +537,45 @@ class BotComparison(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class ApiToken(Base):
+    """A REST API token of a user: only its SHA-256 is stored; ``prefix`` identifies it in lists."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(40))  # comma-separated: read, trade, admin
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiIdempotency(Base):
+    """The stored answer of a POST that carried an ``Idempotency-Key`` (orders use the journal instead)."""
+
+    __tablename__ = "api_idempotency"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the client's key
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class GuideProgress(Base):
+    """A user's place in the first-run tour (처음 오셨나요?): no row = never offered."""
+
+    __tablename__ = "guide_progress"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # active | completed | skipped
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class AlertEventRow(Base):
     """The alerts outbox (trading/alerts): one row per event, written in the transaction of the fact it
     reports; ``fanned_out`` once the dispatcher has made its deliveries."""

@@ -183,9 +183,13 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_max_per_address: int = Field(default=20, ge=1, le=10_000)
     login_lock_s: int = Field(default=300, ge=10, le=86_400)
+    # REST API (/api/v1): requests per token and minute (HTTP 429 beyond; Redis-shared in full mode).
+    api_rate_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto (0: none; the
     # client address is the socket peer and forwarded headers are ignored).
     trusted_proxies: int = Field(default=0, ge=0, le=5)
+    # /metrics: a scraper sends "Authorization: Bearer <METRICS_TOKEN>"; without one, only 127.0.0.1/::1 may read it.
+    metrics_token: SecretStr | None = None
 
     # Alerts (trading/alerts, services/alerts): the dispatcher polls the outbox every ALERT_POLL_MS, leases a
     # destination for ALERT_LEASE_S while sending (a killed dispatcher's sends are retried after it), retries

@@ -14,7 +14,21 @@ from __future__ import annotations
 from types import ModuleType
 
 from app.i18n import current_lang
-from app.text import account, alerts, auto, backtest, common, ranking, report, screen, sectors, stocks, trade
+from app.text import (
+    account,
+    alerts,
+    api,
+    auto,
+    backtest,
+    common,
+    guide,
+    ranking,
+    report,
+    screen,
+    sectors,
+    stocks,
+    trade,
+)
 
 AREAS: dict[str, ModuleType] = {
     "common": common,
@@ -27,6 +41,8 @@ AREAS: dict[str, ModuleType] = {
     "backtest": backtest,
     "screen": screen,
     "auto": auto,
+    "api": api,
+    "guide": guide,
     "alerts": alerts,
 }
 
