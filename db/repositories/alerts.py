@@ -195,6 +195,7 @@ class Due:
     mode: str
     attempts: int
     message_id: str | None
+    queued_at: datetime | None = None  # when fan-out made the delivery (wall clock, naive KST)
 
 
 def due_destinations(engine: Engine, limit: int = 50) -> list[int]:
@@ -237,7 +238,8 @@ def due_deliveries(engine: Engine, dest_id: int, limit: int) -> list[Due]:
     retry) comes back alone, with exactly its rows, so it is resent identical."""
     now = now_naive_kst()
     d, e = DLV.c, EV.c
-    cols = (d.id, d.event_id, e.type, e.dedupe_id, e.payload, e.created_at, d.mode, d.attempts, d.message_id)
+    cols = (d.id, d.event_id, e.type, e.dedupe_id, e.payload, e.created_at, d.mode, d.attempts, d.message_id,
+            d.created_at.label("queued_at"))  # fmt: skip
     base = (
         select(*cols).join(EV, e.id == d.event_id).where(d.destination_id == dest_id, d.status == "pending")
     )
@@ -252,7 +254,18 @@ def due_deliveries(engine: Engine, dest_id: int, limit: int) -> list[Due]:
                 base.where(d.next_attempt_at <= now, d.message_id.is_(None)).order_by(d.id).limit(limit)
             ).all()
     return [
-        Due(r.id, r.event_id, r.type, r.dedupe_id, r.payload, r.created_at, r.mode, r.attempts, r.message_id)
+        Due(
+            r.id,
+            r.event_id,
+            r.type,
+            r.dedupe_id,
+            r.payload,
+            r.created_at,
+            r.mode,
+            r.attempts,
+            r.message_id,
+            r.queued_at,
+        )
         for r in rows
     ]
 

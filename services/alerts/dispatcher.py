@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from db.repositories import alerts as repo
 from services.alerts.secret_box import SecretBox
 from services.alerts.senders import SendResult, TelegramSender, WebhookSender
+from trading import metrics
 from trading.alerts.events import Channel, Mode
 from trading.alerts.outgoing import Item, Message, message_id
 from trading.alerts.pacing import after_send, backoff_s
@@ -89,6 +90,9 @@ class Dispatcher:
             msg = Message(mid, items, silent=all(d.mode == Mode.SILENT for d in due))
             result = self.senders[dest.kind].send(dest, msg)
             repo.record_send(self.engine, dest_id, self.owner, self._record(dest, due, result))
+            now = now_naive_kst()
+            ages = [(now - (d.queued_at or now)).total_seconds() for d in due]
+            metrics.alert_sent(dest.kind, result.ok, len(due), ages)
             if not result.ok:
                 log.warning("alert %s to %s #%s: %s", mid, dest.kind, dest_id, result.error)
             return 1

@@ -14,6 +14,7 @@ import pytest
 from fakes.fake_alerts import FakeTelegram, WebhookReceiver
 from support.alerts import fast_settings, trader
 from support.cli import cli_env, start
+from support.metrics import metric_sum
 from support.orders import ctx_for
 from support.wait import wait_for
 
@@ -165,6 +166,8 @@ def test_100_fills_in_a_second_are_coalesced_under_telegrams_rate(sqlite_engine,
         == 100
     )
     print(f"100 fills → {len(tg.messages)} Telegram messages in {elapsed:.1f} s")
+    assert metric_sum("gslts_alert_events_sent_total", channel="telegram") >= 100
+    assert metric_sum("gslts_alert_sends_total", channel="telegram", result="error") >= 1  # the forced 429
 
 
 def test_telegram_chat_must_be_on_the_allow_list(sqlite_engine, tmp_path):
