@@ -143,4 +143,12 @@ def create_app(settings: Settings | None = None, start_background: bool = False)
         scheduler = EmbeddedScheduler(rt.engine, settings)
         scheduler.start()
         rt.scheduler = scheduler
+        if settings.broker != "paper":  # the alerts-health job reads this process's broker feed
+            from workers.alert_jobs import set_feed_status
+
+            set_feed_status(lambda: getattr(rt.market_data(), "feed_status", lambda: None)())
+        if settings.alerts_dispatcher:  # embedded: alerts go out from here (full mode: gslts alerts run)
+            from services.alerts.dispatcher import Dispatcher
+
+            rt.alerts_dispatcher = Dispatcher(rt.engine, settings).start()
     return app

@@ -121,6 +121,32 @@ BOT_EVAL_SECONDS = Histogram(
 )
 
 
+# --- alerts (services/alerts/dispatcher.py) -----------------------------------------------------------
+ALERT_SENDS = Counter(
+    "gslts_alert_sends",
+    "Messages sent to webhooks and Telegram, by channel and result",
+    ["channel", "result"],
+)
+ALERT_EVENTS_SENT = Counter(
+    "gslts_alert_events_sent", "Events those messages carried (a digest carries many)", ["channel"]
+)
+ALERT_DELIVERY_SECONDS = Histogram(
+    "gslts_alert_delivery_seconds",
+    "Delivery queued (fan-out) → accepted by the webhook or Telegram, retries and pacing included",
+    ["channel"],
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 3600.0),
+)
+
+
+def alert_sent(channel: str, ok: bool, events: int, ages_s: list[float]) -> None:
+    """One message went out (``ok``: the destination accepted it) carrying ``events`` events of these ages."""
+    ALERT_SENDS.labels(channel, "ok" if ok else "error").inc()
+    if ok:
+        ALERT_EVENTS_SENT.labels(channel).inc(events)
+        for age in ages_s:
+            ALERT_DELIVERY_SECONDS.labels(channel).observe(max(0.0, age))
+
+
 def order_outcome(broker: str, action: str, result: str, seconds: float) -> None:
     """One gateway command finished: count it and observe its latency."""
     ORDERS.labels(broker, action, result).inc()

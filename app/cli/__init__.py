@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from app.cli.alerts_cmds import alerts
 from app.cli.backtest_cmd import backtest
 from app.cli.bot_cmds import bot
 from app.cli.common import CliError
@@ -75,6 +76,7 @@ for command in (
     history,
     us_data,
     token,
+    alerts,
 ):
     cli.add_command(command)
 

@@ -9,6 +9,7 @@ from flask import has_request_context
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from app.components.alert_bell import alert_bell
 from app.components.kill_switch import kill_switch
 from app.components.search import search_box
 from app.components.status_badge import status_badge
@@ -124,7 +125,8 @@ def navbar() -> dbc.Navbar:
                     [
                         dbc.Nav(nav_links(), navbar=True, className="me-auto"),
                         html.Div(
-                            [status_badge(), kill_switch(), *right], className="d-flex align-items-center"
+                            [status_badge(), alert_bell(), kill_switch(), *right],
+                            className="d-flex align-items-center",
                         ),
                     ],
                     id="nav-collapse",

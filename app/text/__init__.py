@@ -16,6 +16,7 @@ from types import ModuleType
 from app.i18n import current_lang
 from app.text import (
     account,
+    alerts,
     api,
     auto,
     backtest,
@@ -42,6 +43,7 @@ AREAS: dict[str, ModuleType] = {
     "auto": auto,
     "api": api,
     "guide": guide,
+    "alerts": alerts,
 }
 
 

@@ -248,6 +248,7 @@ class SqlBotStore:
         ]  # fmt: skip
         with self.engine.begin() as c:
             c.execute(insert(DECISIONS), rows)
+            _decision_events(c, decisions)  # the alerts outbox: signals, exits and stale-feed alerts
 
     def set_status(self, bot_id: int, status: BotStatus, reason: str, by: str) -> None:
         set_status(self.engine, bot_id, status, reason, by)
@@ -479,3 +480,30 @@ def _position_values(pos: BotPosition) -> dict[str, Any]:
         "protect_armed": pos.protect_armed, "sl_pct": pos.sl_pct, "tp_pct": pos.tp_pct,
         "hold_bars": pos.hold_bars, "exiting": pos.exiting,
     }  # fmt: skip
+
+
+_DECISION_EVENTS = {"signal": "bot.signal", "exit": "bot.stop", "alert": "health.feed"}
+
+
+def _decision_events(c, decisions: list[Decision]) -> None:  # noqa: ANN001 - a Connection
+    from db.repositories.alerts import write_events_once
+    from trading.alerts.events import AlertEvent, EventType
+
+    wanted = [d for d in decisions if d.kind in _DECISION_EVENTS]
+    if not wanted:
+        return
+    bot_ids = {d.bot_id for d in wanted}
+    rows = c.execute(select(BOTS.c.id, BOTS.c.user_id, BOTS.c.name).where(BOTS.c.id.in_(bot_ids))).all()
+    owners = {r.id: (r.user_id, r.name) for r in rows}
+    events = []
+    for i, d in enumerate(wanted):
+        user_id, name = owners.get(d.bot_id, (None, ""))
+        if user_id is None:
+            continue
+        payload = {"bot_id": d.bot_id, "bot": name, "code": d.code, "reason": d.reason,
+                   "text": f"{name}: {d.message_ko}", "text_en": f"{name}: {d.message_en}"}  # fmt: skip
+        dedupe = f"bot:{d.bot_id}:{d.kind}:{naive_kst(d.time):%Y%m%d%H%M%S%f}:{d.code or ''}:{i}"
+        events.append(
+            AlertEvent(EventType(_DECISION_EVENTS[d.kind]), dedupe, d.time, payload, user_id=user_id)
+        )
+    write_events_once(c, events)
