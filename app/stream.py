@@ -66,6 +66,11 @@ def end_streams() -> None:
     _ending.set()
 
 
+def stopping() -> bool:
+    """The server is stopping: streams end (``end_streams``)."""
+    return _ending.is_set()
+
+
 class NoFeed(RuntimeError):
     """This process has no live feed for the code (the page polls instead)."""
 

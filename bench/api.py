@@ -11,16 +11,19 @@ cost: token check, rate limit, validation, the gateway, serialization — no net
                      (wall clock: the market simulation shares the process, and the host its cores)
   api_quote_rps_cpu  the same requests per CPU second of the requesting thread (what one worker's core
                      serves when it has the core to itself)
+  alert_delivery_p95_ms  a paper fill → its alert at a local webhook receiver (``bench/alerts.py``, after
+                     the API part: --fills market buys)
 
 Prints ``name=value`` lines last (``RESULTS``: add a metric by adding an entry).
 
-    python bench/api.py [--orders 500] [--seconds 3]
+    python bench/api.py [--orders 500] [--seconds 3] [--fills 30]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -88,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--fills", type=int, default=30)
     args = parser.parse_args()
     from app.runtime import runtime
 
@@ -98,6 +102,12 @@ def main() -> None:
             bench_quotes(client, headers, args.seconds)
         finally:
             runtime().close()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from alerts import measure_alert_delivery  # bench/alerts.py
+
+    delivery = measure_alert_delivery(args.fills)
+    RESULTS["alert_delivery_p95_ms"] = round(delivery["p95"], 1)
+    RESULTS["alert_duplicates"] = delivery["duplicates"]
     print(f"# load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for name, value in RESULTS.items():
         print(f"{name}={value}")

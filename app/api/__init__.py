@@ -15,7 +15,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def init_api(server: Flask) -> None:
     """Register the API's routes (imported here so each module adds its endpoints to ``bp``)."""
-    from app.api import account, admin, docs, jobs, market, orders  # noqa: F401 - they register routes
+    from app.api import account, admin, alerts, docs, jobs, market, orders  # noqa: F401 - they register routes
     from app.api.problems import ApiProblem, problem_response
     from app.auth import csrf
 

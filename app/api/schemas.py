@@ -290,3 +290,37 @@ class TokenOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+class AlertEventOut(BaseModel):
+    """One of the user's events (order, fill, stop, bot signal, risk state, report, price alert, health)."""
+
+    id: int  # the cursor: pass it as ``after`` (or the stream's Last-Event-ID) to read what came next
+    type: str
+    dedupe_id: str
+    time: datetime
+    mode: Literal["on", "silent"]
+    read: bool
+    payload: dict[str, Any]
+
+
+class EventsQuery(BaseModel):
+    after: int = Field(default=0, ge=0, le=2**63 - 1)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class PriceAlertIn(BaseModel):
+    code: str = Field(pattern=r"^[0-9A-Z]{6}$")
+    kind: Literal["above", "below", "move_pct", "top_n"]
+    value: float = Field(gt=-1000, lt=10**9, allow_inf_nan=False)
+
+
+class PriceAlertOut(BaseModel):
+    id: int
+    code: str
+    kind: str
+    value: float
+    status: str
+    created_at: datetime
+    fired_at: datetime | None
+    fired_price: Won | None
