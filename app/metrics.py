@@ -44,9 +44,10 @@ def accept_tokens(check: Callable[[str], bool]) -> None:
     TOKEN_CHECKS.append(check)
 
 
-def allowed(settings: Any, remote_addr: str | None, authorization: str) -> bool:
-    """True for a local caller, METRICS_TOKEN, or a token a ``TOKEN_CHECKS`` entry accepts."""
-    if remote_addr in LOCAL_ADDRESSES:
+def allowed(settings: Any, remote_addr: str | None, authorization: str, forwarded: bool = False) -> bool:
+    """True for a local caller, METRICS_TOKEN, or a token a ``TOKEN_CHECKS`` entry accepts. A request a
+    local reverse proxy forwarded (``forwarded``: X-Forwarded-For / Forwarded still present) is not local."""
+    if remote_addr in LOCAL_ADDRESSES and not forwarded:
         return True
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -94,6 +95,7 @@ def init_metrics(server: Flask, settings: Any) -> None:
 
     @server.get("/metrics")
     def metrics_view():  # noqa: ANN202
-        if not allowed(settings, request.remote_addr, request.headers.get("Authorization", "")):
+        forwarded = bool(request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"))
+        if not allowed(settings, request.remote_addr, request.headers.get("Authorization", ""), forwarded):
             return jsonify(error="metrics: send Authorization: Bearer <METRICS_TOKEN>"), 401
         return Response(generate_latest(exposition), mimetype=CONTENT_TYPE_LATEST)  # type: ignore[arg-type]

@@ -581,7 +581,10 @@ class AlertEventRow(Base):
     reports; ``fanned_out`` once the dispatcher has made its deliveries."""
 
     __tablename__ = "alert_events"
-    __table_args__ = (Index("ix_alert_events_pending", "fanned_out", "id"),)
+    __table_args__ = (
+        Index("ix_alert_events_pending", "fanned_out", "id"),
+        Index("ix_alert_events_type", "type", "id"),  # the health job's last level per type
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     type: Mapped[str] = mapped_column(String(24))
     dedupe_id: Mapped[str] = mapped_column(String(120), unique=True)

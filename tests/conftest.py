@@ -21,6 +21,8 @@ if shutil.which("chromium"):  # Debian's Chromium; dash_duo drives it through ch
 
 from support.private_services import IN_CI, fresh_mariadb, missing_service  # noqa: E402
 
+# The fake webhook receivers listen on 127.0.0.1; a deployment refuses such webhook hosts by default.
+os.environ.setdefault("ALERT_WEBHOOK_PRIVATE", "true")
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -202,6 +202,7 @@ class Settings(BaseSettings):
     alert_retry_base_s: float = Field(default=1.0, gt=0, le=600)
     alert_retry_max_s: float = Field(default=300.0, gt=0, le=86_400)
     alert_max_attempts: int = Field(default=20, ge=1, le=1000)
+    alert_webhook_private: bool = False  # allow webhooks to loopback / private / link-local addresses
     alert_webhook_per_min: int = Field(default=120, ge=1, le=6000)
     alert_webhook_burst: int = Field(default=10, ge=1, le=1000)
     alert_telegram_per_min: int = Field(default=20, ge=1, le=600)  # Telegram: about 20 a minute per chat

@@ -24,7 +24,26 @@ from services.alerts import admin
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 POLL_S, HEARTBEAT_S, STREAM_S = 0.5, 15.0, 600.0
-_slots = threading.BoundedSemaphore(16)  # event streams per process (each holds a thread)
+STREAMS_MAX, STREAMS_PER_TOKEN = 8, 2  # event streams per process (each holds a thread) and per token
+_streams: dict[int, int] = {}  # token id → open streams
+_streams_lock = threading.Lock()
+
+
+def _open_stream(token_id: int) -> bool:
+    with _streams_lock:
+        if sum(_streams.values()) >= STREAMS_MAX or _streams.get(token_id, 0) >= STREAMS_PER_TOKEN:
+            return False
+        _streams[token_id] = _streams.get(token_id, 0) + 1
+        return True
+
+
+def _close_stream(token_id: int) -> None:
+    with _streams_lock:
+        left = _streams.get(token_id, 0) - 1
+        if left > 0:
+            _streams[token_id] = left
+        else:
+            _streams.pop(token_id, None)
 
 
 def _event_out(n: Notification) -> AlertEventOut:
@@ -101,10 +120,17 @@ def events_stream() -> Response:
     if after is None:
         newest = alerts_repo.notifications(engine, user.user_id, 1)
         after = newest[0].id if newest else 0
-    if not _slots.acquire(blocking=False):
+    if not _open_stream(user.token_id):
         return problem_response(
-            ApiProblem("UNAVAILABLE", "too many event streams in this process; retry later")
+            ApiProblem(
+                "UNAVAILABLE", f"too many event streams (at most {STREAMS_PER_TOKEN} per token); retry later"
+            )
         )
+    done = threading.Lock()
+
+    def cleanup() -> None:  # once: after the body's end, or on close when it never started (HEAD, errors)
+        if done.acquire(blocking=False):
+            _close_stream(user.token_id)
 
     def body(cursor: int) -> Iterator[str]:
         try:
@@ -121,9 +147,10 @@ def events_stream() -> Response:
         except SystemExit:
             return  # dash.testing's server ends its request threads so
         finally:
-            _slots.release()
+            cleanup()
 
     resp = Response(stream_with_context(body(after)), mimetype="text/event-stream", headers=headers)
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Accel-Buffering"] = "no"
+    resp.call_on_close(cleanup)
     return resp

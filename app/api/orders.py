@@ -115,6 +115,8 @@ PLACE = Endpoint(
 @api(PLACE)
 def place_order(call: Call) -> OrderOut | Answer:
     b: OrderIn = call.body
+    if not call.query.dry_run:
+        _keyed(call)
     if b.type == "limit" and b.price is None:
         raise OrderRejected(Reason.BAD_PRICE)
     price = b.price if b.type == "limit" else None
@@ -124,6 +126,13 @@ def place_order(call: Call) -> OrderOut | Answer:
     if call.query.dry_run:
         return Answer(200, _dry_run(call, req))
     return _send(call, req, b.confirm_token)
+
+
+def _keyed(call: Call) -> None:
+    """What reaches the broker needs an Idempotency-Key: a repeat after a lost answer (or a 202) must
+    reach the same journal entry, never send again."""
+    if call.idempotency_key is None:
+        raise ApiProblem("IDEMPOTENCY_KEY_REQUIRED")
 
 
 @api(Endpoint("GET", "/orders", "Today's orders of the account", "orders", "read", list[OrderOut],
@@ -149,6 +158,7 @@ def get_order(call: Call, order_id: str) -> OrderOut:
               path_params={"order_id": ORDER_ID}))  # fmt: skip
 def modify_order(call: Call, order_id: str) -> OrderOut | Answer:
     b: ModifyIn = call.body
+    _keyed(call)
     cmd = Modify(order_id, b.price, b.qty, client_id(call.user, call.idempotency_key))
     return _send(call, cmd, b.confirm_token)
 
@@ -158,4 +168,5 @@ def modify_order(call: Call, order_id: str) -> OrderOut | Answer:
               path_params={"order_id": ORDER_ID}))  # fmt: skip
 def cancel_order(call: Call, order_id: str) -> OrderOut | Answer:
     b: CancelIn = call.body
+    _keyed(call)
     return _send(call, Cancel(order_id, b.qty, client_id(call.user, call.idempotency_key)), None)

@@ -34,6 +34,11 @@ API_REASONS: dict[str, tuple[int, str, str]] = {
     "METHOD_NOT_ALLOWED": (405, "method not allowed here", "허용되지 않는 요청 방식입니다"),
     "BAD_JSON": (400, "the body is not a JSON object", "요청 본문이 JSON 객체가 아닙니다"),
     "INVALID_REQUEST": (422, "the request does not match the schema", "요청 형식이 올바르지 않습니다"),
+    "IDEMPOTENCY_KEY_REQUIRED": (
+        400,
+        "orders, modifications and cancellations need an Idempotency-Key (a repeat must not send twice)",
+        "주문·정정·취소에는 Idempotency-Key가 필요합니다 (재시도가 두 번 보내지지 않도록)",
+    ),
     "IDEMPOTENCY_MISMATCH": (
         422,
         "the Idempotency-Key was used for a different request",

@@ -137,15 +137,15 @@ def _refresh(_n: int | None, _read: int | None, _open: bool | None, cursor: int 
     top = max((n.id for n in rows), default=0)
     new = []
     if cursor is not None:  # the first poll of a tab only sets the cursor
+        after = repo.events_after(engine, uid, int(cursor), 20)
+        if after:  # the cursor moves to what was read (more than 20: the rest on the next poll)
+            top = after[-1].id
         new = [
-            {
-                "title": t(f"alerts.ev.{n.type}"),
-                "body": _body(n),
-                "tag": n.dedupe_id,
-            }
-            for n in repo.events_after(engine, uid, int(cursor), 20)
+            {"title": t(f"alerts.ev.{n.type}"), "body": _body(n), "tag": n.dedupe_id}
+            for n in after
             if n.mode == "on"
         ]
+
     unread = repo.unread_count(engine, uid)
     items = [_item(n) for n in rows] or [html.Div(t("alerts.bell_empty"), className="text-body-secondary")]
     return {

@@ -84,11 +84,14 @@ def _recipients(conn: Connection, rows: list) -> dict[int, set[int]]:  # noqa: A
     by_account: dict[int, set[int]] = {a: set() for a in accounts}
     if accounts:
         a, au = Account.__table__.c, AccountUser.__table__.c
+        u = User.__table__.c
+        active = set(conn.execute(select(u.id).where(u.disabled == false())).scalars())
         for r in conn.execute(select(a.id, a.owner_user_id).where(a.id.in_(accounts))):
-            if r.owner_user_id is not None:
+            if r.owner_user_id is not None and r.owner_user_id in active:
                 by_account[r.id].add(int(r.owner_user_id))
         for r in conn.execute(select(au.account_id, au.user_id).where(au.account_id.in_(accounts))):
-            by_account[r.account_id].add(int(r.user_id))
+            if r.user_id in active:
+                by_account[r.account_id].add(int(r.user_id))
     admins: set[int] = set()
     everyone: set[int] = set()
     if any(r.account_id is None and r.user_id is None for r in rows):
@@ -321,12 +324,14 @@ def record_send(engine: Engine, dest_id: int, owner: str, rec: SendRecord) -> No
         )
 
 
-def release_destination(engine: Engine, dest_id: int, owner: str) -> None:
+def release_destination(engine: Engine, dest_id: int, owner: str, pause_s: float = 0.0) -> None:
+    """Give the send lease back; ``pause_s`` > 0 keeps the destination from being due before then."""
+    values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
+    if pause_s > 0:
+        values["next_send_at"] = now_naive_kst() + timedelta(seconds=pause_s)
     with engine.begin() as conn:
         conn.execute(
-            update(DEST)
-            .where(DEST.c.id == dest_id, DEST.c.lease_owner == owner[:40])
-            .values(lease_owner=None, lease_until=None)
+            update(DEST).where(DEST.c.id == dest_id, DEST.c.lease_owner == owner[:40]).values(**values)
         )
 
 

@@ -20,6 +20,7 @@ from db.engine import session_scope
 from db.models import ApiIdempotency, ApiToken, User
 from db.repositories.users import UserError, UserInfo, audit
 from trading.orders.context import Role
+from trading.timeconv import now_naive_kst
 
 SCOPES = ("read", "trade", "admin")
 TOKEN_PREFIX = "gslts_"
@@ -103,7 +104,7 @@ def create_token(engine: Engine, user: UserInfo, name: str, scopes: tuple[str, .
         if len(live) >= MAX_TOKENS_PER_USER:
             raise UserError(f"{user.username} already has {MAX_TOKENS_PER_USER} tokens; revoke one first")
         row = ApiToken(user_id=user.id, name=name, prefix=prefix, token_hash=digest(secret),
-                       scopes=",".join(scopes), created_at=datetime.now())  # fmt: skip
+                       scopes=",".join(scopes), created_at=now_naive_kst())  # fmt: skip
         s.add(row)
         s.flush()
         info = _info(row, user.username)
@@ -137,7 +138,7 @@ def revoke_token(engine: Engine, token_id: int, user_id: int | None, by: str) ->
             raise UserError(f"no token {token_id}")
         row, username = found
         if row.revoked_at is None:
-            row.revoked_at = datetime.now()
+            row.revoked_at = now_naive_kst()
         info = _info(row, username)
     audit(engine, by, "token.revoke", {"token": token_id, "user": info.username})
     return info
@@ -175,7 +176,7 @@ def token_user(engine: Engine, secret: str) -> TokenUser | None:
 def touch_token(engine: Engine, token_id: int) -> None:
     """Record that the token was used now (callers do this at most once a minute per token)."""
     with session_scope(engine) as s:
-        s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=datetime.now()))
+        s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now_naive_kst()))
 
 
 # --- idempotent POSTs ------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def stored_answer(engine: Engine, user_id: int, key: str) -> StoredAnswer | None
     """The answer stored under (user, key) within the last 24 hours."""
     with session_scope(engine) as s:
         row = s.get(ApiIdempotency, (user_id, digest(key)))
-        if row is None or row.created_at < datetime.now() - IDEMPOTENCY_TTL:
+        if row is None or row.created_at < now_naive_kst() - IDEMPOTENCY_TTL:
             return None
         return StoredAnswer(row.fingerprint, row.status, row.body)
 
@@ -206,10 +207,10 @@ def store_answer(engine: Engine, user_id: int, key: str, answer: StoredAnswer) -
         with session_scope(engine) as s:
             s.execute(delete(ApiIdempotency).where(
                 ApiIdempotency.user_id == user_id, ApiIdempotency.key == hashed,
-                ApiIdempotency.created_at < datetime.now() - IDEMPOTENCY_TTL,
+                ApiIdempotency.created_at < now_naive_kst() - IDEMPOTENCY_TTL,
             ))  # fmt: skip
             s.add(ApiIdempotency(user_id=user_id, key=hashed, fingerprint=answer.fingerprint,
-                                 status=answer.status, body=answer.body, created_at=datetime.now()))  # fmt: skip
+                                 status=answer.status, body=answer.body, created_at=now_naive_kst()))  # fmt: skip
     except IntegrityError:
         return stored_answer(engine, user_id, key) or answer
     return answer

@@ -9,7 +9,7 @@ Times are stored naive in KST, like the paper exchange's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
@@ -260,6 +260,7 @@ def _alert_events(conn: Connection, plan: SyncPlan) -> None:
     from db.repositories.alerts import write_events_once
     from trading.alerts.events import fill_event, order_event
 
-    events = [order_event(w.order, plan.account_id) for w in plan.new_orders]
+    # the database's order id (a broker's order number repeats across days and accounts)
+    events = [order_event(replace(w.order, order_id=w.order_id), plan.account_id) for w in plan.new_orders]
     events += [fill_event(f, plan.account_id) for f in plan.new_fills]
     write_events_once(conn, [e for e in events if e is not None])

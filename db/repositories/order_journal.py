@@ -263,7 +263,15 @@ class SqlJournal:
         intent.message = v.get("message", intent.message)
         return intent
 
-    def denied(self, username: str, account: str, entry: str, action: str, detail: dict[str, Any]) -> None:
+    def denied(
+        self,
+        username: str,
+        account: str,
+        entry: str,
+        action: str,
+        detail: dict[str, Any],
+        notify: bool = True,
+    ) -> None:
         try:
             account_id: int | None = self._account_id(account)
         except OrderRejected:  # no such account: audited, no alert (nobody's account)
@@ -277,7 +285,7 @@ class SqlJournal:
                     detail={"account": account, "entry": entry, **detail},
                 )  # fmt: skip
             )
-            if account_id is not None:  # the alerts outbox
+            if account_id is not None and notify:  # the alerts outbox (not for a preview)
                 _rejected_event(conn, account_id, account, action, detail)
 
     # --- reads ---------------------------------------------------------------------------------

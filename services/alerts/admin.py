@@ -5,6 +5,7 @@ UI text ``alerts.err.<key>``) and changes nothing."""
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -13,14 +14,23 @@ from sqlalchemy import Engine
 
 from db.repositories import alerts as repo
 from services.alerts.secret_box import SecretBox, new_secret
-from services.alerts.senders import SendResult, TelegramSender, WebhookSender
+from services.alerts.senders import SendResult, TelegramSender, WebhookSender, private_target
 from trading.alerts.events import Channel, EventType, Mode
 from trading.alerts.outgoing import Item, Message
 from trading.alerts.price_rules import KINDS, check_rule
 from trading.config import Settings
+from trading.stocks import read_listing
 from trading.timeconv import now_naive_kst
 
 MAX_DESTINATIONS = 10  # per user and kind
+MAX_PRICE_ALERTS = 50  # active per user (each watched code costs the broker feed a subscription or polling)
+
+
+@functools.cache
+def _listed() -> frozenset[str]:
+    return frozenset(s.code for s in read_listing())
+
+
 CHAT_ID = re.compile(r"^-?\d{1,20}$")
 CODE = re.compile(r"^[0-9A-Z]{6}$")
 
@@ -43,6 +53,11 @@ def add_webhook(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
         raise AlertError("url", "webhook URL must be http(s)://host/... (at most 500 characters)")
+    if not settings.alert_webhook_private and (addr := private_target(url)) is not None:
+        raise AlertError(
+            "url",
+            f"webhook host resolves to a non-public address ({addr}); ALERT_WEBHOOK_PRIVATE=true allows it",
+        )
     if _count(engine, user_id, Channel.WEBHOOK) >= MAX_DESTINATIONS:
         raise AlertError("too_many", f"at most {MAX_DESTINATIONS} webhooks per user")
     secret = new_secret()
@@ -85,7 +100,7 @@ def send_test(engine: Engine, settings: Settings, user_id: int, dest_id: int) ->
         sender = (
             TelegramSender(client, settings)
             if dest.kind == Channel.TELEGRAM
-            else WebhookSender(client, SecretBox(settings))
+            else WebhookSender(client, SecretBox(settings), settings.alert_webhook_private)
         )
         return sender.send(dest, msg)
 
@@ -104,6 +119,10 @@ def add_price_alert(engine: Engine, user_id: int, code: str, kind: str, value: f
     code = (code or "").strip().upper()
     if not CODE.match(code):
         raise AlertError("code", "stock code must be 6 characters (e.g. 005930)")
+    if code not in _listed():
+        raise AlertError("code", f"{code} is not a listed stock")
+    if len(repo.price_alerts(engine, user_id, active_only=True)) >= MAX_PRICE_ALERTS:
+        raise AlertError("too_many", f"at most {MAX_PRICE_ALERTS} active price alerts per user")
     if kind not in KINDS:
         raise AlertError("kind", f"kind must be one of {', '.join(KINDS)}")
     problem = check_rule(kind, value)

@@ -42,7 +42,9 @@ class Dispatcher:
         self.owner = (name or f"{socket.gethostname()[:16]}:{os.getpid()}:{uuid.uuid4().hex[:6]}")[:40]
         self.client = httpx.Client(timeout=settings.alert_http_timeout_s)
         self.senders = {
-            Channel.WEBHOOK.value: WebhookSender(self.client, SecretBox(settings)),
+            Channel.WEBHOOK.value: WebhookSender(
+                self.client, SecretBox(settings), settings.alert_webhook_private
+            ),
             Channel.TELEGRAM.value: TelegramSender(self.client, settings),
         }
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alerts-send")
@@ -98,7 +100,8 @@ class Dispatcher:
             return 1
         except Exception:  # noqa: BLE001 - one destination's failure must not stop the others
             log.exception("alerts: sending to destination %s failed", dest_id)
-            repo.release_destination(self.engine, dest_id, self.owner)
+            # not due again at once (a destination that always fails must not be hammered)
+            repo.release_destination(self.engine, dest_id, self.owner, self.settings.alert_retry_base_s * 5)
             return 0
 
     def _record(self, dest: repo.Destination, due: list[repo.Due], result: SendResult) -> repo.SendRecord:

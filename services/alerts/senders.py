@@ -5,10 +5,13 @@ receiver's ``retry_after``) or permanent. Errors never carry a URL (the Telegram
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
+import socket
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -49,14 +52,32 @@ def _retry_after(value: object) -> float | None:
         return None
 
 
+def private_target(url: str) -> str | None:
+    """The address ``url``'s host resolves to when it is loopback, private, link-local or otherwise not
+    public (a webhook there would reach this machine's or the LAN's services), else None."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None  # unresolvable now: the send fails and is retried; nothing is reached
+    for info in infos:
+        addr = ipaddress.ip_address(info[4][0])
+        if not addr.is_global:
+            return str(addr)
+    return None
+
+
 class WebhookSender:
-    def __init__(self, client: httpx.Client, box: SecretBox):
+    def __init__(self, client: httpx.Client, box: SecretBox, allow_private: bool = False):
         self.client = client
         self.box = box
+        self.allow_private = allow_private
 
     def send(self, dest: Destination, msg: Message) -> SendResult:
         if not dest.url or not dest.secret_enc:
             return SendResult(False, "webhook without URL or secret", permanent=True)
+        if not self.allow_private and (addr := private_target(dest.url)) is not None:
+            return SendResult(False, f"webhook host is a non-public address ({addr})", permanent=True)
         try:
             secret = self.box.open(dest.secret_enc)
         except ValueError as err:

@@ -113,3 +113,22 @@ def test_events_are_listed_after_a_cursor_and_streamed_as_they_happen(api):
     bad = client.get("/api/v1/events", headers=headers | {"Last-Event-ID": "x"})
     assert bad.status_code == 422 and bad.mimetype == PROBLEM
     assert client.get("/api/v1/events").status_code == 401
+
+
+def test_event_streams_are_capped_per_token_and_a_head_request_frees_its_slot(api):
+    client, settings = api
+    headers = bearer(make_token(settings.database_url, TEST_USER, ("read",)))
+    for _ in range(5):  # a HEAD never starts the stream's body: its slot must still be given back
+        head = client.head("/api/v1/events", headers=headers)
+        assert head.status_code == 200
+        head.close()  # as the server closes every response
+    first = client.get("/api/v1/events", headers=headers, buffered=False)
+    second = client.get("/api/v1/events", headers=headers, buffered=False)
+    third = client.get("/api/v1/events", headers=headers)
+    assert (first.status_code, second.status_code, third.status_code) == (200, 200, 503)
+    assert third.json["reason"] == "UNAVAILABLE"
+    second.close()  # (the test client's streamed contexts close last-in, first-out)
+    again = client.get("/api/v1/events", headers=headers, buffered=False)
+    assert again.status_code == 200
+    again.close()
+    first.close()

@@ -153,7 +153,9 @@ def test_errors_are_problem_json_and_revoked_tokens_and_the_rate_limit_are_enfor
     bad = client.post("/api/v1/orders", json={"code": CODE, "side": "hold", "qty": 0}, headers=headers)
     assert bad.status_code == 422 and bad.mimetype == PROBLEM and bad.json["reason"] == "INVALID_REQUEST"
     off_tick = _order(client, headers) | {"price": _order(client, headers)["price"] + 1}
-    resp = client.post("/api/v1/orders", json=off_tick, headers=headers)
+    keyless = client.post("/api/v1/orders", json=_order(client, headers), headers=headers)
+    assert keyless.status_code == 400 and keyless.json["reason"] == "IDEMPOTENCY_KEY_REQUIRED"  # nothing sent
+    resp = client.post("/api/v1/orders", json=off_tick, headers=headers | {"Idempotency-Key": "tick-1"})
     assert resp.status_code == 422 and resp.json["reason"] == "OFF_TICK" and resp.json["detail_ko"]
     assert client.get("/api/v1/nowhere", headers=headers).json["reason"] == "NOT_FOUND"
     client.application.extensions["gslts_api_limiter"] = RateLimiter(3)

@@ -117,12 +117,18 @@ class BotStore(Protocol):
 
     def positions(self, bot_id: int | None = None) -> list[BotPosition]: ...
     def write_state(
-        self, positions: dict[tuple[int, str], BotPosition | None], orders: list[BotOrder]
+        self,
+        positions: dict[tuple[int, str], BotPosition | None],
+        orders: list[BotOrder],
+        states: dict[int, tuple[int, dict[str, Any]]] | None = None,
     ) -> None:
-        """Save (or, for None, delete) the positions keyed (bot, code) and update the orders' states, in
-        one transaction."""
+        """Save (or, for None, delete) the positions keyed (bot, code), update the orders' states and the
+        bots' (loss streak, state), in one transaction."""
 
-    def add_order(self, order: BotOrder) -> bool: ...
+    def add_orders(self, orders: list[BotOrder]) -> set[str]:
+        """Record new bot orders in one transaction; the client order ids that were new (an id seen before
+        was sent already)."""
+
     def open_orders(self) -> list[BotOrder]: ...
     def log(self, decisions: list[Decision]) -> None: ...
     def set_status(self, bot_id: int, status: BotStatus, reason: str, by: str) -> None: ...

@@ -244,7 +244,7 @@ class LocalGateway:
             reasons.append("large")
         return tuple(reasons)
 
-    def _deny(self, err: OrderRejected, ctx: OrderContext, cmd: Command) -> None:
+    def _deny(self, err: OrderRejected, ctx: OrderContext, cmd: Command, notify: bool = True) -> None:
         metrics.DENIALS.labels(err.reason.value).inc()
         log.info(
             "order denied: %s %s by %s via %s on %s: %s",
@@ -257,6 +257,7 @@ class LocalGateway:
                 str(ctx.entry),
                 action_of(cmd),
                 {"reason": err.reason.value, "detail": err.detail, **payload_safe(cmd)},
+                notify,
             )
         except Exception:  # noqa: BLE001 - an audit write must not turn a denial into a crash
             log.exception("could not audit a denial")
@@ -269,7 +270,7 @@ class LocalGateway:
             acct = self._authorize(ctx)
             cmd, item = self._check(cmd, ctx, acct)
         except OrderRejected as err:
-            self._deny(err, ctx, cmd)
+            self._deny(err, ctx, cmd, notify=False)  # a preview: audited, no "order rejected" alert
             raise
         cid = cmd.client_order_id or ""
         action, body = action_of(cmd), payload(cmd)

@@ -98,5 +98,13 @@ class Journal(Protocol):
     def claimed_order_ids(self, account: str, since: datetime) -> set[str]:
         """Broker order ids that accepted intents of ``account`` created since ``since`` already own."""
 
-    def denied(self, username: str, account: str, entry: str, action: str, detail: dict[str, Any]) -> None:
+    def denied(
+        self,
+        username: str,
+        account: str,
+        entry: str,
+        action: str,
+        detail: dict[str, Any],
+        notify: bool = True,
+    ) -> None:
         """Record a denial in the audit log (nothing else changes)."""

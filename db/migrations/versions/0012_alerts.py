@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("fanned_out", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_alert_events_pending", "alert_events", ["fanned_out", "id"])
+    op.create_index("ix_alert_events_type", "alert_events", ["type", "id"])
     op.create_table(
         "alert_destinations",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
