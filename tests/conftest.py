@@ -122,7 +122,8 @@ def app_settings(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)  # no stray .env
     url = f"sqlite:///{tmp_path / 'app.db'}"
-    settings = load_settings(database_url=url, data_dir=tmp_path / "data", redis_url=None)
+    # The session starts at the open (tests step from there); the first-visit test asks for the morning.
+    settings = load_settings(database_url=url, data_dir=tmp_path / "data", redis_url=None, demo_start="open")
     upgrade(url)
     engine = make_engine(url)
     seed(engine)

@@ -310,6 +310,10 @@ def market(standby: bool) -> None:
             # Every stock's ticks and changed books (the recorder picks its universe), and every paper
             # account's fills (each carries its account).
             service = owner.market
+            if not service.continued:  # a new session: consumers starting later read it from its start
+                from trading.brokers.redis_log import mark_origin
+
+                mark_origin(server.redis, server.prefix)
             codes = [st.code for st in service.stocks]
             service.subscribe(Channel.TICKS.value, codes, server.publisher(Channel.TICKS))
             service.subscribe(Channel.BOOKS.value, codes, server.publisher(Channel.BOOKS))

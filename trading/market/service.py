@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -32,12 +32,15 @@ from trading.brokers.paper.exchange import OrderSeq, PaperExchange
 from trading.brokers.paper.fill_journal import FillJournal
 from trading.brokers.paper.store import MemoryStore, PaperStore, first_seq
 from trading.krx import krx_session_bounds, next_krx_session
-from trading.market.clock import Clock, DemoClock, RealClock
+from trading.market.clock import Clock, DemoClock, RealClock, first_demo_open
 from trading.market.simulator import MarketSimulator, TickBatch
 from trading.market.state import MarketState, Saved, codes_digest
 from trading.market.stocks import StockInfo, load_listing
 
 log = logging.getLogger(__name__)
+
+MORNING = timedelta(minutes=90)  # DEMO_START=morning: a new demo session starts this long after the open
+CATCH_UP_STEP = timedelta(seconds=10)  # simulated time per step when catching up to the clock
 
 
 @dataclass(slots=True)
@@ -93,6 +96,7 @@ class MarketService:
         self.state = state = durability.state
         self._clock_kind = "demo" if isinstance(self.clock, DemoClock) else "real"
         self._replay: list[TickBatch] = []  # the saved session's last ticks, published again first
+        self.continued = durability.saved is not None  # a saved session continued (not a new one)
         self._state_failed = False
         if state is not None:
             self._continue(state, durability.saved)
@@ -189,7 +193,8 @@ class MarketService:
                 log.warning("market: not continuing the saved session of %s: %s", saved.sim.day, why)
                 saved = None
         if settings.market_clock == "demo":
-            clock: Clock = DemoClock(settings.market_speed, start=_resume_at(saved) if saved else None)
+            start = _resume_at(saved) if saved else _demo_start(settings.demo_start)
+            clock: Clock = DemoClock(settings.market_speed, start=start)
         else:
             clock = RealClock()
         rate = Fraction(str(settings.commission_pct)) / 100 if settings.commission_pct is not None else None
@@ -231,6 +236,45 @@ class MarketService:
             except Exception:  # noqa: BLE001 - a listener must not stop the market
                 log.exception("step listener failed")
         return batch
+
+    def catch_up(self, step: timedelta = CATCH_UP_STEP) -> int:
+        """Step to the clock's time in steps of at most ``step`` of simulated time, as if the market had
+        run live since the last step (a new demo session starting mid-morning: the morning is traded
+        before the first page asks). Every step is saved and published like a live one. The real clock
+        takes one step. Returns the number of steps."""
+        if self._clock_kind != "demo":
+            self.step()
+            return 1
+        with self.lock:
+            sim = self.sim
+            t = sim.open_dt if not sim.opened else sim.open_dt + timedelta(seconds=max(sim.t, 0.0))
+        n = 0
+        started = time.monotonic()
+        while True:
+            target = self.clock.now()
+            if t + step >= target or target.date() != t.date():
+                break
+            t += step
+            self.step(t)
+            n += 1
+        self.step()
+        if n:
+            log.info("market: traded %d steps up to %s in %.1f s", n + 1, self.stepped_to,
+                     time.monotonic() - started)  # fmt: skip
+        return n + 1
+
+    def clock_info(self) -> dict[str, object]:
+        """The market's clock for the navbar: ``kind`` (demo|real), ``speed`` (demo) and ``now``."""
+        speed = getattr(self.clock, "speed", None)
+        return {"kind": self._clock_kind, "speed": speed, "now": self.clock.now()}
+
+    def set_speed(self, speed: float) -> dict[str, object]:
+        """Change the demo clock's speed now (ValueError: the real clock, or a speed out of range)."""
+        if not isinstance(self.clock, DemoClock):
+            raise ValueError("only the demo clock's speed can change")
+        self.clock.set_speed(float(speed))
+        log.info("market: demo clock speed set to %g", speed)
+        return self.clock_info()
 
     def _save(self, now: datetime, batch: TickBatch) -> None:
         """Save the step before its ticks go out (under the lock)."""
@@ -345,6 +389,13 @@ def _not_resumable(saved: Saved, settings, codes: list[str]) -> str | None:  # n
     if saved.clock == "real" and saved.sim.day != RealClock().session_date():
         return "it is another day"
     return None
+
+
+def _demo_start(mode: str) -> datetime | None:
+    """Where a new demo session starts: the default open (``open``), or ``MORNING`` after it."""
+    if mode != "morning":
+        return None
+    return first_demo_open() + MORNING
 
 
 def _resume_at(saved: Saved) -> datetime:
