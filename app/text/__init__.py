@@ -14,7 +14,19 @@ from __future__ import annotations
 from types import ModuleType
 
 from app.i18n import current_lang
-from app.text import account, auto, backtest, common, ranking, report, screen, sectors, stocks, trade
+from app.text import (
+    account,
+    auto,
+    backtest,
+    common,
+    glossary,
+    ranking,
+    report,
+    screen,
+    sectors,
+    stocks,
+    trade,
+)
 
 AREAS: dict[str, ModuleType] = {
     "common": common,
@@ -27,6 +39,7 @@ AREAS: dict[str, ModuleType] = {
     "backtest": backtest,
     "screen": screen,
     "auto": auto,
+    "glossary": glossary,
 }
 
 
