@@ -7,7 +7,6 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from app.text import t
-from app.text.glossary import ENTRIES
 
 # The glossary entry of each ⓘ help text (``help.<key>``).
 HELP_ENTRY: dict[str, str] = {
