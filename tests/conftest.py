@@ -212,3 +212,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "dash_duo" in getattr(item, "fixturenames", ()):
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest's hook signature
+    """List the screenshots the browser tests saved (issue 17: every page at 1440 and 390 px)."""
+    from support.artifacts import screenshot_dir
+
+    shots = sorted(screenshot_dir().glob("*.png"))
+    if shots:
+        terminalreporter.write_sep("-", f"screenshots ({len(shots)}) in {screenshot_dir()}")
+        for path in shots:
+            terminalreporter.write_line(str(path))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.components.kill_switch import kill_switch
+from app.components.market_clock import market_clock
 from app.components.search import search_box
 from app.components.status_badge import status_badge
 from app.i18n import current_lang
@@ -103,7 +104,8 @@ def navbar() -> dbc.Navbar:
                     [
                         dbc.Nav(nav_links(), navbar=True, className="me-auto"),
                         html.Div(
-                            [status_badge(), kill_switch(), *right], className="d-flex align-items-center"
+                            [market_clock(), status_badge(), kill_switch(), *right],
+                            className="d-flex align-items-center",
                         ),
                     ],
                     id="nav-collapse",
