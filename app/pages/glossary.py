@@ -40,7 +40,11 @@ def entry_card(entry: str) -> dbc.Card:
 def layout(**_query: object) -> html.Div:
     index = html.Nav(
         [
-            html.A(t(f"term.{e}.name"), href=f"#{e}", className="badge rounded-pill text-bg-light me-1 mb-1")
+            html.A(
+                t(f"term.{e}.name"),
+                href=f"#{e}",
+                className="badge rounded-pill text-bg-light text-decoration-none me-1 mb-1",
+            )
             for e in ENTRIES
         ],
         className="mb-3 d-flex flex-wrap",
