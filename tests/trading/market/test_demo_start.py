@@ -89,3 +89,30 @@ def test_the_owner_answers_the_clock_and_lets_only_an_admin_change_the_speed(tmp
     assert no_market.handle({"method": "market.clock", "params": {}})["error"]["reason"] == "NOT_OWNER"
     assert isinstance(decode_error(refused["error"]), OrderRejected)
     svc.close()
+
+
+def test_a_history_subscriber_gets_the_caught_up_morning_as_columns_and_loses_no_tick(tmp_path):
+    """`gslts market` writes the morning to its durable log as columns (one entry per step) and the live
+    ticks after it: decoded, every tick of every stock is there once, in order."""
+    import json
+
+    from trading.brokers.wire import decode, encode_tick_columns
+
+    svc = market(tmp_path, market_speed=1.0)
+    entries: list[str] = []
+    live: list[object] = []
+    codes = [s.code for s in svc.stocks]
+    svc.subscribe("ticks", codes, live.append,
+                  history=lambda b: entries.append(json.dumps(encode_tick_columns(b.columns()))))  # fmt: skip
+    svc.catch_up()
+    svc.step(svc.stepped_to + timedelta(seconds=5))  # a live step after the morning
+    ticks = [t for e in entries for t in decode(json.loads(e))] + live
+    assert len(entries) >= 500 and live  # history as ~1 entry per step; the last steps live
+    seqs: dict[str, list[int]] = {}
+    for tick in ticks:
+        seqs.setdefault(tick.code, []).append(tick.seq)
+    for code in codes:
+        assert seqs.get(code, []) == list(range(1, int(svc.sim.seq[svc.sim.index[code]]) + 1)), code
+    first = decode(json.loads(entries[0]))[0]
+    assert first.time == svc.sim.open_dt and first.price > 0  # the opening auction's print, as a Tick
+    svc.close()
