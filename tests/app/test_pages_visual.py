@@ -141,6 +141,8 @@ def test_every_page_at_both_widths_first_visit_has_content_and_no_korean_text_ov
     clock = duo.wait_for_element("#nav-market-clock", timeout=10)
     assert _wait(lambda: clock.text.startswith("⏱"), 10), clock.text
     out = screenshot_dir()
+    for old in out.glob("*.png"):  # this run's screenshots only
+        old.unlink()
     problems: dict[str, list[str]] = {}
     help_links: set[str] = set()
 
