@@ -7,11 +7,13 @@ import time
 from pathlib import Path
 
 import dash
-from flask import Flask, Response, jsonify, make_response, redirect, request
+from flask import Flask, jsonify, make_response, redirect, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.api import init_api
 from app.auth import _safe_next, csrf, init_auth
 from app.i18n import LANGS
+from app.metrics import init_metrics
 from app.runtime import init_runtime
 from app.stream import init_stream
 from db.engine import reachable
@@ -80,12 +82,9 @@ def create_server(rt: Container) -> Flask:
     csrf.exempt(rpc)  # token-authenticated, not a browser session
 
     init_stream(server, rt)  # /api/v1/stream/<code>: the trade page's live quote (login required)
+    init_api(server)  # the public REST API: /api/v1/openapi.json, /api/v1/docs, the resources (app/api/)
 
-    @server.get("/metrics")
-    def metrics():  # noqa: ANN202
-        from workers.recorder.metrics import render_metrics
-
-        return Response(render_metrics(settings=rt.settings), mimetype="text/plain; version=0.0.4")
+    init_metrics(server, rt.settings)  # /metrics: token or localhost (app/metrics.py)
 
     @server.get("/lang/<code>")
     def set_lang(code: str):  # noqa: ANN202
@@ -144,4 +143,12 @@ def create_app(settings: Settings | None = None, start_background: bool = False)
         scheduler = EmbeddedScheduler(rt.engine, settings)
         scheduler.start()
         rt.scheduler = scheduler
+        if settings.broker != "paper":  # the alerts-health job reads this process's broker feed
+            from workers.alert_jobs import set_feed_status
+
+            set_feed_status(lambda: getattr(rt.market_data(), "feed_status", lambda: None)())
+        if settings.alerts_dispatcher:  # embedded: alerts go out from here (full mode: gslts alerts run)
+            from services.alerts.dispatcher import Dispatcher
+
+            rt.alerts_dispatcher = Dispatcher(rt.engine, settings).start()
     return app

@@ -8,6 +8,8 @@ from dash import dcc, html
 from flask import Flask
 
 from app.components.navbar import navbar
+from app.guide import callbacks as _guide_callbacks  # noqa: F401 - the tour's callbacks
+from app.guide.card import guide_shell
 from services.container import Container
 from trading.config import PROJECT_ROOT
 
@@ -21,12 +23,13 @@ def serve_layout() -> html.Div:
             dcc.Location(id="url", refresh="callback-nav"),
             navbar(),
             dbc.Container(dash.page_container, fluid=True, className="py-3", id="page-body"),
+            *guide_shell(),
         ]
     )
 
 
 # Packages whose modules hold ``@callback``s but are imported once per process (not page modules).
-SHARED_CALLBACK_PACKAGES = ("app.components.", "app.trade.", "app.backtest.", "app.auto.")
+SHARED_CALLBACK_PACKAGES = ("app.components.", "app.trade.", "app.backtest.", "app.auto.", "app.guide.")
 _component_callbacks: dict[str, tuple[dict, dict]] = {}
 
 

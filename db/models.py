@@ -535,3 +535,132 @@ class BotComparison(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiToken(Base):
+    """A REST API token of a user: only its SHA-256 is stored; ``prefix`` identifies it in lists."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(40))  # comma-separated: read, trade, admin
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiIdempotency(Base):
+    """The stored answer of a POST that carried an ``Idempotency-Key`` (orders use the journal instead)."""
+
+    __tablename__ = "api_idempotency"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the client's key
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class GuideProgress(Base):
+    """A user's place in the first-run tour (처음 오셨나요?): no row = never offered."""
+
+    __tablename__ = "guide_progress"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # active | completed | skipped
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AlertEventRow(Base):
+    """The alerts outbox (trading/alerts): one row per event, written in the transaction of the fact it
+    reports; ``fanned_out`` once the dispatcher has made its deliveries."""
+
+    __tablename__ = "alert_events"
+    __table_args__ = (Index("ix_alert_events_pending", "fanned_out", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(24))
+    dedupe_id: Mapped[str] = mapped_column(String(120), unique=True)
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime3)
+    fanned_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class AlertDestination(Base):
+    """A user's webhook (URL + HMAC secret, encrypted with a key derived from SECRET_KEY) or Telegram chat.
+    The dispatcher leases a destination while it sends to it; ``tokens``/``next_send_at`` pace it."""
+
+    __tablename__ = "alert_destinations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # webhook | telegram
+    name: Mapped[str] = mapped_column(String(60))
+    url: Mapped[str | None] = mapped_column(String(500))
+    chat_id: Mapped[str | None] = mapped_column(String(40))
+    secret_enc: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    tokens: Mapped[float | None] = mapped_column(Float)
+    tokens_at: Mapped[datetime | None] = mapped_column(DateTime3)
+    next_send_at: Mapped[datetime | None] = mapped_column(DateTime3)
+    lease_owner: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime3)
+    last_status: Mapped[str | None] = mapped_column(String(300))
+
+
+class AlertDelivery(Base):
+    """The delivery ledger: one row per event × user × destination (``destination_id`` 0 = in-app, the
+    notification centre, where ``read_at`` is the read mark). ``message_id`` is fixed before the first send
+    (a digest's rows share it), so every retry carries the same id and receivers can dedupe."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id", "destination_id", name="uq_alert_delivery"),
+        Index("ix_alert_deliveries_due", "status", "destination_id", "next_attempt_at"),
+        Index("ix_alert_deliveries_user", "user_id", "channel", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))
+    destination_id: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(10))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime3)
+    message_id: Mapped[str | None] = mapped_column(String(120))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime3)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime3)
+    created_at: Mapped[datetime] = mapped_column(DateTime3)
+
+
+class AlertSetting(Base):
+    """A user's mode (on | silent | off) per event type; absent = the default."""
+
+    __tablename__ = "alert_settings"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(8))
+
+
+class PriceAlertRow(Base):
+    """A price alert (trading/alerts/price_rules.py): fires once, then stays ``fired``."""
+
+    __tablename__ = "price_alerts"
+    __table_args__ = (Index("ix_price_alerts_status", "status", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(6))
+    kind: Mapped[str] = mapped_column(String(12))  # above | below | move_pct | top_n
+    value: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(8))  # active | fired | deleted
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(DateTime3)
+    fired_price: Mapped[int | None] = mapped_column(Won)

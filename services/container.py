@@ -55,6 +55,7 @@ class Container:
         read_cache.attach(self.engine, settings)  # shared reads: the deployment's cache (db/cache.py)
         self.owner: Owner | None = None
         self.scheduler: Any | None = None  # workers.embedded.EmbeddedScheduler (gslts run)
+        self.alerts_dispatcher: Any | None = None  # services.alerts.dispatcher.Dispatcher (gslts run)
         self.live_hub: Any | None = None  # app.stream.LiveHub (web)
         self.backtest_jobs: BacktestJobs | None = None  # workers.backtest_runner.BacktestRunner (web)
         self._transport: Transport | None = None
@@ -240,11 +241,11 @@ class Container:
     def close(self) -> None:
         """Stop what this container started (live hub, scheduler, owner, connections)."""
         with self._lock:
-            for part in (self.live_hub, self.scheduler):
+            for part in (self.live_hub, self.scheduler, self.alerts_dispatcher):
                 stop = getattr(part, "stop", None) or getattr(part, "close", None)
                 if stop is not None:
                     stop()
-            self.live_hub = self.scheduler = None
+            self.live_hub = self.scheduler = self.alerts_dispatcher = None
             if self.owner is not None:
                 self.owner.close()
                 self.owner = None

@@ -72,6 +72,7 @@ class Owner:
     feed: BrokerFeed | None = None  # KIS/Kiwoom: the market-data service (services/broker_feed.py)
     fill_sync: FillSync | None = None  # KIS/Kiwoom: a sync into the database when the feed hears a fill
     bots: Any = None  # trading.bots.runner.BotRunner (services/bots.py), in the processes that run bots
+    price_watch: Any = None  # services.alerts.price_watch.PriceWatch: price alerts on ticks
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -110,6 +111,8 @@ class Owner:
         self._stop.set()
         if self.bots is not None:
             self.bots.close()
+        if self.price_watch is not None:
+            self.price_watch.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self.market is not None:
@@ -255,4 +258,8 @@ def start_owner(
         else:
             log.warning("bots are off: with BROKER=%s they need its market-data service (BROKER_FEED)",
                         settings.broker)  # fmt: skip
+    if parts.get("with_feed", True) and (owner.market is not None or owner.feed is not None):
+        from services.alerts.price_watch import start_price_watch
+
+        owner.price_watch = start_price_watch(owner)
     return owner

@@ -116,6 +116,7 @@ TEST_PASSWORD = "test-password-1"
 def app_settings(tmp_path, monkeypatch):
     """Settings for an embedded app on a fresh, migrated and seeded SQLite file with one user."""
     from db.migrate import upgrade
+    from db.repositories import guide as guide_progress
     from db.repositories.users import add_user
     from db.seed import seed
     from trading.config import load_settings
@@ -127,7 +128,10 @@ def app_settings(tmp_path, monkeypatch):
     upgrade(url)
     engine = make_engine(url)
     seed(engine)
-    add_user(engine, TEST_USER, TEST_PASSWORD, role="admin")
+    user = add_user(engine, TEST_USER, TEST_PASSWORD, role="admin")
+    # This user has seen the first-run tour (its offer would sit over the pages other tests click);
+    # tests/app/test_guide_tour.py logs in a new user.
+    guide_progress.save_progress(engine, user.id, "skipped", 0)
     engine.dispose()
     return settings
 

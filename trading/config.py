@@ -186,9 +186,42 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_max_per_address: int = Field(default=20, ge=1, le=10_000)
     login_lock_s: int = Field(default=300, ge=10, le=86_400)
+    # REST API (/api/v1): requests per token and minute (HTTP 429 beyond; Redis-shared in full mode).
+    api_rate_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto (0: none; the
     # client address is the socket peer and forwarded headers are ignored).
     trusted_proxies: int = Field(default=0, ge=0, le=5)
+    # /metrics: a scraper sends "Authorization: Bearer <METRICS_TOKEN>"; without one, only 127.0.0.1/::1 may read it.
+    metrics_token: SecretStr | None = None
+
+    # Alerts (trading/alerts, services/alerts): the dispatcher polls the outbox every ALERT_POLL_MS, leases a
+    # destination for ALERT_LEASE_S while sending (a killed dispatcher's sends are retried after it), retries
+    # with backoff from ALERT_RETRY_BASE_S doubling to ALERT_RETRY_MAX_S, at most ALERT_MAX_ATTEMPTS times.
+    # Pacing per destination: N messages a minute with bursts; what waits goes out as one digest message.
+    alerts_dispatcher: bool = True  # embedded: gslts run dispatches in-process; full mode: gslts alerts run
+    alert_poll_ms: int = Field(default=100, ge=10, le=10_000)
+    alert_lease_s: float = Field(default=30.0, ge=1, le=600)
+    alert_http_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    alert_retry_base_s: float = Field(default=1.0, gt=0, le=600)
+    alert_retry_max_s: float = Field(default=300.0, gt=0, le=86_400)
+    alert_max_attempts: int = Field(default=20, ge=1, le=1000)
+    alert_webhook_per_min: int = Field(default=120, ge=1, le=6000)
+    alert_webhook_burst: int = Field(default=10, ge=1, le=1000)
+    alert_telegram_per_min: int = Field(default=20, ge=1, le=600)  # Telegram: about 20 a minute per chat
+    alert_telegram_burst: int = Field(default=3, ge=1, le=100)
+    alert_digest_max: int = Field(default=50, ge=1, le=1000)  # events per digest message
+    alert_health_s: int = Field(default=15, ge=0, le=3600)  # the alerts-health job's interval; 0 = off
+    alert_retention_days: int = Field(
+        default=90, ge=1, le=3650
+    )  # the alerts-purge job (03:30) keeps this long
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_allowed_chat_ids: str = ""  # comma-separated; a chat outside the list is refused
+
+    @property
+    def telegram_chats(self) -> frozenset[str]:
+        """The allow-list of Telegram chat ids."""
+        return frozenset(c.strip() for c in self.telegram_allowed_chat_ids.split(",") if c.strip())
 
     def __repr_args__(self):  # noqa: ANN204 - pydantic's repr hook: never show a password
         for key, value in super().__repr_args__():

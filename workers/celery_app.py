@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from sqlalchemy import Engine
 
 from trading.config import Settings, get_settings
+from workers import celery_metrics
 from workers.schedule import JOBS, JobFailed, run_job
 
 
@@ -35,6 +36,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 def make_celery(settings: Settings) -> Celery:
+    celery_metrics.connect()  # task counts, durations, worker/beat heartbeats (trading/metrics.py)
     app = Celery(
         "gslts", broker=settings.redis_url or "memory://", backend=settings.redis_url or "cache+memory://"
     )

@@ -77,6 +77,8 @@ JOBS: tuple[Job, ...] = (
         every_setting="broker_sync_seconds",
         brokers=("kis", "kiwoom"),
     ),
+    Job("alerts-health", "workers.alert_jobs:health_alerts", every_s=15, every_setting="alert_health_s"),
+    Job("alerts-purge", "workers.alert_jobs:purge_alerts", 3, 30),
 )
 
 

@@ -188,14 +188,14 @@ def _last_session() -> date | None:
 # --- the card -------------------------------------------------------------------------------------
 
 
-def form_card(lang: str) -> dbc.Card:
-    """The whole form, with the last year of stored sessions as the period."""
+def form_card(lang: str, codes: str = DEFAULT_CODES) -> dbc.Card:
+    """The whole form, with the last year of stored sessions as the period and ``codes`` as the stocks."""
     infos = strategies()
     body = [
         *_strategy_section(infos),
         _field(t("backtest.mode"), _radio(ids.MODE, [(m, t(f"backtest.mode.{m}")) for m in MODES], "single")),
         _optimise_section(),
-        *_universe_section(lang),
+        *_universe_section(lang, codes),
         *_period_section(),
         _field(
             t("backtest.data"), _radio(ids.DATA, [(k, t(f"backtest.data.{k}")) for k in DATA_KINDS], "daily")
@@ -245,14 +245,12 @@ def _optimise_section() -> html.Div:
     )
 
 
-def _universe_section(lang: str) -> list:
+def _universe_section(lang: str, codes_value: str) -> list:
     kinds = [(k, t(f"backtest.universe.{k}")) for k in ("codes", "sector", "report", "ranking")]
     sectors = [{"label": s.name_en if lang == "en" else s.name_ko, "value": s.code} for s in SECTORS]
     days = report_repo.report_dates(runtime().engine)
     reports = [{"label": d.isoformat(), "value": d.isoformat()} for d in days]
-    codes = dbc.Input(
-        id=ids.CODES, value=DEFAULT_CODES, placeholder=t("backtest.codes_placeholder"), size="sm"
-    )
+    codes = dbc.Input(id=ids.CODES, value=codes_value, placeholder=t("backtest.codes_placeholder"), size="sm")
     report = _dropdown(
         ids.REPORT_DATE, reports, days[0].isoformat() if days else None, placeholder=t("backtest.report_none")
     )

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from app.cli.alerts_cmds import alerts
 from app.cli.backtest_cmd import backtest
 from app.cli.bot_cmds import bot
 from app.cli.common import CliError
@@ -30,6 +31,7 @@ from app.cli.record_cmds import partitions, record, ticks
 from app.cli.report_cmds import report, sectors
 from app.cli.run_cmd import run
 from app.cli.screen_cmds import screen
+from app.cli.token_cmds import token
 from app.cli.user_cmds import account, risk, user
 from trading.config import ConfigError
 
@@ -73,6 +75,8 @@ for command in (
     bot,
     history,
     us_data,
+    token,
+    alerts,
 ):
     cli.add_command(command)
 

@@ -9,10 +9,12 @@ from flask import has_request_context
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from app.components.alert_bell import alert_bell
 from app.components.kill_switch import kill_switch
 from app.components.market_clock import market_clock
 from app.components.search import search_box
 from app.components.status_badge import status_badge
+from app.guide import ids as guide_ids
 from app.i18n import current_lang
 from app.runtime import runtime
 from app.text import t
@@ -60,6 +62,24 @@ def nav_links() -> list[dbc.NavItem]:
     return items
 
 
+def help_menu() -> dbc.DropdownMenu:
+    """도움말: restart the first-run tour, open the glossary."""
+    return dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(
+                t("guide.restart"), id=guide_ids.button("restart"), className="guide-restart"
+            ),
+            dbc.DropdownMenuItem(t("guide.glossary"), href="/glossary", id=guide_ids.GLOSSARY_LINK),
+        ],
+        label=t("guide.help"),
+        id=guide_ids.HELP_MENU,
+        nav=True,
+        in_navbar=True,
+        align_end=True,
+        className="ms-2",
+    )
+
+
 def navbar() -> dbc.Navbar:
     lang = current_lang()
     user = current_user.username if has_request_context() and current_user.is_authenticated else ""
@@ -83,7 +103,9 @@ def navbar() -> dbc.Navbar:
     ]
     if user:
         right += [
+            help_menu(),
             html.Span(user, className="ms-3 small text-body-secondary", id="nav-user"),
+            html.A(t("tokens.nav"), href="/tokens", id="nav-tokens", className="ms-2 small"),
             html.Form(
                 [
                     dcc.Input(type="hidden", name="csrf_token", value=generate_csrf(), id="logout-csrf"),
@@ -104,7 +126,7 @@ def navbar() -> dbc.Navbar:
                     [
                         dbc.Nav(nav_links(), navbar=True, className="me-auto"),
                         html.Div(
-                            [market_clock(), status_badge(), kill_switch(), *right],
+                            [market_clock(), status_badge(), alert_bell(), kill_switch(), *right],
                             className="d-flex align-items-center",
                         ),
                     ],

@@ -16,10 +16,13 @@ from types import ModuleType
 from app.i18n import current_lang
 from app.text import (
     account,
+    alerts,
+    api,
     auto,
     backtest,
     common,
     glossary,
+    guide,
     ranking,
     report,
     screen,
@@ -39,7 +42,13 @@ AREAS: dict[str, ModuleType] = {
     "backtest": backtest,
     "screen": screen,
     "auto": auto,
-    "glossary": glossary,
+    alerts,
+    api,
+    auto,
+    backtest,
+    common,
+    glossary,
+    guide,
 }
 
 

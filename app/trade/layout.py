@@ -19,6 +19,7 @@ from app.trade.account_view import account_row, account_view, modify_modal
 from app.trade.chart import chart_card
 from app.trade.live import QUOTE_REFRESH_MS, book_card, header, is_stale
 from app.trade.order_entry import order_panel
+from app.trade.price_alert import price_alert_card
 from trading.brokers.errors import BrokerError
 
 SLOW_REFRESH_MS = 1000  # the chart and the account
@@ -77,7 +78,7 @@ def layout(code: str | None = None) -> html.Div:
                         book_card(book, q), xs={"size": 12, "order": 1}, md=6, lg={"size": 3, "order": 2}
                     ),
                     dbc.Col(
-                        order_panel(q.price, can_trade()),
+                        [order_panel(q.price, can_trade()), price_alert_card(q.price)],
                         xs={"size": 12, "order": 2},
                         md=6,
                         lg={"size": 3, "order": 3},

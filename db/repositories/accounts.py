@@ -276,6 +276,8 @@ def set_risk_state(engine: Engine, account: str, status: RiskStatus) -> AccountR
                 risk_sells_allowed=status.sells_allowed,
             )  # fmt: skip
         ).rowcount
+        if done:  # the alerts outbox, in the same transaction
+            _risk_event(conn, account, status)
     if not done:
         raise UserError(f"no account {account!r}")
     audit(engine, status.by or None, "account.risk_state",
@@ -316,3 +318,20 @@ def set_account_limits(
     row = get_account(engine, account)
     assert row is not None
     return row
+
+
+def _risk_event(conn, account: str, status: RiskStatus) -> None:  # noqa: ANN001 - a Connection
+    """``risk.kill`` for a halt until resumed (the kill switch, a manual halt), ``risk.state`` otherwise."""
+    from db.repositories.alerts import write_events
+    from trading.alerts.events import AlertEvent, EventType
+    from trading.orders.risk import RiskState
+
+    account_id = _id(conn, account)
+    kill = status.state is RiskState.HALTED and status.until is None
+    now = now_naive_kst()
+    payload = {"account": account, "state": status.state.value, "reason": status.reason, "by": status.by,
+               "until": status.until.isoformat() if status.until else None,
+               "text": f"{account}: {status.state.value.upper()} — {status.reason}".rstrip(" —")}  # fmt: skip
+    kind = EventType.KILL_SWITCH if kill else EventType.RISK_STATE
+    dedupe = f"risk:{account_id}:{now:%Y%m%d%H%M%S%f}:{status.state.value}"
+    write_events(conn, [AlertEvent(kind, dedupe, now, payload, account_id)])

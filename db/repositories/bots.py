@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db.engine import session_scope
@@ -145,40 +145,91 @@ class SqlBotStore:
         with self.engine.connect() as c:
             return [_position(r) for r in c.execute(q)]
 
-    def save_position(self, pos: BotPosition) -> None:
-        values = {
-            "version": pos.version, "qty": pos.qty, "cost": pos.cost, "entry_time": naive_kst(pos.entry_time),
-            "entry_bar": naive_kst(pos.entry_bar), "bars_held": pos.bars_held, "high_price": pos.high_price,
-            "protect_armed": pos.protect_armed, "sl_pct": pos.sl_pct, "tp_pct": pos.tp_pct,
-            "hold_bars": pos.hold_bars, "exiting": pos.exiting,
-        }  # fmt: skip
-        key = and_(POSITIONS.c.bot_id == pos.bot_id, POSITIONS.c.code == pos.code)
+    def write_state(
+        self,
+        positions: dict[tuple[int, str], BotPosition | None],
+        orders: list[BotOrder],
+        states: dict[int, tuple[int, dict[str, Any]]] | None = None,
+    ) -> None:
+        saved = [p for p in positions.values() if p is not None]
+        gone = [key for key, p in positions.items() if p is None]
+        now = now_naive_kst()
         with self.engine.begin() as c:
-            if c.execute(update(POSITIONS).where(key).values(**values)).rowcount == 0:
-                c.execute(insert(POSITIONS).values(bot_id=pos.bot_id, code=pos.code, **values))
-
-    def delete_position(self, bot_id: int, code: str) -> None:
-        with self.engine.begin() as c:
-            c.execute(delete(POSITIONS).where(POSITIONS.c.bot_id == bot_id, POSITIONS.c.code == code))
+            for bot_id, code in gone:
+                c.execute(delete(POSITIONS).where(POSITIONS.c.bot_id == bot_id, POSITIONS.c.code == code))
+            if saved:
+                bots = {p.bot_id for p in saved}
+                existing = set(
+                    c.execute(
+                        select(POSITIONS.c.bot_id, POSITIONS.c.code).where(POSITIONS.c.bot_id.in_(bots))
+                    ).all()
+                )
+                old = [
+                    {"k_bot": p.bot_id, "k_code": p.code, **_position_values(p)}
+                    for p in saved
+                    if (p.bot_id, p.code) in existing
+                ]
+                new = [
+                    {"bot_id": p.bot_id, "code": p.code, **_position_values(p)}
+                    for p in saved
+                    if (p.bot_id, p.code) not in existing
+                ]
+                if old:
+                    key = and_(
+                        POSITIONS.c.bot_id == bindparam("k_bot"), POSITIONS.c.code == bindparam("k_code")
+                    )
+                    c.execute(update(POSITIONS).where(key), old)
+                if new:
+                    c.execute(insert(POSITIONS), new)
+            if orders:
+                rows = [
+                    {
+                        "k_cid": o.client_order_id,
+                        "state": o.state,
+                        "order_id": o.order_id,
+                        "filled_qty": o.filled_qty,
+                        "filled_amount": o.filled_amount,
+                        "reason": o.reason,
+                        "updated_at": now,
+                    }
+                    for o in orders
+                ]
+                c.execute(update(ORDERS).where(ORDERS.c.client_order_id == bindparam("k_cid")), rows)
+            for bot_id, (streak, state) in (states or {}).items():
+                c.execute(update(BOTS).where(BOTS.c.id == bot_id).values(loss_streak=streak, state=state))
 
     def add_order(self, order: BotOrder) -> bool:
+        return order.client_order_id in self.add_orders([order])
+
+    def add_orders(self, orders: list[BotOrder]) -> set[str]:
         now = now_naive_kst()
-        created = naive_kst(order.created_at) if order.created_at is not None else now
+        rows: dict[str, dict[str, Any]] = {}
+        for o in orders:
+            created = naive_kst(o.created_at) if o.created_at is not None else now
+            rows.setdefault(o.client_order_id, {**_order_values(o), "created_at": created, "updated_at": now})
+        if not rows:
+            return set()
         try:
             with self.engine.begin() as c:
-                c.execute(insert(ORDERS).values(**_order_values(order), created_at=created, updated_at=now))
-            return True
-        except IntegrityError:
-            return False
-
-    def update_order(self, order: BotOrder) -> None:
-        with self.engine.begin() as c:
-            c.execute(
-                update(ORDERS)
-                .where(ORDERS.c.client_order_id == order.client_order_id)
-                .values(state=order.state, order_id=order.order_id, filled_qty=order.filled_qty,
-                        filled_amount=order.filled_amount, reason=order.reason, updated_at=now_naive_kst())
-            )  # fmt: skip
+                seen = set(
+                    c.execute(
+                        select(ORDERS.c.client_order_id).where(ORDERS.c.client_order_id.in_(list(rows)))
+                    ).scalars()
+                )
+                fresh = [r for cid, r in rows.items() if cid not in seen]
+                if fresh:
+                    c.execute(insert(ORDERS), fresh)
+            return {r["client_order_id"] for r in fresh}
+        except IntegrityError:  # another writer got one in meanwhile: one at a time
+            added = set()
+            for cid, row in rows.items():
+                try:
+                    with self.engine.begin() as c:
+                        c.execute(insert(ORDERS).values(**row))
+                    added.add(cid)
+                except IntegrityError:
+                    pass
+            return added
 
     def open_orders(self) -> list[BotOrder]:
         with self.engine.connect() as c:
@@ -197,13 +248,10 @@ class SqlBotStore:
         ]  # fmt: skip
         with self.engine.begin() as c:
             c.execute(insert(DECISIONS), rows)
+            _decision_events(c, decisions)  # the alerts outbox: signals, exits and stale-feed alerts
 
     def set_status(self, bot_id: int, status: BotStatus, reason: str, by: str) -> None:
         set_status(self.engine, bot_id, status, reason, by)
-
-    def save_state(self, bot_id: int, loss_streak: int, state: dict[str, Any]) -> None:
-        with self.engine.begin() as c:
-            c.execute(update(BOTS).where(BOTS.c.id == bot_id).values(loss_streak=loss_streak, state=state))
 
     def heartbeat(self, bot_id: int, last_bar_at: datetime | None, feed_age_s: float | None) -> None:
         values: dict[str, Any] = {"heartbeat_at": now_naive_kst(), "feed_age_s": feed_age_s}
@@ -423,3 +471,39 @@ def bots_with_orders_on(engine: Engine, start: datetime, end: datetime) -> list[
     q = select(ORDERS.c.bot_id).where(ORDERS.c.created_at >= start, ORDERS.c.created_at < end).distinct()
     with engine.connect() as c:
         return sorted(int(r.bot_id) for r in c.execute(q))
+
+
+def _position_values(pos: BotPosition) -> dict[str, Any]:
+    return {
+        "version": pos.version, "qty": pos.qty, "cost": pos.cost, "entry_time": naive_kst(pos.entry_time),
+        "entry_bar": naive_kst(pos.entry_bar), "bars_held": pos.bars_held, "high_price": pos.high_price,
+        "protect_armed": pos.protect_armed, "sl_pct": pos.sl_pct, "tp_pct": pos.tp_pct,
+        "hold_bars": pos.hold_bars, "exiting": pos.exiting,
+    }  # fmt: skip
+
+
+_DECISION_EVENTS = {"signal": "bot.signal", "exit": "bot.stop", "alert": "health.feed"}
+
+
+def _decision_events(c, decisions: list[Decision]) -> None:  # noqa: ANN001 - a Connection
+    from db.repositories.alerts import write_events_once
+    from trading.alerts.events import AlertEvent, EventType
+
+    wanted = [d for d in decisions if d.kind in _DECISION_EVENTS]
+    if not wanted:
+        return
+    bot_ids = {d.bot_id for d in wanted}
+    rows = c.execute(select(BOTS.c.id, BOTS.c.user_id, BOTS.c.name).where(BOTS.c.id.in_(bot_ids))).all()
+    owners = {r.id: (r.user_id, r.name) for r in rows}
+    events = []
+    for i, d in enumerate(wanted):
+        user_id, name = owners.get(d.bot_id, (None, ""))
+        if user_id is None:
+            continue
+        payload = {"bot_id": d.bot_id, "bot": name, "code": d.code, "reason": d.reason,
+                   "text": f"{name}: {d.message_ko}", "text_en": f"{name}: {d.message_en}"}  # fmt: skip
+        dedupe = f"bot:{d.bot_id}:{d.kind}:{naive_kst(d.time):%Y%m%d%H%M%S%f}:{d.code or ''}:{i}"
+        events.append(
+            AlertEvent(EventType(_DECISION_EVENTS[d.kind]), dedupe, d.time, payload, user_id=user_id)
+        )
+    write_events_once(c, events)

@@ -152,6 +152,7 @@ class BrokerSyncStore:
             )
         if plan.new_fills:
             conn.execute(insert(FILLS), [fill_row(x, aid) for x in plan.new_fills])
+        _alert_events(conn, plan)  # the alerts outbox: new orders and fills, with the sync that stores them
         p = POSITIONS.c
         for pos, is_new in plan.upsert_positions:
             if is_new:
@@ -253,3 +254,12 @@ def _new_order(w: OrderWrite, account_id: int, snapshot: BrokerSnapshot) -> dict
         created_at=naive_kst(created or snapshot.taken_at),
         updated_at=naive_kst(snapshot.taken_at),
     )
+
+
+def _alert_events(conn: Connection, plan: SyncPlan) -> None:
+    from db.repositories.alerts import write_events_once
+    from trading.alerts.events import fill_event, order_event
+
+    events = [order_event(w.order, plan.account_id) for w in plan.new_orders]
+    events += [fill_event(f, plan.account_id) for f in plan.new_fills]
+    write_events_once(conn, [e for e in events if e is not None])

@@ -264,6 +264,10 @@ class SqlJournal:
         return intent
 
     def denied(self, username: str, account: str, entry: str, action: str, detail: dict[str, Any]) -> None:
+        try:
+            account_id: int | None = self._account_id(account)
+        except OrderRejected:  # no such account: audited, no alert (nobody's account)
+            account_id = None
         with self.engine.begin() as conn:
             conn.execute(
                 insert(AUDIT).values(
@@ -273,6 +277,8 @@ class SqlJournal:
                     detail={"account": account, "entry": entry, **detail},
                 )  # fmt: skip
             )
+            if account_id is not None:  # the alerts outbox
+                _rejected_event(conn, account_id, account, action, detail)
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -341,3 +347,18 @@ class SqlJournal:
                 .limit(limit)
             ).all()
         return [self._overlay(self._intent(r), queued) for r in rows]
+
+
+def _rejected_event(conn, account_id: int, account: str, action: str, detail: dict[str, Any]) -> None:  # noqa: ANN001
+    """``order.rejected`` for a refused order, modify or cancel (validation, risk, the broker)."""
+    import uuid
+
+    from db.repositories.alerts import write_events
+    from trading.alerts.events import AlertEvent, EventType
+
+    payload = {"account": account, "action": action, **detail,
+               "reject_code": detail.get("reason"), "reject_message": detail.get("detail")}  # fmt: skip
+    event = AlertEvent(
+        EventType.ORDER_REJECTED, f"order.rejected:{uuid.uuid4().hex}", datetime.now(KST), payload, account_id
+    )
+    write_events(conn, [event])

@@ -15,6 +15,9 @@ from sqlalchemy import JSON, Engine, and_, bindparam, func, insert, or_, select,
 from sqlalchemy.exc import DataError, IntegrityError
 
 from db.models import Account, AuditLog, FillRow, OrderIntent, OrderRow, OwnerFence, PositionRow
+from db.repositories.alerts import EV as ALERT_EVENTS
+from db.repositories.alerts import event_row
+from trading.alerts.events import fill_event, order_event
 from trading.brokers.errors import OrderRejected, Reason
 from trading.brokers.paper.store import (
     ORDER_ID_PREFIX,
@@ -195,6 +198,9 @@ class SqlPaperStore:
             )
         if event.fills:
             conn.execute(_INSERT_FILLS, [fill_row(x, self.account_id) for x in event.fills])
+        alerts = _alert_rows(event, self.account_id)
+        if alerts:  # the alerts outbox: the events commit with the orders and fills they report
+            _insert(conn, ALERT_EVENTS, _INSERT_ALERTS, alerts)
         new_pos = [_position_row(p, self.account_id, now) for p in event.positions if p.is_new]
         if new_pos:
             conn.execute(_INSERT_POSITIONS, new_pos)
@@ -256,6 +262,7 @@ _INSERT_INTENTS = insert(INTENTS)
 _INSERT_AUDIT = insert(AUDIT)
 _INSERT_FILLS = insert(FILLS)
 _INSERT_POSITIONS = insert(POSITIONS)
+_INSERT_ALERTS = insert(ALERT_EVENTS)
 _UPDATE_ORDERS = (
     update(ORDERS)
     .where(ORDERS.c.order_id == bindparam("b_order_id"))
@@ -353,3 +360,10 @@ def _attachment_rows(event: StoreEvent, account_id: int, fence: tuple[str, int] 
             )
         )  # fmt: skip
     return intents, audits
+
+
+def _alert_rows(event: StoreEvent, account_id: int) -> list[dict]:
+    """Outbox rows of an event: each new order accepted or rejected, each fill."""
+    out = [order_event(r.order, account_id) for r in event.orders if r.is_new]
+    out += [fill_event(f, account_id) for f in event.fills]
+    return [event_row(e) for e in out if e is not None]

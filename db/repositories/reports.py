@@ -260,6 +260,7 @@ def save_report(engine: Engine, report: dict[str, Any]) -> int:
                     reasons=p["reasons"],
                 )
             )
+        _report_event(s.connection(), report, report_id)  # the alerts outbox, in the same transaction
     invalidate(engine, Topic.REPORTS)
     return report_id
 
@@ -301,3 +302,16 @@ def latest_report(engine: Engine) -> tuple[date, dict[str, Any]] | None:
             .limit(1)
         ).first()
         return None if row is None else (row[0], row[1] or {})
+
+
+def _report_event(conn, report: dict[str, Any], report_id: int) -> None:  # noqa: ANN001 - a Connection
+    from db.repositories.alerts import write_events_once
+    from trading.alerts.events import AlertEvent, EventType
+    from trading.timeconv import now_naive_kst
+
+    picks = [p.get("name") or p["code"] for p in report["picks"][:3]]
+    text = f"{report['session_date']} 리포트: " + (", ".join(picks) if picks else "추천 종목 없음")
+    payload = {"session_date": report["session_date"], "report_id": report_id, "picks": len(report["picks"]),
+               "text": text}  # fmt: skip
+    event = AlertEvent(EventType.REPORT_READY, f"report:{report['session_date']}", now_naive_kst(), payload)
+    write_events_once(conn, [event])  # one alert per session day (a rebuilt report is not news)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from db.engine import session_scope
-from db.models import Account, AccountUser, AuditLog, User, UserSession
+from db.models import Account, AccountUser, ApiIdempotency, ApiToken, AuditLog, User, UserSession
 from trading.orders.context import Role
 from trading.timeconv import now_naive_kst
 
@@ -163,7 +163,7 @@ def set_disabled(engine: Engine, username: str, disabled: bool, by: str | None =
 
 
 def remove_user(engine: Engine, username: str, by: str | None = None) -> None:
-    """Delete a user: sessions and account bindings go; their paper account stays (history) unowned."""
+    """Delete a user: sessions, API tokens and account bindings go; their paper account stays, unowned."""
     with session_scope(engine) as s:
         user = _require(s, username)
         if user.role == Role.ADMIN.value and not user.disabled and _active_admins(s) <= 1:
@@ -171,6 +171,8 @@ def remove_user(engine: Engine, username: str, by: str | None = None) -> None:
         s.execute(update(Account).where(Account.owner_user_id == user.id).values(owner_user_id=None))
         s.execute(delete(AccountUser).where(AccountUser.user_id == user.id))
         s.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        s.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        s.execute(delete(ApiIdempotency).where(ApiIdempotency.user_id == user.id))
         s.delete(user)
     audit(engine, by or username, "user.remove", {"user": username})
 

@@ -383,6 +383,9 @@ class FakeKis(FakeBroker):
             )
             if self.crosses(code, side == "02", price, order.dvsn == "01"):
                 order.filled, order.fill_price = qty, self.prices[code]
+                self.cash = move_account(
+                    self.cash, self.positions, code, side == "02", qty, qty * order.fill_price
+                )
             self.orders.append(order)
         return self.order_answer(
             ok(output={"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": odno, "ORD_TMD": order.tmd}),

@@ -253,6 +253,9 @@ class FakeKiwoom(FakeBroker):
             )
             if self.crosses(code, side == "2", price, order.trde_tp == "3"):
                 order.filled, order.fill_price = qty, self.prices[code]
+                self.cash = move_account(
+                    self.cash, self.positions, code, side == "2", qty, qty * order.fill_price
+                )
             self.orders.append(order)
         return self.order_answer(
             ok(ord_no=ord_no, dmst_stex_tp=body.get("dmst_stex_tp", "KRX")),

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from support.metrics import metric_sum
 from support.owner import owner_settings, start_test_owner
 from support.wait import wait_for
 
@@ -131,8 +132,11 @@ def test_a_sticky_signal_never_orders_twice_and_every_order_is_once(db_url, tmp_
     try:
         codes = _codes(owner, 4)
         bot_id = _bot(owner, settings, codes)
+        evaluated = metric_sum("gslts_bot_evaluations_total")
         bot_admin.set_status(owner.engine, TRADER, bot_id, "start")
         assert wait_for(lambda: repo.evaluation_count(owner.engine, bot_id) >= 20, timeout=60)
+        # /metrics counts them (a claimed bar's row exists before its evaluation is counted)
+        assert wait_for(lambda: metric_sum("gslts_bot_evaluations_total") - evaluated >= 20, timeout=10)
         bot_admin.set_status(owner.engine, TRADER, bot_id, "stop")
         _settle(owner, bot_id)
         orders = sorted(repo.bot_orders(owner.engine, bot_id, 10_000), key=lambda o: o.created_at)
@@ -228,8 +232,11 @@ def test_the_kill_switch_halts_the_bots_and_cancels_everything(db_url, tmp_path)
         ctx = OrderContext(Actor(TRADER, Role.ADMIN), "paper-u1", EntryPoint.PAGE)
         bid = owner.reader(None).order_book("005930").bids[-1].price
         owner.gateway.place(OrderRequest("005930", Side.BUY, 1, OrderType.LIMIT, bid), ctx)
+        kills = metric_sum("gslts_kill_switch_total", account="paper-u1")
         report = owner.gateway.kill(ctx, "test kill")
         assert report.state == "halted" and report.cancelled
+        assert metric_sum("gslts_kill_switch_total", account="paper-u1") == kills + 1
+        assert metric_sum("gslts_account_risk_state", account="paper-u1") == 2  # halted
         assert repo.get_bot(owner.engine, bot_id).status == "halted"
         assert not owner.reader("paper-u1").open_orders()
         assert wait_for(lambda: bot_id not in owner.bots.bots, timeout=5)

@@ -441,7 +441,7 @@ def test_account_names_and_masking(tmp_path):
 def test_embedded_scheduler_runs_the_interval_job(kis_venue: Venue, sqlite_engine):
     settings = kis_venue.settings.model_copy(update={"broker_sync_seconds": 2})
     sched = EmbeddedScheduler(sqlite_engine, settings)
-    assert [j.name for j in sched.interval_jobs()] == ["backtest-reaper", "broker-sync"]
+    assert [j.name for j in sched.interval_jobs()] == ["backtest-reaper", "broker-sync", "alerts-health"]
     assert "broker-sync" not in [j.name for j in sched.due(datetime(2026, 11, 23, 23, 0, tzinfo=KST))]
     a = kis_venue.place("000660", Side.BUY, 5, 179_000)
     first = sched.run_interval(now=100.0)

@@ -163,6 +163,19 @@ class BarHistory:
         self._frames[code] = (series.last.time, df)
         return df
 
+    def wide(self, codes: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+        """A panel strategy's frame for ``codes`` (those with bars): columns (field, code), each stock's
+        last bars at the bottom (NaN above a shorter history), and how many bars each has."""
+        series = [(c, s) for c in codes if (s := self._series.get(c)) is not None and s.n]
+        lengths = {c: min(s.n, self.lookback) for c, s in series}
+        rows = max(lengths.values(), default=0)
+        cube = np.full((rows, len(COLUMNS), len(series)), np.nan)
+        for j, (c, s) in enumerate(series):
+            m = lengths[c]
+            cube[rows - m :, :, j] = s.values[s.n - m : s.n]
+        columns = pd.MultiIndex.from_product([list(COLUMNS), list(lengths)])
+        return pd.DataFrame(cube.reshape(rows, -1), columns=columns, copy=False), lengths
+
     def drop(self, keep: set[str]) -> None:
         for code in list(self._series):
             if code not in keep:

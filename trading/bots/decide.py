@@ -30,7 +30,59 @@ def decide(strategy: Strategy, params: Mapping[str, Any], frame: pd.DataFrame) -
     if len(frame) < 2:
         return Signal(None, 0, 0)
     out = strategy.signals(frame, **strategy.resolve_params(params))
-    prev, now, entry, sl, tp, hold = last_two(out, len(frame))
+    return _signal(*last_two(out, len(frame)))
+
+
+def decide_panel(
+    strategy: Strategy, params: Mapping[str, Any], wide: pd.DataFrame, lengths: Mapping[str, int]
+) -> dict[str, Signal]:
+    """``decide`` for many stocks in one call of a panel strategy (``Strategy.panel``): ``wide`` has
+    columns (field, code), each stock's ``lengths[code]`` bars at the bottom. The same signals as
+    ``decide`` on each stock's own frame."""
+    codes = list(lengths)
+    if not codes:
+        return {}
+    n = len(wide)
+    out = strategy.signals(wide, **strategy.resolve_params(params))
+    parts = out if isinstance(out.columns, pd.MultiIndex) else pd.concat({"target": out}, axis=1)
+    if len(parts) != n:
+        raise ValueError(f"signals() returned {len(parts)} rows for {n} bars")
+    names, owners = parts.columns.get_level_values(0), parts.columns.get_level_values(1)
+    values = parts.to_numpy(dtype=float)  # one array; a column per (name, code)
+    at = {(name, code): k for k, (name, code) in enumerate(zip(names, owners, strict=True))}
+    if ("target", codes[0]) not in at:
+        raise ValueError("signals() DataFrame needs a 'target' column")
+
+    def col(name: str) -> np.ndarray | None:
+        if (name, codes[0]) not in at:
+            return None
+        return values[:, [at[(name, c)] for c in codes]]
+
+    target = col("target")
+    start = n - np.array([lengths[c] for c in codes])  # each stock's first own row
+    rows = np.arange(n)[:, None]
+    pos = np.where(~np.isnan(target) & (rows >= start), rows, -1)
+    np.maximum.accumulate(pos, axis=0, out=pos)  # the last value at or before each row (forward fill)
+    last = {k: v[-1] for k in ("entry", "sl", "tp", "hold") if (v := col(k)) is not None}
+    result: dict[str, Signal] = {}
+    for j, code in enumerate(codes):
+        if lengths[code] < 2:
+            result[code] = Signal(None, 0, 0)
+            continue
+        prev, now = (max(-1, min(1, round(float(target[i, j])))) if i >= 0 else 0 for i in pos[-2:, j])
+        hold = float(last["hold"][j]) if "hold" in last else 0.0
+        result[code] = _signal(
+            prev,
+            now,
+            bool(last["entry"][j]) if "entry" in last else False,
+            float(last["sl"][j]) if "sl" in last else math.nan,
+            float(last["tp"][j]) if "tp" in last else math.nan,
+            0 if math.isnan(hold) else int(hold),
+        )
+    return result
+
+
+def _signal(prev: int, now: int, entry: bool, sl: float, tp: float, hold: int) -> Signal:
     now, prev = max(now, 0), max(prev, 0)
     if now == 1 and (prev == 0 or entry):
         return Signal("buy", now, prev, _pct(sl), _pct(tp), hold or None)

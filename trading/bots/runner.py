@@ -28,9 +28,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pandas as pd
+
+from trading import metrics
 from trading.bots.bars import BarBuilder, BarHistory, bucket_start
 from trading.bots.config import BotConfig
-from trading.bots.decide import Signal, decide
+from trading.bots.decide import Signal, decide, decide_panel
 from trading.bots.exits import EXIT_TEXT, exit_reason, mark
 from trading.bots.ports import AccountPort, LiveFeed
 from trading.bots.sizing import entry_shares
@@ -130,6 +133,10 @@ class BotRunner:
         self._timers: dict[str, float] = {}
         self._log_buffer: list[Decision] = []
         self._dirty: set[tuple[int, str]] = set()  # positions whose marks (high, bars held) wait for a write
+        # positions (None: deleted) and orders changed since the last write (``_write``: one transaction)
+        self._staged_positions: dict[tuple[int, str], BotPosition | None] = {}
+        self._staged_orders: dict[str, BotOrder] = {}
+        self._staged_states: dict[int, tuple[int, dict[str, Any]]] = {}  # bot → (loss streak, state)
         self._universe_at: dict[int, float] = {}
         self._daily_done: date | None = None
         self._stop = threading.Event()
@@ -398,16 +405,20 @@ class BotRunner:
         won = self.store.claim_evaluations([(b.id, bar_time, b.mode) for b in due])
         self.stats.claims_lost += len(due) - len(won)
         finished: list[tuple[int, datetime, int, int, float]] = []
+        evaluated = [b for b in due if b.id in won]
         memo: dict[tuple, Signal | Exception] = {}  # bots with the same strategy and params share a stock's
-        for bot in [b for b in due if b.id in won]:
+        shared_ms = self._decide_panels(evaluated, codes, hist, bar_time, memo)
+        for bot in evaluated:
             t0 = time.thread_time()
             sigs = self._signals_for(
                 bot, hist, bar_time, codes[bot.id], memo
             )  # no lock: exits go on meanwhile
             with self._lock:
                 signals = self._evaluate_bot(bot, hist, bar_time, wall_at, planned, sigs)
-            ms = (time.thread_time() - t0) * 1000
+            ms = (time.thread_time() - t0) * 1000 + shared_ms.get(bot.id, 0.0)
             self.stats.evaluations += 1
+            metrics.BOT_EVALUATIONS.labels(str(minutes or "day")).inc()
+            metrics.BOT_EVAL_SECONDS.observe(ms / 1000)
             self.stats.eval_cpu_ms[bot.id] = self.stats.eval_cpu_ms.get(bot.id, 0.0) + ms
             finished.append((bot.id, bar_time, len(codes[bot.id]), signals, ms))
         self._send(planned)
@@ -419,23 +430,62 @@ class BotRunner:
         the value, for the bot's log)."""
         cfg = bot.config
         strat = self._strategy(cfg.strategy)
-        params = tuple(sorted((k, repr(v)) for k, v in cfg.params.items()))
+        key = self._memo_key(bot)
         out: dict[str, Signal | Exception] = {}
         for code in codes:
             last = hist.last(code)
             if last is None or last.time != bar_time:
                 continue  # no bar for this stock in this period (no trades): nothing to decide
-            key = (cfg.strategy, params, code, bar_time)
-            got = memo.get(key)
+            got = memo.get((*key, code, bar_time))
             if got is None:
-                frame = hist.frame(code)
-                try:
-                    got = decide(strat, cfg.params, frame) if frame is not None else Signal(None, 0, 0)
-                except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
-                    got = err
-                memo[key] = got
+                got = memo[(*key, code, bar_time)] = self._decide_one(strat, cfg.params, hist.frame(code))
             out[code] = got
         return out
+
+    @staticmethod
+    def _memo_key(bot: BotRecord) -> tuple[str, tuple]:
+        cfg = bot.config
+        return cfg.strategy, tuple(sorted((k, repr(v)) for k, v in cfg.params.items()))
+
+    def _decide_panels(self, bots: list[BotRecord], codes: dict[int, list[str]], hist: BarHistory,
+                       bar_time: datetime, memo: dict[tuple, Signal | Exception]) -> dict[int, float]:  # fmt: skip
+        """One panel call per strategy and params for all the stocks of the bots using them (into
+        ``memo``); returns each bot's share of that CPU time in ms."""
+        groups: dict[tuple, list[BotRecord]] = {}
+        for bot in bots:
+            groups.setdefault(self._memo_key(bot), []).append(bot)
+        shared: dict[int, float] = {}
+        for members in groups.values():
+            t0 = time.thread_time()
+            union = list(dict.fromkeys(c for b in members for c in codes[b.id]))
+            self._decide_panel(members[0], hist, bar_time, union, memo)
+            ms = (time.thread_time() - t0) * 1000 / len(members)
+            shared.update(dict.fromkeys((b.id for b in members), ms))
+        return shared
+
+    def _decide_panel(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, codes: list[str],
+                      memo: dict[tuple, Signal | Exception]) -> None:  # fmt: skip
+        """Decide for ``codes`` (those with a bar at ``bar_time``) with ``bot``'s strategy and params in one
+        call of a panel strategy, into ``memo``; other strategies decide per stock in ``_signals_for``."""
+        strat = self._strategy(bot.config.strategy)
+        todo = [c for c in codes if (last := hist.last(c)) is not None and last.time == bar_time]
+        if not strat.panel or len(todo) < 2:
+            return
+        key = self._memo_key(bot)
+        wide, lengths = hist.wide(todo)
+        try:
+            fresh: dict[str, Signal | Exception] = dict(decide_panel(strat, bot.config.params, wide, lengths))
+        except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
+            fresh = dict.fromkeys(todo, err)
+        for code, got in fresh.items():
+            memo[(*key, code, bar_time)] = got
+
+    @staticmethod
+    def _decide_one(strat: Strategy, params: dict, frame: pd.DataFrame | None) -> Signal | Exception:
+        try:
+            return decide(strat, params, frame) if frame is not None else Signal(None, 0, 0)
+        except Exception as err:  # noqa: BLE001 - a strategy's bug is the bot's problem, shown on its log
+            return err
 
     def _evaluate_bot(self, bot: BotRecord, hist: BarHistory, bar_time: datetime, wall_at: float,
                       planned: list[_Planned], sigs: dict[str, Signal | Exception]) -> int:  # fmt: skip
@@ -613,6 +663,7 @@ class BotRunner:
         with self._lock:
             for p, res in zip(todo, results, strict=True):
                 self._outcome(p, res, done)
+            self._write()
 
     def _prepare(
         self, planned: list[_Planned]
@@ -627,7 +678,12 @@ class BotRunner:
         now = self.feed.now()
         for p in planned:
             p.order.created_at = now  # the market's time (the demo clock in the demo market), as the log's
-        todo = [p for p in planned if self.store.add_order(p.order)]  # an id seen before: already sent
+        added = self.store.add_orders([p.order for p in planned])  # an id seen before: already sent
+        todo = []
+        for p in planned:
+            if p.order.client_order_id in added:
+                added.discard(p.order.client_order_id)
+                todo.append(p)
         items = []
         for p in todo:
             ctx = self._ctx(p.bot)
@@ -671,14 +727,14 @@ class BotRunner:
             self._log(bot, "denied", f"{side_ko} 주문 거부: {res.message_ko}", f"{o.side} denied: {res.message_en}",
                       o.code, reason[:24])  # fmt: skip
             self._release(bot, o)
-        self.store.update_order(o)
+        self._staged_orders[o.client_order_id] = o
 
     def _release(self, bot: BotRecord, o: BotOrder) -> None:
         """An exit that did not go through: the position may try again."""
         pos = self.positions.get(bot.id, {}).get(o.code)
         if pos is not None and pos.exiting == o.client_order_id:
             pos.exiting = None
-            self.store.save_position(pos)
+            self._staged_positions[(pos.bot_id, pos.code)] = pos
 
     def sync_orders(self) -> None:
         """Follow open bot orders to their fills (and unknown outcomes to the journal's answer)."""
@@ -713,7 +769,8 @@ class BotRunner:
                     o.state, o.reason = "rejected", (order.reject_code or "BROKER")[:24]
             elif o.state != "open":
                 o.state = "open"
-            self.store.update_order(o)
+            self._staged_orders[o.client_order_id] = o
+        self._write()
 
     def _enter_after_exit(self, bot: BotRecord, code: str, wanted: tuple[datetime, Signal, int]) -> None:
         """A buy signal came while the last exit was still open; it is filled now: enter (the backtest's
@@ -740,7 +797,7 @@ class BotRunner:
             if st is not None:
                 o.state, o.reason = "rejected", (st.reason or st.state)[:24]
                 self.open.pop(o.client_order_id, None)
-                self.store.update_order(o)
+                self._staged_orders[o.client_order_id] = o
                 self._release(bot, o)
             return None
         return st.order
@@ -764,7 +821,7 @@ class BotRunner:
             pos.qty += delta
             pos.cost += amount
             pos.high_price = max(pos.high_price, price)
-            self.store.save_position(pos)
+            self._staged_positions[(pos.bot_id, pos.code)] = pos
         elif pos is not None:
             removed = round(pos.avg_price * delta)
             key = (o.bot_id, o.code)
@@ -773,10 +830,10 @@ class BotRunner:
             pos.cost -= removed
             if pos.qty <= 0:
                 del positions[o.code]
-                self.store.delete_position(o.bot_id, o.code)
+                self._staged_positions[(o.bot_id, o.code)] = None
                 self._closed(o, self._trade_pnl.pop(key, 0))
             else:
-                self.store.save_position(pos)
+                self._staged_positions[(pos.bot_id, pos.code)] = pos
         self._held = frozenset(c for ps in self.positions.values() for c in ps)
         if bot is not None:
             side_ko = "매수" if o.side == "buy" else "매도"
@@ -796,7 +853,7 @@ class BotRunner:
             start = bucket_start(self.feed.now(), minutes) if cfg.bar_minutes else self.feed.now()
             until = start + timedelta(minutes=minutes * (cfg.limits.cooldown_bars + 1))
             state["cooldowns"] = {**(state.get("cooldowns") or {}), o.code: until.isoformat()}
-        self.store.save_state(bot.id, streak, state)
+        self._staged_states[bot.id] = (streak, state)
         bot = self.bots[bot.id] = replace(bot, loss_streak=streak, state=state)
         self._log(bot, "state", f"거래 종료 손익 {pnl:+,}원 (연속 손실 {streak})",
                   f"trade closed, P&L {pnl:+,} (losses in a row: {streak})", o.code, None, {"pnl": pnl})  # fmt: skip
@@ -837,4 +894,20 @@ class BotRunner:
         for bot_id, code in dirty:
             pos = self.positions.get(bot_id, {}).get(code)
             if pos is not None:
-                self.store.save_position(pos)
+                self._staged_positions[(pos.bot_id, pos.code)] = pos
+        self._write()
+
+    def _write(self) -> None:
+        """Write the staged positions, order states and bot states in one transaction (kept for the next round if the
+        database refuses)."""
+        if not (self._staged_positions or self._staged_orders or self._staged_states):
+            return
+        positions, orders, states = self._staged_positions, self._staged_orders, self._staged_states
+        self._staged_positions, self._staged_orders, self._staged_states = {}, {}, {}
+        try:
+            self.store.write_state(positions, list(orders.values()), states)
+        except Exception:
+            self._staged_positions = {**positions, **self._staged_positions}
+            self._staged_orders = {**orders, **self._staged_orders}
+            self._staged_states = {**states, **self._staged_states}
+            raise

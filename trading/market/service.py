@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trading import metrics
 from trading.brokers.errors import OrderRejected, Reason
 from trading.brokers.paper.exchange import OrderSeq, PaperExchange
 from trading.brokers.paper.fill_journal import FillJournal
@@ -237,6 +238,8 @@ class MarketService:
         for old in replay:  # what the saved session may not have published
             self._publish(old, {})
         self._publish(batch, books)
+        if len(batch):
+            metrics.MARKET_LAST_TICK.set(time.time())
         for listener in list(self._step_listeners.values()):
             try:
                 listener()

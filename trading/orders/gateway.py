@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from trading import metrics
 from trading.brokers.common.http import RequestNotSent
 from trading.brokers.errors import (
     AuthError,
@@ -67,6 +68,30 @@ def _once(fn: Callable[[], Any]) -> Callable[[], Any]:
         return box[0]
 
     return get
+
+
+@dataclass(slots=True)
+class _Track:
+    """One command's metrics: its broker once authorized, its outcome and time in the gateway."""
+
+    action: str
+    started: float
+    broker: str = "unknown"
+    result: str = "accepted"
+
+    def done(self, err: BaseException | None = None) -> None:
+        result = self.result if err is None else _result_of(err)
+        metrics.order_outcome(self.broker, self.action, result, time.perf_counter() - self.started)
+
+
+def _result_of(err: BaseException) -> str:
+    if isinstance(err, OrderRejected):
+        return "rejected"
+    if isinstance(err, OrderPending):
+        return "unknown"
+    if isinstance(err, BrokerError):
+        return "failed"
+    return "error"
 
 
 @dataclass(slots=True)
@@ -170,6 +195,7 @@ class LocalGateway:
         side = str(getattr(cmd.side, "value", cmd.side)) if isinstance(cmd, OrderRequest) else ""
         code = cmd.code if isinstance(cmd, OrderRequest) else ""
         day = self._now().date()
+        metrics.risk_state(acct.name, acct.risk.in_force(day).value)
         view = _once(lambda: account_view(acct.broker)) if acct.limits.account.active else None
         item = RiskInput(ctx, action, qty, amount, acct.limits, acct.risk, reduces, side, code, day, view)
         try:
@@ -185,6 +211,7 @@ class LocalGateway:
         status = RiskStatus(RiskState.HALTED, f"daily loss limit: {detail}"[:200], "risk manager", day, True)
         try:
             self.accounts.set_risk(account, status)
+            metrics.risk_state(account, status.state.value)
             log.warning("account %s HALTED for %s by the daily loss limit (%s)", account, day, detail)
         except Exception:  # noqa: BLE001 - the denial stands even if the state cannot be stored now
             log.exception("could not store the daily-loss halt of %s", account)
@@ -218,6 +245,7 @@ class LocalGateway:
         return tuple(reasons)
 
     def _deny(self, err: OrderRejected, ctx: OrderContext, cmd: Command) -> None:
+        metrics.DENIALS.labels(err.reason.value).inc()
         log.info(
             "order denied: %s %s by %s via %s on %s: %s",
             action_of(cmd), payload_safe(cmd), ctx.actor.username, ctx.entry, ctx.account, err.message_en,
@@ -299,6 +327,7 @@ class LocalGateway:
             raise OrderRejected(Reason.BAD_RISK_STATE, str(state)[:20]) from None
         status = RiskStatus(target, reason[:200], ctx.actor.username)
         self.accounts.set_risk(ctx.account, status)
+        metrics.risk_state(ctx.account, target.value)
         log.warning("account %s is now %s (%s) by %s", ctx.account, target.value, reason, ctx.actor.username)
         return RiskReport(ctx.account, target.value, status.reason, status.by)
 
@@ -309,6 +338,8 @@ class LocalGateway:
         acct = self._authorize_state(ctx)
         status = RiskStatus(RiskState.HALTED, (reason or "kill switch")[:200], ctx.actor.username)
         self.accounts.set_risk(ctx.account, status)
+        metrics.risk_state(ctx.account, status.state.value)
+        metrics.KILLS.labels(ctx.account).inc()
         if self.on_kill is not None:
             try:
                 self.on_kill(ctx.account, f"kill switch: {status.reason}", ctx.actor.username)
@@ -346,12 +377,13 @@ class LocalGateway:
             return None
         return known
 
-    def _admit(self, cmd: Command, ctx: OrderContext) -> _Admitted | Order:
+    def _admit(self, cmd: Command, ctx: OrderContext, track: _Track) -> _Admitted | Order:
         """Authorize, validate, risk-check and confirm ``cmd``: what may run, or the order a retried client
-        id already made. ``OrderRejected`` (audited) otherwise."""
+        id already made. ``OrderRejected`` (audited) otherwise. ``track`` learns the account's broker."""
         original = cmd
         try:
             acct = self._authorize(ctx)
+            track.broker = acct.broker_kind
             cmd, item = self._check(cmd, ctx, acct)
             action, body, cid = action_of(cmd), payload(cmd), cmd.client_order_id or ""
             reasons = self._confirm_reasons(acct, action, item.amount)
@@ -368,6 +400,7 @@ class LocalGateway:
                 self._deny(mismatch, ctx, original)
                 raise mismatch from None
             if known is not None and err.reason is not Reason.NOT_OWNER:
+                track.result = "retry"
                 return self._existing(known)
             self._deny(err, ctx, original)
             raise
@@ -378,7 +411,17 @@ class LocalGateway:
         return _Admitted(acct, cmd, item, new)
 
     def _run(self, cmd: Command, ctx: OrderContext) -> Order:
-        ok = self._admit(cmd, ctx)
+        track = _Track(action_of(cmd), time.perf_counter())
+        try:
+            order = self._run_tracked(cmd, ctx, track)
+        except BaseException as err:
+            track.done(err)
+            raise
+        track.done()
+        return order
+
+    def _run_tracked(self, cmd: Command, ctx: OrderContext, track: _Track) -> Order:
+        ok = self._admit(cmd, ctx, track)
         if isinstance(ok, Order):
             return ok
         acct, cmd, item, new = ok.account, ok.cmd, ok.item, ok.intent
@@ -400,6 +443,7 @@ class LocalGateway:
                     err = OrderRejected(Reason.BAD_CLIENT_ID, f"{cid} was used for another {intent.action}")
                     self._deny(err, ctx, cmd)
                     raise err
+                track.result = "retry"
                 return self._existing(intent)
             self.risk.record(item)
             return self._send(acct, cmd, intent)
@@ -415,9 +459,11 @@ class LocalGateway:
         Returns, in order, each order or the typed error it met."""
         out: list[Order | BrokerError | None] = [None] * len(items)
         groups: dict[int, tuple[Any, list[int], list[_Admitted]]] = {}
+        tracks = [_Track("place", time.perf_counter()) for _ in items]
+        by_run: set[int] = set()  # placed through ``_run``, which counts them itself
         for k, (req, ctx) in enumerate(items):
             try:
-                ok = self._admit(req, ctx)
+                ok = self._admit(req, ctx, tracks[k])
             except BrokerError as err:
                 out[k] = err
                 continue
@@ -426,6 +472,7 @@ class LocalGateway:
                 continue
             journaled = getattr(ok.account.broker, "place_orders_journaled", None)
             if journaled is None:
+                by_run.add(k)
                 try:
                     out[k] = self._run(req, ctx)
                 except BrokerError as err:
@@ -448,6 +495,9 @@ class LocalGateway:
             list(self._batch_pool.map(run, batches))
         elif batches:
             run(batches[0])
+        for k, (track, res) in enumerate(zip(tracks, out, strict=True)):
+            if k not in by_run:
+                track.done(res if isinstance(res, BaseException) else None)
         return out  # type: ignore[return-value]
 
     def _finish_journaled(

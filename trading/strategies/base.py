@@ -16,6 +16,12 @@ columns that apply to the entries it triggers:
   intrabar from the entry bar on (stop first when both are touched in one bar).
 * ``hold`` (bars, int): exit at the close of the ``hold``-th bar held (1 = the entry bar's close).
 
+A strategy that sets ``panel = True`` also accepts a *wide* frame: columns ``(field, code)`` (so
+``data["Close"]`` is a DataFrame with one column per stock), each stock's last bars aligned at the
+bottom (NaN above a shorter history), rows by position. It returns the same per column — a DataFrame of
+targets, or columns ``(target | entry | sl | tp | hold, code)`` — computed exactly as for that stock
+alone. The live runner uses it to decide for many stocks in one call; the backtest runs per stock.
+
 Live trading calls the same ``signals`` on recent history and acts on the last value
 (``latest_target`` / ``LiveAdapter``), so a strategy runs unchanged in both places.
 """
@@ -46,6 +52,7 @@ class Strategy:
     params: ClassVar[dict[str, Any]] = {}
     description: ClassVar[str] = ""
     fill: ClassVar[Fill | None] = None
+    panel: ClassVar[bool] = False  # signals() also takes a wide frame (see the module docstring)
 
     def signals(self, data: pd.DataFrame, **params: Any) -> pd.Series | pd.DataFrame:
         """Target position per bar (see the module docstring)."""

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from trading.strategies.base import Strategy
-from trading.strategies.indicators import crossed_above, macd, rsi, sma
+from trading.strategies.indicators import crossed_above, like, macd, rsi, sma
 
 
 def _cross_frame(fast: pd.Series, slow: pd.Series) -> pd.DataFrame:
@@ -19,6 +19,8 @@ def _cross_frame(fast: pd.Series, slow: pd.Series) -> pd.DataFrame:
     up = crossed_above(fast, slow).to_numpy()
     down = crossed_above(slow, fast).to_numpy() & ~up
     target = np.where(up, 1.0, np.where(down, -1.0, np.nan))
+    if target.ndim == 2:  # a panel: columns (target | entry, code)
+        return pd.concat({"target": like(target, fast), "entry": like(up | down, fast)}, axis=1)
     return pd.DataFrame({"target": target, "entry": up | down}, index=fast.index, copy=False)
 
 
@@ -28,6 +30,7 @@ class MaCross(Strategy):
 
     name = "ma_cross"
     params = {"fast": 10, "slow": 20}
+    panel = True
     description = "SMA(fast) / SMA(slow) crossover"
 
     def signals(self, data: pd.DataFrame, fast: int = 10, slow: int = 20) -> pd.DataFrame:
@@ -40,6 +43,7 @@ class Macd(Strategy):
 
     name = "macd"
     params = {"fast": 12, "slow": 26, "signal": 9}
+    panel = True
     description = "MACD(fast, slow) crossing its EMA(signal)"
 
     def signals(self, data: pd.DataFrame, fast: int = 12, slow: int = 26, signal: int = 9) -> pd.DataFrame:
@@ -52,15 +56,17 @@ class Rsi(Strategy):
 
     name = "rsi"
     params = {"period": 14, "lower": 30.0, "upper": 70.0}
+    panel = True
     description = "RSI(period): buy below lower, sell above upper"
 
     def signals(
         self, data: pd.DataFrame, period: int = 14, lower: float = 30.0, upper: float = 70.0
     ) -> pd.Series:
-        value = rsi(data["Close"].astype(float), period).to_numpy()
+        close = data["Close"].astype(float)
+        value = rsi(close, period).to_numpy()
         with np.errstate(invalid="ignore"):
             target = np.where(value < lower, 1.0, np.where(value > upper, -1.0, np.nan))
-        return pd.Series(target, index=data.index, copy=False)
+        return like(target, close)
 
 
 def _session_days(index: pd.DatetimeIndex) -> np.ndarray:

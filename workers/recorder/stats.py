@@ -8,6 +8,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from trading import metrics
+
 # Tick-to-db latency histogram bounds, milliseconds (Prometheus-style cumulative "le" buckets).
 LATENCY_BUCKETS_MS: tuple[float, ...] = (
     *range(50, 2001, 50),
@@ -90,6 +92,8 @@ class WriterStats:
 
     def committed(self, rows: int, entries: int, t_ms: list[tuple[int, int]]) -> None:
         now = time.time()
+        metrics.TICKS_WRITTEN.inc(rows)
+        metrics.RECORDER_BATCHES.inc()
         with self.lock:
             self.committed_rows += rows
             self.committed_entries += entries

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import websockets
 from websockets.asyncio.client import connect
 
+from trading import metrics
 from trading.brokers.base import Channel
 from trading.brokers.errors import BrokerUnavailable
 from trading.domain import KST
@@ -282,6 +283,7 @@ class Feed:
                 self._ws = ws
                 self._last_rx = time.monotonic()
                 self._connected = True
+                metrics.WS_CONNECTED.labels(self.protocol.label).set(1)
                 self._last_error = None
                 await self._send(self.protocol.subscribe_frames(self._topics()))
                 return await self._read(ws)
@@ -295,6 +297,9 @@ class Feed:
             self._last_error = f"{type(err).__name__}: {err}"
             return f"connect failed: {self._last_error}"
         finally:
+            if self._connected:
+                metrics.WS_CONNECTED.labels(self.protocol.label).set(0)
+                metrics.WS_RECONNECTS.labels(self.protocol.label).inc()
             self._connected = False
             self._ws = None
 
@@ -325,6 +330,7 @@ class Feed:
             log.exception("%s feed: cannot parse frame %.120r", self.protocol.label, text)
             return Handled()
         if handled.events:
+            metrics.feed_event(self.protocol.label)
             self._had_data = True
             self._close_gap()
         return handled

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from trading import metrics
 from trading.brokers.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class HttpClient:
         self.read_retries = read_retries
         self.retry_backoff_s = retry_backoff_s
         self.label = label
+        self.broker = label.split()[0].lower() if label.strip() else "broker"  # the metrics' label
         self._client = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
 
     def send(
@@ -62,12 +64,15 @@ class HttpClient:
         attempts = 1 + (self.read_retries if idempotent else 0)
         for attempt in range(attempts):
             last = attempt == attempts - 1
+            started = time.perf_counter()
             try:
                 response = self._client.request(method, path, headers=headers, params=params, json=json)
             except _NOT_SENT as err:
+                metrics.broker_response(self.broker, None, time.perf_counter() - started)
                 if last:
                     raise RequestNotSent(f"{self.label}: cannot reach {self.base_url}: {err!r}") from err
             except httpx.TransportError as err:
+                metrics.broker_response(self.broker, None, time.perf_counter() - started)
                 if not idempotent:
                     raise ResponseLost(
                         f"{self.label}: no response to {method} {path} ({type(err).__name__}); outcome unknown"
@@ -75,6 +80,7 @@ class HttpClient:
                 if last:
                     raise BrokerUnavailable(f"{self.label}: {method} {path} failed: {err!r}") from err
             else:
+                metrics.broker_response(self.broker, response.status_code, time.perf_counter() - started)
                 if response.status_code in RETRY_STATUSES and not idempotent:
                     raise ResponseLost(
                         f"{self.label}: HTTP {response.status_code} to {method} {path}; outcome unknown"

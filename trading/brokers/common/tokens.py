@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from trading import metrics
 from trading.brokers.common.token_store import TokenStore
 from trading.brokers.errors import RateLimited
 
@@ -68,6 +69,7 @@ class TokenManager:
                     record = self._issue_locked(record)
         assert record is not None
         self._token, self._expires_at = record["token"], float(record["expires_at"])
+        metrics.TOKEN_EXPIRY.labels(self.label.split()[0].lower()).set(self._expires_at)
         return self._token
 
     def _issue_locked(self, previous: dict | None) -> dict:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from trading import metrics
 from trading.brokers.common.backoff import backoff_delay
 from trading.brokers.common.http import HttpClient, ResponseLost
 from trading.brokers.common.rate_limit import RateLimiter, RateRule
@@ -70,7 +71,8 @@ class KisRest:
         renewed = False
         rate_attempt = 0
         while True:
-            self.limiter.acquire([self.rule])
+            if self.limiter.acquire([self.rule]) > 0.001:
+                metrics.BROKER_THROTTLES.labels("kis", "local").inc()
             token = self.tokens.get()
             response = self.http.send(
                 method,
@@ -88,7 +90,12 @@ class KisRest:
                 data = {}
             code = str(data.get("msg_cd") or data.get("error_code") or "")
             message = str(data.get("msg1") or data.get("error_description") or "").strip()
+            if code and (response.status_code != 200 or str(data.get("rt_cd", "")) != "0"):
+                metrics.BROKER_ERRORS.labels("kis", code).inc()
+            elif response.status_code >= 400:
+                metrics.BROKER_ERRORS.labels("kis", f"HTTP{response.status_code}").inc()
             if code in RATE_LIMIT_CODES or response.status_code == 429:
+                metrics.BROKER_THROTTLES.labels("kis", "broker").inc()
                 if rate_attempt >= self.opts.rate_limit_retries:
                     raise RateLimited("KIS rate limit exceeded", 1.0, f"[{code}] {message}" if code else None)
                 delay = backoff_delay(

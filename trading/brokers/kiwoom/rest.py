@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from trading import metrics
 from trading.brokers.common.backoff import backoff_delay
 from trading.brokers.common.http import HttpClient, ResponseLost
 from trading.brokers.common.rate_limit import RateLimiter, RateRule
@@ -53,7 +54,8 @@ class KiwoomRest:
         renewed = False
         rate_attempt = 0
         while True:
-            self.limiter.acquire(self.rules(api_id))
+            if self.limiter.acquire(self.rules(api_id)) > 0.001:
+                metrics.BROKER_THROTTLES.labels("kiwoom", "local").inc()
             token = self.tokens.get()
             headers = {
                 "content-type": "application/json;charset=UTF-8",
@@ -82,11 +84,14 @@ class KiwoomRest:
             ):
                 # A server error to an order may come after the broker took it: unknown, reconcile.
                 raise ResponseLost(f"Kiwoom {api_id}: HTTP {response.status_code} {message}; outcome unknown")
+            if kind != Kind.OK:
+                metrics.BROKER_ERRORS.labels("kiwoom", code or f"HTTP{response.status_code}").inc()
             if kind == Kind.OK:
                 return KiwoomResponse(
                     data, response.headers.get("cont-yn", ""), response.headers.get("next-key", "")
                 )
             if kind == Kind.RATE:
+                metrics.BROKER_THROTTLES.labels("kiwoom", "broker").inc()
                 if rate_attempt >= self.opts.rate_limit_retries:
                     raise RateLimited("Kiwoom rate limit exceeded", 1.0, message or None)
                 delay = backoff_delay(rate_attempt, self.opts.rate_limit_backoff_s)
