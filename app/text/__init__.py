@@ -42,13 +42,10 @@ AREAS: dict[str, ModuleType] = {
     "backtest": backtest,
     "screen": screen,
     "auto": auto,
-    alerts,
-    api,
-    auto,
-    backtest,
-    common,
-    glossary,
-    guide,
+    "api": api,
+    "guide": guide,
+    "alerts": alerts,
+    "glossary": glossary,
 }
 
 
