@@ -1,6 +1,6 @@
 """The demo market's clock in the navbar (time and speed), and the admin's speed control.
 
-Everyone sees ``⏱ 10:31 ×1`` (the paper market's simulated time and speed, refreshed every few seconds);
+Everyone sees ``데모 10:31 ×1`` (the paper market's simulated time and speed, refreshed every few seconds);
 an admin opens it as a menu and picks another speed, which the running market takes at once (in-process,
 or the market process over RPC: ``market.set_speed``). Nothing is shown with a broker or the real clock.
 """
@@ -33,7 +33,7 @@ def _is_admin() -> bool:
 def _label(info: dict | None) -> str:
     if not info or info.get("kind") != "demo":
         return ""
-    return f"⏱ {info['now']:%H:%M} ×{info['speed']:g}"
+    return t("clock.label", time=f"{info['now']:%H:%M}", speed=f"{info['speed']:g}")
 
 
 def market_clock() -> html.Div:

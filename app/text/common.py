@@ -143,6 +143,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "데모 시장의 시각과 속도(×1 = 실제 시간과 같은 속도)",
         "The demo market's time and speed (×1 = real time)",
     ),
+    "clock.label": ("데모 {time} ×{speed}", "Demo {time} ×{speed}"),
     "clock.speed_header": ("시장 속도 (관리자)", "Market speed (admin)"),
     # search
     "search.placeholder": ("종목 검색 (코드·이름·초성)", "Search (code, name, 초성)"),
