@@ -171,6 +171,46 @@ class Container:
         """The in-process paper market, when this process owns it."""
         return self.owner.market if self.owner is not None else None
 
+    def market_clock(self) -> dict[str, Any] | None:
+        """The paper market's clock (``kind``, ``speed``, ``now``), wherever the market runs; None with a
+        broker or when the owner does not answer."""
+        if self.settings.broker != "paper":
+            return None
+        from trading.brokers.errors import BrokerError
+        from trading.brokers.rpc import call
+
+        with self._lock:
+            self._resolve()
+            owner, transport = self.owner, self._transport
+        if owner is not None:
+            return owner.market.clock_info() if owner.market is not None else None
+        try:
+            return call(transport, "market.clock", {}, None, self.settings.rpc_timeout_s)  # type: ignore[arg-type]
+        except BrokerError:
+            return None
+
+    def set_market_speed(self, speed: float, role: str) -> dict[str, Any]:
+        """Change the running demo market's speed (admins only; the owner checks the role again).
+        ValueError: not a paper market with the demo clock, or a speed out of range."""
+        from trading.brokers.rpc import call
+        from trading.market.clock import MAX_SPEED
+
+        if role != "admin":
+            raise PermissionError("only an admin sets the market speed")
+        if self.settings.broker != "paper" or self.settings.market_clock != "demo":
+            raise ValueError("only the demo market's speed can change")
+        if not 0 < speed <= MAX_SPEED:
+            raise ValueError(f"speed must be > 0 and <= {MAX_SPEED:g}")
+        with self._lock:
+            self._resolve()
+            owner, transport = self.owner, self._transport
+        if owner is not None:
+            if owner.market is None:
+                raise ValueError("this process runs no paper market")
+            return owner.market.set_speed(speed)
+        return call(transport, "market.set_speed", {"speed": speed, "role": role}, None,  # type: ignore[arg-type]
+                    self.settings.rpc_timeout_s)  # fmt: skip
+
     def market_data(self) -> MarketData:
         """Quotes, books, rankings for pages: the in-process market, or the recorder's cache."""
         with self._lock:

@@ -90,7 +90,7 @@ class Owner:
         return self.adapter
 
     def endpoint(self) -> Endpoint:
-        return Endpoint(self.reader, self.gateway)
+        return Endpoint(self.reader, self.gateway, self.market)
 
     def start_reconciler(self, interval_s: float) -> None:
         def loop() -> None:
@@ -232,7 +232,8 @@ def start_owner(
     **parts: object,
 ) -> Owner:
     """Build the owner and start it: the market steps, the reconciler settles what a crash left open.
-    ``prepare(owner)`` runs before the first step (e.g. subscribing the publishers of ``gslts market``)."""
+    ``prepare(owner)`` runs before the first step (e.g. subscribing the publishers of ``gslts market``), so
+    the morning a new demo session catches up on is published like live ticks."""
     owner = build_owner(settings, engine, lease, **parts)  # type: ignore[arg-type]
     if prepare is not None:
         try:
@@ -241,7 +242,7 @@ def start_owner(
             owner.close()
             raise
     if owner.market is not None:
-        owner.market.step()
+        owner.market.catch_up()  # a new demo session starting mid-morning: its morning is traded now
         owner.market.start()
     if owner.feed is not None:
         if owner.adapter is not None:

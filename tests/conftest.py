@@ -125,7 +125,8 @@ def app_settings(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)  # no stray .env
     url = f"sqlite:///{tmp_path / 'app.db'}"
-    settings = load_settings(database_url=url, data_dir=tmp_path / "data", redis_url=None)
+    # The session starts at the open (tests step from there); the first-visit test asks for the morning.
+    settings = load_settings(database_url=url, data_dir=tmp_path / "data", redis_url=None, demo_start="open")
     upgrade(url)
     engine = make_engine(url)
     seed(engine)
@@ -217,3 +218,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "dash_duo" in getattr(item, "fixturenames", ()):
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest's hook signature
+    """List the screenshots the browser tests saved (issue 17: every page at 1440 and 390 px)."""
+    from support.artifacts import screenshot_dir
+
+    shots = sorted(screenshot_dir().glob("*.png"))
+    if shots:
+        terminalreporter.write_sep("-", f"screenshots ({len(shots)}) in {screenshot_dir()}")
+        for path in shots:
+            terminalreporter.write_line(str(path))

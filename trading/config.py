@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     market_clock: Literal["demo", "real"] = "demo"
     market_speed: float = Field(default=1.0, gt=0, le=1000)  # demo clock: simulated seconds per second
     market_seed: int = 42
+    # A new demo session: ``morning`` opens with the morning already traded (the open + 90 minutes,
+    # stepped through before serving, so charts, ranking and book have content at once); ``open``: at 09:00.
+    demo_start: Literal["morning", "open"] = "morning"
     # How often the paper market advances (and publishes its ticks/books): a tick waits up to this long
     # before anyone sees it. ~5 ms of CPU per step for the 2,555 listed stocks.
     market_step_ms: int = Field(default=100, ge=10, le=5000)

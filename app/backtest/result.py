@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from app.backtest import ids
+from app.backtest.explain import explain
 from app.backtest.figures import drawdown_figure, equity_figure, graph, grid_figure, monthly_figure
 from app.backtest.formatting import period_label
 from app.components.grid import grid_options
@@ -47,7 +48,7 @@ def render_run(run: RunRow | None, lang: str) -> list:
     if info.get("skipped"):
         skipped = t("backtest.skipped", lang, codes=", ".join(info["skipped"]))
         out.append(html.P(skipped, className="small text-body-secondary"))
-    out.append(stat_cards(run.stats or {}, walk_forward))
+    out.append(stat_cards(run.stats or {}, walk_forward, lang))
     if result.get("grid"):
         out.append(grid_section(result["grid"], lang))
     out += [
@@ -109,20 +110,25 @@ def sentence(run: RunRow, lang: str) -> html.P:
     return html.P(parts, id=ids.SENTENCE, className="lead fs-6 mb-3")
 
 
-def _card(key: str, value: str, cls: str = "") -> dbc.Col:
+def _stat_card(key: str, value: str, cls: str = "", why: str = "") -> dbc.Col:
     body = dbc.CardBody(
         [
             html.Div(t(f"backtest.stat.{key}"), className="small text-body-secondary"),
             html.Div(value, className=f"fs-5 fw-semibold num text-start {cls}", id=f"{ids.STAT_PREFIX}{key}"),
+            html.Div(why, className="small text-body-secondary stat-why", id=f"{ids.STAT_PREFIX}{key}-why"),
         ],
         className="p-2",
     )
     return dbc.Col(dbc.Card(body), xs=6, md=4, xl=3)
 
 
-def stat_cards(stats: dict[str, Any], walk_forward: bool = False) -> dbc.Row:
-    """Key statistics as cards (percentages red/blue by sign)."""
+def stat_cards(stats: dict[str, Any], walk_forward: bool = False, lang: str = "ko") -> dbc.Row:
+    """Key statistics as cards (percentages red/blue by sign), each with its meaning and a judgement."""
     cards = []
+
+    def _card(key: str, value: str, cls: str = "") -> dbc.Col:
+        return _stat_card(key, value, cls, explain(key, stats, lang))
+
     for key in ("total_return_pct", "cagr_pct", "max_drawdown_pct", "benchmark_return_pct"):
         x = stats.get(key)
         cards.append(_card(key, pct_or_dash(x), direction_class(x)))

@@ -288,6 +288,7 @@ def market(standby: bool) -> None:
     from services.secret import deployment_secret
     from trading.brokers.base import Channel
     from trading.brokers.redis_rpc import RedisRpcServer
+    from trading.brokers.wire import encode_tick_columns
 
     rt = runtime()
     rt.kind = "market"  # the market process: the owner with the broker feed (a CLI command has none)
@@ -310,8 +311,18 @@ def market(standby: bool) -> None:
             # Every stock's ticks and changed books (the recorder picks its universe), and every paper
             # account's fills (each carries its account).
             service = owner.market
+            if not service.continued:  # a new session: consumers starting later read it from its start
+                from trading.brokers.redis_log import mark_origin
+
+                mark_origin(server.redis, server.prefix)
             codes = [st.code for st in service.stocks]
-            service.subscribe(Channel.TICKS.value, codes, server.publisher(Channel.TICKS))
+            # A caught-up morning's ticks go to the durable log only (the recorder), as columns; pages
+            # want news, not history.
+            history = server.history_publisher(Channel.TICKS)
+            service.subscribe(
+                Channel.TICKS.value, codes, server.publisher(Channel.TICKS),
+                history=lambda batch: history(encode_tick_columns(batch.columns())),
+            )  # fmt: skip
             service.subscribe(Channel.BOOKS.value, codes, server.publisher(Channel.BOOKS))
             service.add_fill_listener(server.publisher(Channel.FILLS))
             service.on_step(server.wake)  # publish each step's events as soon as the step ends

@@ -11,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.components.alert_bell import alert_bell
 from app.components.kill_switch import kill_switch
+from app.components.market_clock import market_clock
 from app.components.search import search_box
 from app.components.status_badge import status_badge
 from app.guide import ids as guide_ids
@@ -125,7 +126,7 @@ def navbar() -> dbc.Navbar:
                     [
                         dbc.Nav(nav_links(), navbar=True, className="me-auto"),
                         html.Div(
-                            [status_badge(), alert_bell(), kill_switch(), *right],
+                            [market_clock(), status_badge(), alert_bell(), kill_switch(), *right],
                             className="d-flex align-items-center",
                         ),
                     ],

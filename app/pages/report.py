@@ -216,6 +216,7 @@ def _track(rec: dict[str, Any] | None, lang: str) -> dbc.Card:
             dbc.Table(
                 [head, html.Tbody(rows)], size="sm", hover=True, responsive=True, id="report-track-table"
             ),
+            html.P(t("report.track_how"), className="small", id="report-track-how"),
         ]
         p = rec["picks"]
         if p.get("days"):

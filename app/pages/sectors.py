@@ -49,7 +49,7 @@ def _table() -> dbc.Table:
                 [
                     html.Td(html.B(m.etf)),
                     html.Td(m.etf_name, className="small text-body-secondary"),
-                    html.Td(sd.name_ko if lang == "ko" else sd.name_en),
+                    html.Td(sd.name_ko if lang == "ko" else sd.name_en, className="text-nowrap"),
                     html.Td(f"{counts.get(m.sector_code, 0):,}", className="num"),
                     html.Td(f"{m.weight:.2f}", className="num"),
                     html.Td(t("common.yes") if m.enabled else t("common.no")),

@@ -21,6 +21,7 @@ from app.text import (
     auto,
     backtest,
     common,
+    glossary,
     guide,
     ranking,
     report,
@@ -44,6 +45,7 @@ AREAS: dict[str, ModuleType] = {
     "api": api,
     "guide": guide,
     "alerts": alerts,
+    "glossary": glossary,
 }
 
 

@@ -167,4 +167,61 @@ TEXT: dict[str, tuple[str, str]] = {
     "backtest.compare_chart": ("수익률 추이 비교(%)", "Return over time (%)"),
     "backtest.compare_none": ("완료된 실행을 두 개 이상 고르세요.", "Select two or more finished runs."),
     "backtest.stat": ("지표", "Statistic"),
+    # One line per statistic: what it means and a judgement (app/backtest/explain.py).
+    "backtest.why.total_return_up": (
+        "100만원이 {end}이 된 셈입니다.",
+        "1,000,000 won would have become {end}.",
+    ),
+    "backtest.why.total_return_down": (
+        "100만원이 {end}으로 줄어든 셈입니다.",
+        "1,000,000 won would have shrunk to {end}.",
+    ),
+    "backtest.why.cagr": ("매년 평균 {x}씩 늘어난 셈입니다 — {judge}.", "{x} a year on average — {judge}."),
+    "backtest.judge.cagr_high": ("높은 편", "high"),
+    "backtest.judge.cagr_mid": ("보통", "moderate"),
+    "backtest.judge.cagr_low": ("예금 수준으로 낮음", "low, about a deposit's"),
+    "backtest.judge.cagr_loss": ("손실", "a loss"),
+    "backtest.why.mdd": (
+        "최악의 순간에 자산이 {part} 줄었습니다 — {judge}.",
+        "At the worst moment {part} of the money was gone — {judge}.",
+    ),
+    "backtest.why.mdd_none": (
+        "자산이 한 번도 고점 아래로 내려가지 않았습니다.",
+        "The equity never fell below a peak.",
+    ),
+    "backtest.judge.mdd_small": ("견딜 만한 낙폭", "a bearable fall"),
+    "backtest.judge.mdd_mid": ("꽤 아픈 낙폭", "a painful fall"),
+    "backtest.judge.mdd_large": ("견디기 어려운 큰 낙폭", "a fall few can sit through"),
+    "backtest.why.bench": (
+        "그냥 사서 들고 있었다면 {x}. 전략이 {diff} {better}.",
+        "Buying and holding: {x}. The strategy did {diff} {better}.",
+    ),
+    "backtest.judge.better": ("더 좋았습니다", "better"),
+    "backtest.judge.worse": ("못했습니다", "worse"),
+    "backtest.why.sharpe": ("수익 ÷ 흔들림 — {judge}.", "Return per unit of risk — {judge}."),
+    "backtest.judge.sharpe_neg": ("위험만 지고 손해를 봤습니다", "risk taken for a loss"),
+    "backtest.judge.sharpe_low": ("수익에 비해 흔들림이 큽니다", "bumpy for its return"),
+    "backtest.judge.sharpe_good": ("양호합니다", "good"),
+    "backtest.judge.sharpe_great": (
+        "매우 좋습니다(과최적화는 아닌지 확인하세요)",
+        "very good (check it is not overfitted)",
+    ),
+    "backtest.why.win_rate": (
+        "거래 100번 중 {n}번 이익 — 승률만으론 부족하니 이익과 손실의 크기도 보세요.",
+        "{n} of 100 trades made money — read it with the size of wins and losses.",
+    ),
+    "backtest.why.trades_few": (
+        "거래가 {n}번뿐이라 결과가 우연일 수 있습니다(30번 이상 권장).",
+        "Only {n} trades: the result may be luck (30 or more recommended).",
+    ),
+    "backtest.why.trades_ok": ("판단하기에 충분한 거래 수입니다.", "Enough trades to judge by."),
+    "backtest.why.final_equity": (
+        "수수료와 세금을 뺀 마지막 자산입니다.",
+        "The equity at the end, after costs.",
+    ),
+    "backtest.why.costs": ("증권사 수수료와 매도 세금의 합계입니다.", "Commissions plus sell taxes paid."),
+    "backtest.why.efficiency": (
+        "검증 구간 성과 ÷ 학습 구간 성과 — 1에 가까울수록 과최적화가 적습니다.",
+        "Test-window result ÷ training-window result — near 1 means little overfitting.",
+    ),
 }

@@ -138,6 +138,13 @@ TEXT: dict[str, tuple[str, str]] = {
         "주문가능금액: 예수금에서 미체결 매수주문에 묶인 금액을 뺀 금액입니다.",
         "Orderable: cash minus what open buy orders reserve.",
     ),
+    # the demo market's clock in the navbar (app/components/market_clock.py)
+    "clock.tip": (
+        "데모 시장의 시각과 속도(×1 = 실제 시간과 같은 속도)",
+        "The demo market's time and speed (×1 = real time)",
+    ),
+    "clock.label": ("데모 {time} ×{speed}", "Demo {time} ×{speed}"),
+    "clock.speed_header": ("시장 속도 (관리자)", "Market speed (admin)"),
     # search
     "search.placeholder": ("종목 검색 (코드·이름·초성)", "Search (code, name, 초성)"),
     "search.none": ("검색 결과가 없습니다", "No matches"),

@@ -40,6 +40,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.picks_none": ("추천 종목이 없습니다.", "No picks."),
     "report.value_rank": ("거래대금 {rank}위", "Trading value #{rank}"),
     "report.track": ("추천 성과 (과거 데이터 검증)", "Track record (measured on stored history)"),
+    "report.track_how": (
+        "읽는 법: 적중률 55%는 신호 100번 중 55번 방향이 맞았다는 뜻으로, 동전 던지기(50%)보다 조금 나은 정도입니다. 표본(세션·"
+        "신호 수)이 적을수록 우연일 가능성이 크니, 괄호 안의 범위(신뢰구간)가 50%를 넘는지 함께 보세요.",
+        "How to read it: a hit rate of 55% means the direction was right in 55 of 100 calls — a little better than a "
+        "coin toss (50%). The fewer sessions and calls, the likelier it is luck: check that the range in brackets "
+        "(the confidence interval) stays above 50%.",
+    ),
     "report.track_none": (
         "아직 계산된 성과가 없습니다 (매일 밤 다시 계산).",
         "No track record computed yet (recomputed nightly).",

@@ -33,6 +33,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart.min": ("{n}분", "{n}m"),
     "chart.ma": ("이동평균", "Moving avg"),
     "chart.quarter": ("4등분 라인", "Quarter lines"),
+    "chart.quarter_why": (
+        "4등분 라인은 지금 가격이 오늘 움직인 범위(저가~고가)의 어디쯤인지 보여 줘, 눌림목 매수·분할 매도 가격을 정할 때 씁니다.",
+        "The quarter lines show where the price stands in today's low–high range, to pick prices for buying a dip "
+        "or selling in parts.",
+    ),
     "chart.no_data": ("아직 봉 데이터가 없습니다", "No bars yet"),
     # ql
     "ql.high": ("고가", "High"),

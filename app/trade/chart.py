@@ -113,6 +113,9 @@ def chart_card() -> dbc.Card:
                     ],
                     className="d-flex flex-wrap align-items-center gap-1 mt-1",
                 ),
+                html.Div(
+                    t("chart.quarter_why"), className="small text-body-secondary mt-1", id="trade-ql-why"
+                ),
             ],
             className="p-2",
         ),

@@ -91,6 +91,7 @@ def test_a_killed_market_continues_its_session(mariadb_url: str, tmp_path: Path,
     env = {
         **os.environ, "DATABASE_URL": mariadb_url, "REDIS_URL": url, "DATA_DIR": str(tmp_path),
         "BROKER": "paper", "SECRET_KEY": SECRET, "LEASE_TTL_S": "3", "MARKET_SPEED": "300",
+        "DEMO_START": "open",  # every tick of the first run live on pub/sub (a morning goes to the log)
     }  # fmt: skip
     codes = ["005930", "000660", "035420"]
     client = RpcBroker(RedisTransport(url, SECRET.encode()))

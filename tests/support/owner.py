@@ -37,6 +37,7 @@ def owner_settings(tmp_path: Path, url: str, **overrides: object) -> Settings:
         "data_dir": tmp_path / "data",
         "redis_url": None,
         "market_speed": 60.0,
+        "demo_start": "open",  # tests step from the open
         "secret_key": "test-secret-key",
         "broker_feed": False,  # the broker feed's REST calls would disturb order tests' call counts
     }

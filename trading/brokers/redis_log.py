@@ -8,6 +8,8 @@ batch), and a durable consumer reads it with ``XREAD`` from a cursor:
 * through a Redis outage the reader keeps its cursor and continues where it stopped (with Redis'
   append-only file, nothing the owner appended is lost; what the owner could not append stays queued
   in the owner and is appended when Redis is back);
+* a consumer's first start reads from the current session's start (``origin_key``, set by the owner when
+  it starts a new session), so what the market published before the consumer ran is not skipped;
 * across a restart of the consumer it resumes from the cursor it saved under ``{prefix}cursor:<name>:
   <channel>``. The saved cursor lags ``lag_s`` behind what was delivered, so what the consumer held in
   memory when it was killed is delivered again; consumers must be idempotent (the recorder's primary key
@@ -40,6 +42,19 @@ def log_key(prefix: str, channel: Channel) -> str:
     return f"{prefix}log:{channel.value}"
 
 
+def origin_key(prefix: str, channel: Channel) -> str:
+    """Where the market's current session starts in its log (the entry before its first event)."""
+    return f"{prefix}log:{channel.value}:origin"
+
+
+def mark_origin(client: redis.Redis, prefix: str) -> None:
+    """The owner starts a new session: a consumer's first start reads the log from here, so the morning a
+    demo session catches up on before the consumer runs is not skipped."""
+    for channel in LOGGED_CHANNELS:
+        last = client.xrevrange(log_key(prefix, channel), count=1)
+        client.set(origin_key(prefix, channel), last[0][0].decode() if last else "0-0")
+
+
 def cursor_key(prefix: str, consumer: str, channel: Channel) -> str:
     return f"{prefix}cursor:{consumer}:{channel.value}"
 
@@ -66,6 +81,7 @@ class DurableFeed:
     ):
         self.redis = client
         self.key = log_key(prefix, channel)
+        self.origin_key = origin_key(prefix, channel)
         self.cursor_key = cursor_key(prefix, consumer, channel)
         self.dispatch = dispatch
         self.lag_s = lag_s
@@ -91,7 +107,10 @@ class DurableFeed:
         saved = self.redis.get(self.cursor_key)
         if saved:
             return saved.decode()
-        last = self.redis.xrevrange(self.key, count=1)  # a first start: from now on
+        origin = self.redis.get(self.origin_key)  # a first start: from the session's start
+        if origin:
+            return origin.decode()
+        last = self.redis.xrevrange(self.key, count=1)  # no session marked: from now on
         return last[0][0].decode() if last else "0-0"
 
     def _run(self) -> None:

@@ -206,7 +206,7 @@ class RedisRpcServer:
         self._pool = ThreadPoolExecutor(self.WORKERS, thread_name_prefix="market-rpc-call")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._queues: dict[Channel, list[object]] = {}
+        self._queues: dict[tuple[Channel, bool], list[object]] = {}
         self._qlock = threading.Lock()
         self._flusher: threading.Thread | None = None
         self._wake = threading.Event()
@@ -227,11 +227,24 @@ class RedisRpcServer:
             pipe.publish(f"{self.prefix}ev:{channel.value}", payload)
             pipe.execute()
 
+    def history_publisher(self, channel: Channel) -> Callable[[dict[str, Any]], None]:
+        """A callback that queues one entry of history for the durable log only (no live page wants it):
+        a caught-up step's ticks as columns (``wire.encode_tick_columns``), one log entry each. Ask for it
+        before the live publisher: history comes first and is written first."""
+        queue = self._queues.setdefault((channel, False), [])
+
+        def put(entry: dict[str, Any]) -> None:
+            with self._qlock:
+                queue.append(entry)
+
+        self._start_flusher()
+        return put
+
     def publisher(self, channel: Channel) -> Callable[[object], None]:
         """A callback that queues one event; a flusher thread publishes the queue every ``FLUSH_S``
         in messages of at most ``BATCH`` events (one Redis round trip per tick would cap the feed),
         or at once after ``wake()`` (the market calls it at the end of each step)."""
-        queue = self._queues.setdefault(channel, [])
+        queue = self._queues.setdefault((channel, True), [])
 
         def put(event: object) -> None:
             with self._qlock:
@@ -245,25 +258,36 @@ class RedisRpcServer:
         midway, what was not published goes back to the head of its queue (in order) and the error is
         raised: an outage delays events, it never drops them."""
         with self._qlock:
-            batches = {ch: q[:] for ch, q in self._queues.items() if q}
+            batches = {key: q[:] for key, q in self._queues.items() if q}
             for q in self._queues.values():
                 q.clear()
         n = 0
         done = dict.fromkeys(batches, 0)
         try:
-            for channel, events in batches.items():
+            for (channel, live), events in batches.items():
+                if not live:  # history entries: one log entry each, already encoded
+                    self._append_history(channel, events)
+                    done[(channel, live)] = len(events)
+                    n += len(events)
+                    continue
                 for i in range(0, len(events), self.BATCH):
                     self.publish(channel, events[i : i + self.BATCH])
-                    done[channel] = min(len(events), i + self.BATCH)
+                    done[(channel, live)] = min(len(events), i + self.BATCH)
                 n += len(events)
         except redis.RedisError:
             with self._qlock:
-                for channel, events in batches.items():
-                    self._queues[channel][:0] = events[done[channel] :]
+                for key, events in batches.items():
+                    self._queues[key][:0] = events[done[key] :]
                 self.held = sum(len(q) for q in self._queues.values())
             raise
         self.held = 0
         return n
+
+    def _append_history(self, channel: Channel, entries: list[object]) -> None:
+        with self.redis.pipeline(transaction=False) as pipe:
+            for entry in entries:
+                pipe.xadd(log_key(self.prefix, channel), {"d": json.dumps(entry)}, maxlen=self.log_maxlen)
+            pipe.execute()
 
     def wake(self) -> None:
         """Publish what is queued now rather than at the next ``FLUSH_S`` round."""

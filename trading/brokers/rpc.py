@@ -61,6 +61,8 @@ GATEWAY_METHODS = frozenset(
         "gateway.kill",
     }
 )
+# The demo market's clock (the navbar's display and the admin's speed control).
+MARKET_METHODS = frozenset({"market.clock", "market.set_speed"})
 ID_RE = re.compile(r"[0-9a-f]{32}")
 MAX_ACCOUNT_LEN = 40
 
@@ -116,7 +118,7 @@ def parse_envelope(raw: bytes | str) -> dict[str, Any] | str:
     if not isinstance(env.get("id"), str) or not ID_RE.fullmatch(env["id"]):
         return "bad id"
     method = env.get("method")
-    if not isinstance(method, str) or method not in READ_METHODS | GATEWAY_METHODS:
+    if not isinstance(method, str) or method not in READ_METHODS | GATEWAY_METHODS | MARKET_METHODS:
         return f"unknown method {str(method)[:40]!r}"
     if not isinstance(env.get("deadline"), int) or isinstance(env.get("deadline"), bool):
         return "no deadline"
@@ -178,11 +180,15 @@ def decode_error(data: dict[str, Any]) -> errors.BrokerError:
 
 
 class Endpoint:
-    """Answers requests on the owner: reads on ``reader(account)``, ``gateway.*`` on the gateway."""
+    """Answers requests on the owner: reads on ``reader(account)``, ``gateway.*`` on the gateway,
+    ``market.*`` on the paper market's clock (``market``: its ``MarketService``, None for a broker)."""
 
-    def __init__(self, reader: Callable[[str | None], Broker], gateway: Any | None):
+    def __init__(
+        self, reader: Callable[[str | None], Broker], gateway: Any | None, market: Any | None = None
+    ):
         self.reader = reader
         self.gateway = gateway
+        self.market = market
 
     def handle(self, env: dict[str, Any]) -> dict[str, Any]:
         """Run one (already checked) request; never raises."""
@@ -193,6 +199,8 @@ class Endpoint:
                 if self.gateway is None:
                     raise errors.OrderRejected(errors.Reason.NOT_OWNER, "this process has no order gateway")
                 return {"result": encode(self._gateway(method.removeprefix("gateway."), params))}
+            if method in MARKET_METHODS:
+                return {"result": encode(self._market(method.removeprefix("market."), params))}
             return {"result": encode(getattr(self.reader(env.get("account")), method)(**params))}
         except Exception as err:  # noqa: BLE001 - every failure travels back typed
             if not isinstance(err, errors.BrokerError):
@@ -224,6 +232,15 @@ class Endpoint:
                 {"error": encode_error(res)} if isinstance(res, Exception) else {"result": encode(res)}
             )
         return replies  # type: ignore[return-value]
+
+    def _market(self, action: str, params: dict[str, Any]) -> Any:
+        if self.market is None:
+            raise errors.OrderRejected(errors.Reason.NOT_OWNER, "this owner runs no paper market")
+        if action == "clock":
+            return self.market.clock_info()
+        if params.get("role") != "admin":  # the web checks the user first; the owner checks again
+            raise errors.OrderRejected(errors.Reason.FORBIDDEN, "only an admin sets the market speed")
+        return self.market.set_speed(float(params["speed"]))
 
     def _gateway(self, action: str, params: dict[str, Any]) -> Any:
         ctx = params["ctx"]

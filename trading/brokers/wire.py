@@ -63,12 +63,32 @@ def encode(obj: Any) -> Any:
     return obj
 
 
+TICK_COLUMNS = ("code", "ms", "seq", "price", "volume", "cum_volume", "cum_value", "strength")
+
+
+def encode_tick_columns(columns: dict[str, list]) -> dict[str, Any]:
+    """Many ticks as columns (``TICK_COLUMNS``: codes, epoch milliseconds, …): a caught-up morning's
+    hundreds of thousands of ticks cost one list per column, not one object per tick. ``decode`` gives
+    back the list of ``Tick``."""
+    return {"__ticks": {k: columns[k] for k in TICK_COLUMNS}}
+
+
+def _decode_ticks(cols: dict[str, list]) -> list[domain.Tick]:
+    kst = domain.KST
+    return [
+        domain.Tick(code, datetime.fromtimestamp(ms / 1000.0, kst), seq, price, vol, cvol, cval, round(st, 2))
+        for code, ms, seq, price, vol, cvol, cval, st in zip(*(cols[k] for k in TICK_COLUMNS), strict=True)
+    ]
+
+
 def decode(obj: Any) -> Any:
     """The inverse of ``encode``; tuples come back where the dataclass declares them."""
     if isinstance(obj, list):
         return [decode(x) for x in obj]
     if not isinstance(obj, dict):
         return obj
+    if "__ticks" in obj:
+        return _decode_ticks(obj["__ticks"])
     if "__dt" in obj:
         return datetime.fromisoformat(obj["__dt"])
     if "__d" in obj:

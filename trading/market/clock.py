@@ -18,6 +18,7 @@ from trading.krx import (
 )
 
 CLOSING_AUCTION = timedelta(minutes=10)
+MAX_SPEED = 1000.0  # the demo clock's fastest speed (MARKET_SPEED's upper bound)
 
 
 class Clock(Protocol):
@@ -44,6 +45,13 @@ class RealClock:
         return phase_at(self.now())
 
 
+def first_demo_open() -> datetime:
+    """The open a new demo session starts from: today's if KRX trades today, else the next session's."""
+    today = datetime.now(KST).date()
+    first = today if is_krx_session(today) else next_krx_session(today)
+    return krx_session_bounds(first)[0]
+
+
 class DemoClock:
     """Simulated time that loops over regular sessions, so the market is open whenever the app runs.
 
@@ -58,30 +66,27 @@ class DemoClock:
     def __init__(
         self, speed: float = 1.0, start: datetime | None = None, wall: Callable[[], float] | None = None
     ):
-        if speed <= 0:
-            raise ValueError("speed must be > 0")
-        self.speed = speed
+        if not 0 < speed <= MAX_SPEED:
+            raise ValueError(f"speed must be > 0 and <= {MAX_SPEED:g}")
         self._wall = wall or time.monotonic
-        if start is None:
-            today = datetime.now(KST).date()
-            first = today if is_krx_session(today) else next_krx_session(today)
-            start = krx_session_bounds(first)[0]
-        start = start.astimezone(KST)
+        start = (start or first_demo_open()).astimezone(KST)
         day = start.date()
         if not is_krx_session(day):
             raise ValueError(f"{day} is not a KRX session")
         open_, close = krx_session_bounds(day)
         if not open_ <= start < close:
             raise ValueError(f"start {start} is outside the session {open_}..{close}")
-        self._anchor = self._wall()
-        self._offset0 = (start - open_).total_seconds()
+        # (wall anchor, simulated seconds since the first open at the anchor, speed), replaced as one
+        # tuple so a speed change is atomic for readers.
+        self._base = (self._wall(), (start - open_).total_seconds(), float(speed))
         # The current day, replaced as one tuple (thread-safe without a lock):
         # (day, open, close, simulated seconds at its open).
         self._state = (day, open_, close, 0.0)
 
     def _current(self) -> tuple[datetime, date, datetime]:
         """(now, session date, session close)."""
-        elapsed = (self._wall() - self._anchor) * self.speed + self._offset0
+        anchor, offset0, speed = self._base
+        elapsed = (self._wall() - anchor) * speed + offset0
         day, open_, close, day_start = self._state
         while elapsed - day_start >= (close - open_).total_seconds():
             day_start += (close - open_).total_seconds()
@@ -92,6 +97,19 @@ class DemoClock:
 
     def now(self) -> datetime:
         return self._current()[0]
+
+    def set_speed(self, speed: float) -> None:
+        """Run at ``speed`` from now on: simulated time continues from where it is, without a jump."""
+        if not 0 < speed <= MAX_SPEED:
+            raise ValueError(f"speed must be > 0 and <= {MAX_SPEED:g}")
+        wall = self._wall()
+        anchor, offset0, old = self._base
+        self._base = (wall, (wall - anchor) * old + offset0, float(speed))
+
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per wall second."""
+        return self._base[2]
 
     def session_date(self) -> date:
         return self._current()[1]

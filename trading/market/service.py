@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,18 +33,22 @@ from trading.brokers.paper.exchange import OrderSeq, PaperExchange
 from trading.brokers.paper.fill_journal import FillJournal
 from trading.brokers.paper.store import MemoryStore, PaperStore, first_seq
 from trading.krx import krx_session_bounds, next_krx_session
-from trading.market.clock import Clock, DemoClock, RealClock
+from trading.market.clock import Clock, DemoClock, RealClock, first_demo_open
 from trading.market.simulator import MarketSimulator, TickBatch
 from trading.market.state import MarketState, Saved, codes_digest
 from trading.market.stocks import StockInfo, load_listing
 
 log = logging.getLogger(__name__)
 
+MORNING = timedelta(minutes=90)  # DEMO_START=morning: a new demo session starts this long after the open
+CATCH_UP_STEP = timedelta(seconds=10)  # simulated time per step when catching up to the clock
+
 
 @dataclass(slots=True)
 class _Sub:
     codes: frozenset[str]
     callback: Callable[[object], None]
+    history: Callable[[TickBatch], None] | None = None  # gets caught-up steps whole (see ``subscribe``)
 
 
 class _Handle:
@@ -94,6 +98,9 @@ class MarketService:
         self.state = state = durability.state
         self._clock_kind = "demo" if isinstance(self.clock, DemoClock) else "real"
         self._replay: list[TickBatch] = []  # the saved session's last ticks, published again first
+        self.continued = durability.saved is not None  # a saved session continued (not a new one)
+        self.morning = False  # a new demo session that starts mid-morning: ``catch_up`` trades the morning
+        self._catching_up = False  # catch_up's steps publish no books (only the newest book matters)
         self._state_failed = False
         if state is not None:
             self._continue(state, durability.saved)
@@ -190,18 +197,23 @@ class MarketService:
                 log.warning("market: not continuing the saved session of %s: %s", saved.sim.day, why)
                 saved = None
         if settings.market_clock == "demo":
-            clock: Clock = DemoClock(settings.market_speed, start=_resume_at(saved) if saved else None)
+            start = _resume_at(saved) if saved else _demo_start(settings.demo_start)
+            clock: Clock = DemoClock(settings.market_speed, start=start)
         else:
             clock = RealClock()
         rate = Fraction(str(settings.commission_pct)) / 100 if settings.commission_pct is not None else None
         if store is None and store_factory is None:
             store = MemoryStore(settings.paper_initial_cash)
-        return cls(
+        market = cls(
             stocks, clock=clock, store=store, store_factory=store_factory,
             seed=settings.market_seed, strength=settings.us_effect_strength, commission_rate=rate,
             prev_close=prev_close, interval=settings.market_step_ms / 1000,
             durability=Durability(journal=journal, state=state, saved=saved, id_epoch=id_epoch),
         )  # fmt: skip
+        market.morning = (
+            saved is None and settings.market_clock == "demo" and settings.demo_start == "morning"
+        )
+        return market
 
     # --- driving -----------------------------------------------------------------------------
 
@@ -213,7 +225,7 @@ class MarketService:
             self.stepped_to = now  # every tick up to here is out once this step has published
             self._save(now, batch)
             replay, self._replay = self._replay, []
-            books = self._changed_books(batch)
+            books = {} if self._catching_up else self._changed_books(batch)
             exchanges = list(self.exchanges.values())
             day = self.sim.day
         for ex in exchanges:  # each account under its own lock: never the market's while waiting for one
@@ -234,6 +246,55 @@ class MarketService:
             except Exception:  # noqa: BLE001 - a listener must not stop the market
                 log.exception("step listener failed")
         return batch
+
+    def catch_up(self, step: timedelta = CATCH_UP_STEP) -> int:
+        """Step to the clock's time in steps of at most ``step`` of simulated time, as if the market had
+        run live since the last step (a new demo session starting mid-morning: the morning is traded
+        before the first page asks; ``morning``). Every step is saved and published like a live one
+        (subscribers with a ``history`` callback get these steps as whole batches). Otherwise — the real
+        clock, a continued session, DEMO_START=open — one step. Returns the number of steps."""
+        if not self.morning:  # the real clock, a continued session, DEMO_START=open: one step, as ever
+            self.step()
+            return 1
+        with self.lock:
+            sim = self.sim
+            t = sim.open_dt if not sim.opened else sim.open_dt + timedelta(seconds=max(sim.t, 0.0))
+        n = 0
+        started = time.monotonic()
+        self._catching_up = True
+        try:
+            while True:
+                target = self.clock.now()
+                if t + step >= target or target.date() != t.date():
+                    break
+                t += step
+                self.step(t)
+                n += 1
+        finally:
+            self._catching_up = False
+        self.step()
+        if n:  # the books as they are now, once, for every code a subscriber watches
+            with self.lock:
+                wanted = set().union(*(s.codes for s in self._subs["books"].values()))
+                books = {c: self.sim.order_book(c) for c in wanted if self.sim.has(c)}
+            self._publish(TickBatch.empty(self.sim.codes, self.sim.day), books)
+        if n:
+            log.info("market: traded %d steps up to %s in %.1f s", n + 1, self.stepped_to,
+                     time.monotonic() - started)  # fmt: skip
+        return n + 1
+
+    def clock_info(self) -> dict[str, object]:
+        """The market's clock for the navbar: ``kind`` (demo|real), ``speed`` (demo) and ``now``."""
+        speed = getattr(self.clock, "speed", None)
+        return {"kind": self._clock_kind, "speed": speed, "now": self.clock.now()}
+
+    def set_speed(self, speed: float) -> dict[str, object]:
+        """Change the demo clock's speed now (ValueError: the real clock, or a speed out of range)."""
+        if not isinstance(self.clock, DemoClock):
+            raise ValueError("only the demo clock's speed can change")
+        self.clock.set_speed(float(speed))
+        log.info("market: demo clock speed set to %g", speed)
+        return self.clock_info()
 
     def _save(self, now: datetime, batch: TickBatch) -> None:
         """Save the step before its ticks go out (under the lock)."""
@@ -298,11 +359,19 @@ class MarketService:
 
     # --- subscriptions -----------------------------------------------------------------------
 
-    def subscribe(self, kind: str, codes: Iterable[str], callback: Callable[[object], None]) -> _Handle:
-        """``kind`` "ticks" (Tick objects) or "books" (OrderBook after each change)."""
+    def subscribe(
+        self,
+        kind: str,
+        codes: Iterable[str],
+        callback: Callable[[object], None],
+        history: Callable[[TickBatch], None] | None = None,
+    ) -> _Handle:
+        """``kind`` "ticks" (Tick objects) or "books" (OrderBook after each change). With ``history``, the
+        steps of ``catch_up`` go to it as whole batches (every code) instead of tick by tick: a morning of
+        every stock is hundreds of thousands of ticks (the market process writes them to its log)."""
         sid = next(self._ids)
         with self.lock:
-            self._subs[kind][sid] = _Sub(frozenset(codes), callback)
+            self._subs[kind][sid] = _Sub(frozenset(codes), callback, history)
         return _Handle(lambda: self._subs[kind].pop(sid, None))
 
     def on_step(self, callback: Callable[[], None]) -> _Handle:
@@ -321,6 +390,11 @@ class MarketService:
 
     def _publish(self, batch: TickBatch, books: dict[str, object]) -> None:
         tick_subs = list(self._subs["ticks"].values())
+        if self._catching_up and any(s.history is not None for s in tick_subs):
+            for sub in tick_subs:
+                if sub.history is not None and len(batch):
+                    _call(sub.history, batch)  # type: ignore[arg-type]
+            tick_subs = [s for s in tick_subs if s.history is None]
         if tick_subs and len(batch):
             wanted = set().union(*(s.codes for s in tick_subs))
             idx = [self.sim.index[c] for c in wanted if c in self.sim.index]
@@ -348,6 +422,13 @@ def _not_resumable(saved: Saved, settings, codes: list[str]) -> str | None:  # n
     if saved.clock == "real" and saved.sim.day != RealClock().session_date():
         return "it is another day"
     return None
+
+
+def _demo_start(mode: str) -> datetime | None:
+    """Where a new demo session starts: the default open (``open``), or ``MORNING`` after it."""
+    if mode != "morning":
+        return None
+    return first_demo_open() + MORNING
 
 
 def _resume_at(saved: Saved) -> datetime:

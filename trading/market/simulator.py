@@ -107,6 +107,15 @@ class TickBatch:
         auction = np.concatenate([p.auction for p in parts])[order]
         return cls(codes, *cols, strength, auction, day)
 
+    def columns(self) -> dict[str, list]:
+        """The ticks as plain columns (``trading.brokers.wire.TICK_COLUMNS``), for the durable log."""
+        return {
+            "code": [self.codes[i] for i in self.code_idx.tolist()], "ms": self.time.tolist(),
+            "seq": self.seq.tolist(), "price": self.price.tolist(), "volume": self.volume.tolist(),
+            "cum_volume": self.cum_volume.tolist(), "cum_value": self.cum_value.tolist(),
+            "strength": np.round(self.strength, 2).tolist(),
+        }  # fmt: skip
+
     def ticks(self, codes: set[str] | None = None) -> list[Tick]:
         """As domain ``Tick`` objects (optionally only for ``codes``)."""
         out = []

@@ -144,3 +144,25 @@ def test_junk_on_the_log_is_skipped_and_the_feed_goes_on(private_redis):
         assert wait_for(lambda: seen.distinct() == set(range(1, 11)), 5)
     finally:
         consumer.close()
+
+
+def test_a_first_start_reads_the_new_session_from_its_origin_not_from_now(private_redis):
+    """A new demo session publishes its pre-traded morning before the recorder runs: the recorder's first
+    start (no saved cursor) reads from the session's origin, so it loses none of those ticks."""
+    from trading.brokers.redis_log import mark_origin
+
+    server = owner_server(private_redis.url)
+    publish(server, range(1, 11))  # an older session's events
+    mark_origin(server.redis, server.prefix)  # the market starts a new session
+    publish(server, range(11, 511))  # its morning, caught up before any consumer runs
+    consumer = RedisTransport(private_redis.url, SECRET)
+    consumer.resume_as("recorder")
+    seen = Seen()
+    consumer.subscribe(Channel.TICKS, [], seen)
+    try:
+        assert wait_for(lambda: seen.distinct() == set(range(11, 511)), 10)
+        publish(server, range(511, 521))
+        assert wait_for(lambda: max(seen.distinct()) == 520, 5)
+        assert sorted(seen.seqs) == list(range(11, 521))  # nothing lost, nothing twice
+    finally:
+        consumer.close()

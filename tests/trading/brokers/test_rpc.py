@@ -246,3 +246,20 @@ def test_redis_down_is_a_clear_error():
     transport = RedisTransport("redis://127.0.0.1:1/0", SECRET)
     with pytest.raises(BrokerUnavailable, match="Redis is unreachable"):
         RpcBroker(transport, timeout=0.5).quote("005930")
+
+
+def test_the_demo_clock_is_read_and_its_speed_set_over_redis(owner, served):
+    """The navbar's clock and the admin's speed control reach the market process (full mode)."""
+    from trading.brokers.rpc import call
+
+    _server, transport = served
+    clock = call(transport, "market.clock", {}, None, 5)
+    assert clock["kind"] == "demo" and clock["speed"] == 1.0
+    with pytest.raises(OrderRejected) as exc:
+        call(transport, "market.set_speed", {"speed": 60, "role": "trader"}, None, 5)
+    assert exc.value.reason is Reason.FORBIDDEN and owner.market.clock.speed == 1.0
+    try:
+        assert call(transport, "market.set_speed", {"speed": 60, "role": "admin"}, None, 5)["speed"] == 60
+        assert owner.market.clock.speed == 60
+    finally:
+        owner.market.set_speed(1.0)

@@ -179,7 +179,7 @@ def test_step_interval_is_a_setting_and_listeners_run_after_each_step(stocks):
     from trading.config import Settings, load_settings
 
     assert Settings.model_fields["market_step_ms"].default == 100
-    svc = MarketService.from_settings(load_settings(market_step_ms=40), stocks=stocks)
+    svc = MarketService.from_settings(load_settings(market_step_ms=40, demo_start="open"), stocks=stocks)
     assert svc.interval == 0.04
     seen: list[tuple[int, int]] = []
     ticks: list[object] = []

@@ -23,7 +23,7 @@ def stocks():
 
 
 def market(stocks, tmp_path: Path, **settings: object) -> MarketService:
-    s = load_settings(data_dir=tmp_path, redis_url=None, **settings)
+    s = load_settings(data_dir=tmp_path, redis_url=None, **{"demo_start": "open", **settings})
     return MarketService.from_settings(s, stocks=stocks, state_dir=tmp_path / "market")
 
 
