@@ -63,7 +63,10 @@ def measure_alert_delivery(fills: int = 30, spacing_s: float = 0.6, database_url
     seed(engine)
     user = add_user(engine, "bench", "bench-password-1", "admin")
     settings = load_settings(
-        database_url=url, data_dir=tmp / "data", redis_url=None, secret_key="bench-secret",
+        database_url=url,
+        data_dir=tmp / "data",
+        redis_url=None,
+        secret_key="bench-secret",
         alert_webhook_private=True,  # the receiver listens on 127.0.0.1
     )
     account = ensure_paper_account(engine, user.id, settings.paper_initial_cash)
