@@ -12,7 +12,7 @@ from app.auto import ids
 from app.auto.session import today, username
 from app.auto.table import status_text
 from app.components.callbacks import reply
-from app.components.data import can_trade, stock
+from app.components.data import can_trade, market_data, stock
 from app.i18n import current_lang
 from app.runtime import runtime
 from app.text import t
@@ -90,20 +90,45 @@ def _table(heads: list[str], rows: list[html.Tr], empty: str, id_: str) -> Any:
     return dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="small mb-0")
 
 
-def positions_table(view: BotView, lang: str) -> Any:
+def _price(code: str) -> int | None:
+    """The stock's last price from the market data pages read (None when it has none now)."""
+    try:
+        return market_data().quote(code).price or None
+    except Exception:  # noqa: BLE001 - no quote (a broker feed without the stock yet): shown as —
+        return None
+
+
+def unrealised(view: BotView, prices: dict[str, int | None]) -> int:
+    """The open positions' 평가손익 at ``prices`` (those with a price), won."""
+    return sum(p.qty * price - p.cost for p in view.positions if (price := prices.get(p.code)) is not None)
+
+
+def _signed_td(amount: int | None) -> html.Td:
+    if amount is None:
+        return html.Td("—", className="num")
+    return html.Td(
+        signed(amount), className="num " + ("text-up" if amount > 0 else "text-down" if amount < 0 else "")
+    )
+
+
+def positions_table(view: BotView, lang: str, prices: dict[str, int | None]) -> Any:
     rows = [
         html.Tr(
             [
                 html.Td(_name(p.code, lang)),
                 html.Td(qty(p.qty), className="num"),
                 html.Td(won(round(p.avg_price)), className="num"),
+                html.Td(won(price) if (price := prices.get(p.code)) is not None else "—", className="num"),
+                _signed_td(p.qty * price - p.cost if price is not None else None),
                 html.Td(p.bars_held, className="num"),
             ],
             className="auto-position",
         )  # fmt: skip
         for p in view.positions
     ]
-    heads = [t(f"auto.col.{k}", lang) for k in ("code", "qty", "avg_price", "bars_held")]
+    heads = [
+        t(f"auto.col.{k}", lang) for k in ("code", "qty", "avg_price", "price", "unrealised", "bars_held")
+    ]
     return _table(heads, rows, t("auto.no_positions", lang), ids.POSITIONS)
 
 
@@ -164,18 +189,24 @@ def comparisons_table(view: BotView, lang: str) -> Any:
     )
 
 
-def summary(view: BotView, lang: str) -> html.Div:
+def _colored(amount: int, lang: str) -> html.Span:
+    return html.Span(t("auto.won", lang, amount=signed(amount)),
+                     className="text-up" if amount > 0 else "text-down" if amount < 0 else "")  # fmt: skip
+
+
+def summary(view: BotView, lang: str, prices: dict[str, int | None]) -> html.Div:
+    """Name, version, account, today's realised P&L and the open positions' 평가손익, the status."""
     bot = view.bot
-    pnl = html.Span(t("auto.won", lang, amount=signed(view.pnl_today)),
-                    className="text-up" if view.pnl_today > 0 else "text-down" if view.pnl_today < 0 else "")  # fmt: skip
+    pnl = _colored(view.pnl_today, lang)
     head, _, tail = t("auto.summary", lang, name=bot.name, version=bot.version, account=bot.account,
                       pnl="{pnl}").partition("{pnl}")  # fmt: skip
+    extra = [t("auto.unrealised", lang), _colored(unrealised(view, prices), lang)] if view.positions else []
     status = html.B(
         f" · {status_text(bot.status, bot.status_reason, lang)}",
         className="text-danger" if bot.status == "halted" else "",
         id=f"{ids.SUMMARY}-status",
     )
-    return html.Div([f"#{bot.id} ", head, pnl, tail, status], **{"data-status": bot.status})
+    return html.Div([f"#{bot.id} ", head, pnl, tail, *extra, status], **{"data-status": bot.status})
 
 
 DETAIL_OUT = {
@@ -210,9 +241,10 @@ def _refresh(_tick: int | None, _message: Any, selected: int | None) -> dict[str
     days = ""
     if view.bot.mode == "paper":
         days = t("auto.paper_days", lang, days=view.paper_days, need=rt.settings.bot_paper_days)
+    prices = {p.code: _price(p.code) for p in view.positions}
     return reply(
-        DETAIL_OUT, summary=summary(view, lang), detail_style={}, paper_days=days,
-        positions=positions_table(view, lang), orders=orders_table(view, lang),
+        DETAIL_OUT, summary=summary(view, lang, prices), detail_style={}, paper_days=days,
+        positions=positions_table(view, lang, prices), orders=orders_table(view, lang),
         decisions=decisions_table(view, lang), comparisons=comparisons_table(view, lang),
     )  # fmt: skip
 

@@ -103,3 +103,26 @@ def test_the_comparisons_table_shows_each_day():
     assert [td.children for td in row.children] == ["2026-03-03", 3, 1, 0, "+12.5 (+1.7bp)"]
     empty = comparisons_table(_view("running", 1.0, 0.0), "en")
     assert empty.children == "No comparison yet"
+
+
+def test_open_positions_show_their_price_and_unrealised_p_and_l(monkeypatch):
+    from dataclasses import replace
+
+    from app.auto import detail
+    from app.auto.detail import positions_table, summary, unrealised
+
+    monkeypatch.setattr(detail, "_name", lambda code, lang: code)  # the stock master is not loaded here
+    from trading.bots.store import BotPosition
+
+    held = [
+        BotPosition(7, "005930", 1, 10, 700_000, NOW, NOW, 3, 71_000),  # 10 at 70,000
+        BotPosition(7, "000660", 1, 2, 400_000, NOW, NOW, 1, 200_000),  # 2 at 200,000, no price now
+    ]
+    view = replace(_view("running", 1.0, 0.0, pnl=5_000), positions=held)
+    prices = {"005930": 69_500, "000660": None}
+    assert unrealised(view, prices) == -5_000  # 10 × (69,500 − 70,000); the stock without a price is left out
+    text = str(positions_table(view, "ko", prices))
+    assert "69,500" in text and "-5,000" in text and "text-down" in text and "—" in text
+    head = str(summary(view, "ko", prices))
+    assert "오늘 실현 손익" in head and "평가 손익" in head and "+5,000" in head and "-5,000" in head
+    assert "평가 손익" not in str(summary(_view("running", 1.0, 0.0), "ko", {}))  # no position: no 평가 손익
