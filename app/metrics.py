@@ -95,7 +95,10 @@ def init_metrics(server: Flask, settings: Any) -> None:
 
     @server.get("/metrics")
     def metrics_view():  # noqa: ANN202
-        forwarded = bool(request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"))
+        # without TRUSTED_PROXIES a forwarded request's peer is the proxy, not the client: not local
+        forwarded = not settings.trusted_proxies and bool(
+            request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded")
+        )
         if not allowed(settings, request.remote_addr, request.headers.get("Authorization", ""), forwarded):
             return jsonify(error="metrics: send Authorization: Bearer <METRICS_TOKEN>"), 401
         return Response(generate_latest(exposition), mimetype=CONTENT_TYPE_LATEST)  # type: ignore[arg-type]
