@@ -98,6 +98,19 @@ def quote_after_tick(q: Quote | None, t: Tick) -> Quote:
                    value=t.cum_value or q.value, time=t.time, strength=float(t.strength))  # fmt: skip
 
 
+def _merge_fetched(fetched: list[Bar], live: list[Bar]) -> list[Bar]:
+    """REST minute bars with the bars built from ticks meanwhile: the fetched (still open) last minute keeps the
+    ticks that arrived during the fetch, as its high/low and its close; newer minutes come from the ticks."""
+    if not fetched:
+        return list(live)
+    last = fetched[-1]
+    same = next((b for b in live if b.time == last.time), None)
+    if same is not None:
+        last = Bar(last.code, last.time, last.open, max(last.high, same.high), min(last.low, same.low), same.close,
+                   max(last.volume, same.volume), max(last.value, same.value))  # fmt: skip
+    return [*fetched[:-1], last, *(b for b in live if b.time > last.time)]
+
+
 class _Listener:
     def __init__(self, feed: BrokerFeed, code: str, callback: Callable[[object], None]):
         self.feed, self.code, self.callback = feed, code, callback
@@ -409,9 +422,7 @@ class BrokerFeed:
             self._bars_at[code] = now
         fetched = self.adapter.minute_bars(code, datetime.now(KST).date())
         with self._lock:
-            last = fetched[-1].time if fetched else None
-            newer = [b for b in self._bars.get(code, []) if last is None or b.time > last]  # from ticks
-            self._bars[code] = [*fetched, *newer]
+            self._bars[code] = _merge_fetched(fetched, self._bars.get(code, []))
             self._bars_dirty.add(code)
         return True
 

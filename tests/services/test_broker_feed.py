@@ -235,3 +235,22 @@ def test_a_tick_stream_spread_over_the_subscribed_codes_reaches_the_feed(h: Harn
     time.sleep(0.1)  # the round in flight when it stopped
     for c, price in last.items():
         wait_for(lambda c=c, price=price: h.md.quote(c).price == price, 3.0, f"the last streamed tick of {c}")
+
+
+def test_fetched_minute_bars_keep_the_ticks_of_the_open_minute():
+    """A REST fetch that returns the still-open minute must not drop a tick pushed while it ran."""
+    from datetime import datetime
+
+    from services.broker_feed import _merge_fetched
+    from trading.domain import KST, Bar
+
+    t0, t1 = datetime(2026, 12, 1, 9, 29, tzinfo=KST), datetime(2026, 12, 1, 9, 30, tzinfo=KST)
+    fetched = [Bar("005930", t0, 100, 110, 95, 105, 10, 1000), Bar("005930", t1, 105, 106, 104, 105, 5, 500)]
+    live = [Bar("005930", t1, 105, 120, 105, 120, 2, 240)]
+    merged = _merge_fetched(fetched, live)
+    assert merged[0] == fetched[0]
+    assert merged[1] == Bar("005930", t1, 105, 120, 104, 120, 5, 500)
+    t2 = datetime(2026, 12, 1, 9, 31, tzinfo=KST)
+    later = Bar("005930", t2, 121, 121, 121, 121, 1, 121)
+    assert _merge_fetched(fetched[:1], [*live, later]) == [fetched[0], *live, later]
+    assert _merge_fetched([], live) == live
