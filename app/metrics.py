@@ -13,13 +13,16 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-from prometheus_client.core import Metric
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from trading import metrics
+from trading.domain import KST
+from trading.krx.sessions import Phase, phase_at
 from workers.recorder.metrics import RecorderHealthCollector
 
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
@@ -59,11 +62,29 @@ def allowed(settings: Any, remote_addr: str | None, authorization: str, forwarde
     return any(check(token) for check in TOKEN_CHECKS)
 
 
+class KrxSessionCollector:
+    """``gslts_krx_session_open``, computed at each scrape: 1 from the KRX open to the close by the app's
+    calendar (exchange holidays, the year's 10:00 first open and CSAT days included), else 0. The alert
+    rules' ``gslts:krx_session_open`` follows it, falling back to weekdays 09:00-15:30 KST without it."""
+
+    def __init__(self, now: Callable[[], datetime] | None = None):
+        self._now = now or (lambda: datetime.now(KST))
+
+    def collect(self) -> Iterator[Metric]:
+        is_open = phase_at(self._now()) in (Phase.CONTINUOUS, Phase.CLOSING_AUCTION)  # the open to the close
+        yield GaugeMetricFamily(
+            "gslts_krx_session_open",
+            "1 while the KRX regular session is open by the app's calendar (holidays known), else 0",
+            value=1.0 if is_open else 0.0,
+        )
+
+
 class _Exposition:
     """What a scrape collects: the deployment's metric files or this process's registry, and the recorder."""
 
     def __init__(self, settings: Any):
         self.recorder = RecorderHealthCollector(settings)
+        self.session = KrxSessionCollector()
         self.shared: CollectorRegistry | None = None
         if metrics.multiprocess_dir():
             from prometheus_client import multiprocess
@@ -74,6 +95,7 @@ class _Exposition:
     def collect(self) -> Iterator[Metric]:
         yield from (self.shared or REGISTRY).collect()
         yield from self.recorder.collect()
+        yield from self.session.collect()
 
 
 def init_metrics(server: Flask, settings: Any) -> None:

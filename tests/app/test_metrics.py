@@ -186,3 +186,26 @@ def test_recorder_metrics_after_a_tick_batch(dash_app, app_settings):
     )
     assert _value(after, "gslts_recorder_committed_rows_total") == 120
     assert "gslts_recorder_lag_seconds 0.0" in after and _value(after, "gslts_recorder_up") == 1
+
+
+def test_the_krx_session_gauge_follows_the_exchange_calendar(direct_app):
+    """``gslts_krx_session_open`` for the alert rules: 1 in a session, 0 before the open, on a holiday and on a
+    CSAT day's shifted 09:30 (the open is 10:00); the scrape carries it."""
+    from datetime import datetime
+
+    from app.metrics import KrxSessionCollector
+    from trading.domain import KST
+
+    def value(*at: int) -> float:
+        (metric,) = KrxSessionCollector(lambda: datetime(*at, tzinfo=KST)).collect()
+        return metric.samples[0].value
+
+    assert value(2026, 12, 1, 10, 0) == 1.0  # a Tuesday session
+    assert value(2026, 12, 1, 15, 29) == 1.0
+    assert value(2026, 12, 1, 8, 59) == 0.0
+    assert value(2026, 12, 1, 15, 30) == 0.0
+    assert value(2026, 12, 25, 10, 0) == 0.0  # Christmas, a Friday: KRX is closed
+    assert value(2026, 11, 19, 9, 30) == 0.0  # the CSAT (수능) day opens at 10:00
+    assert value(2026, 11, 19, 10, 30) == 1.0
+    text = direct_app.server.test_client().get("/metrics").get_data(as_text=True)
+    assert re.search(r"^gslts_krx_session_open [01]\.0$", text, re.M)
