@@ -31,8 +31,30 @@ class _Server:
         self._httpd: ThreadingHTTPServer | None = None
         self.start()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handle_post(self, path: str, headers: Any, raw: bytes) -> tuple[int, bytes]:
+        """(status, JSON body or b"") for a POST; the subclass's protocol."""
         raise NotImplementedError
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, data = fake.handle_post(self.path, self.headers, raw)
+                self.send_response(status)
+                if data:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
 
     def start(self) -> None:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
@@ -74,41 +96,24 @@ class WebhookReceiver(_Server):
             out += r.body.get("events") or [r.body]
         return out
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                rid = self.headers.get(DELIVERY_HEADER, "")
-                ts = int(self.headers.get(TIMESTAMP_HEADER) or 0)
-                rec = Received(
-                    rid,
-                    json.loads(raw),
-                    time.time(),
-                    verify(fake.secret, ts, raw, self.headers.get(SIGNATURE_HEADER, "")),
-                )
-                with fake.lock:
-                    fake.arrivals += 1
-                if fake.hold_s:
-                    time.sleep(fake.hold_s)
-                with fake.lock:
-                    fake.requests.append(rec)
-                    if fake.status < 300:
-                        if rid in fake.unique:
-                            fake.duplicates += 1
-                        else:
-                            fake.unique[rid] = rec
-                self.send_response(fake.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        return Handler
+    def handle_post(self, path: str, headers: Any, raw: bytes) -> tuple[int, bytes]:
+        rid = headers.get(DELIVERY_HEADER, "")
+        ts = int(headers.get(TIMESTAMP_HEADER) or 0)
+        rec = Received(
+            rid, json.loads(raw), time.time(), verify(self.secret, ts, raw, headers.get(SIGNATURE_HEADER, ""))
+        )
+        with self.lock:
+            self.arrivals += 1
+        if self.hold_s:
+            time.sleep(self.hold_s)
+        with self.lock:
+            self.requests.append(rec)
+            if self.status < 300:
+                if rid in self.unique:
+                    self.duplicates += 1
+                else:
+                    self.unique[rid] = rec
+        return self.status, b""
 
 
 class FakeTelegram(_Server):
@@ -150,23 +155,6 @@ class FakeTelegram(_Server):
             self.messages.append(msg)
         return 200, {"ok": True, "result": msg}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, answer = fake._answer(self.path, json.loads(raw or b"{}"))
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
+    def handle_post(self, path: str, headers: Any, raw: bytes) -> tuple[int, bytes]:
+        status, answer = self._answer(path, json.loads(raw or b"{}"))
+        return status, json.dumps(answer).encode()
