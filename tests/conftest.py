@@ -229,3 +229,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
         terminalreporter.write_sep("-", f"screenshots ({len(shots)}) in {screenshot_dir()}")
         for path in shots:
             terminalreporter.write_line(str(path))
+
+
+@pytest.fixture(autouse=True)
+def _browser_server_outlives_the_app(request: pytest.FixtureRequest) -> Iterator[None]:
+    """dash.testing's threaded server stops by raising SystemExit in every thread started after it, the
+    app's own (bot runner, market, scheduler) included. Setting ``dash_duo`` up first makes the app's
+    fixtures tear down (and join their threads) before that server stops."""
+    if "dash_duo" in request.fixturenames:
+        request.getfixturevalue("dash_duo")
+    yield
