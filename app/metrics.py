@@ -93,6 +93,8 @@ class _Exposition:
             multiprocess.MultiProcessCollector(self.shared)
 
     def collect(self) -> Iterator[Metric]:
+        if self.shared is not None:
+            metrics.reap_dead()
         yield from (self.shared or REGISTRY).collect()
         yield from self.recorder.collect()
         yield from self.session.collect()

@@ -6,8 +6,10 @@ the recorder, Celery worker and beat) writes its values to files in that directo
 ``/metrics`` (app/metrics.py) sums them; without it (embedded mode, tests) the values live in this process.
 
 Counters and histograms are summed over processes. Gauges say how: ``max`` for timestamps (the freshest
-wins; a dead process's older value is harmless), ``mostrecent`` for states (the last write wins, whichever
-process made it). An increment is a few microseconds: cheap enough for the order path and the market step.
+wins; a dead process's older value is harmless), ``mostrecent`` for states that outlive their process (the
+last write wins, whichever process made it: an account's risk state), ``livemostrecent`` for states of a
+process (the broker websocket's connection), dropped when it ends (``mark_dead``, or ``reap_dead`` at a
+scrape). An increment is a few microseconds: cheap enough for the order path and the market step.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ WS_CONNECTED = Gauge(
     "gslts_broker_ws_connected",
     "1 while the broker websocket is connected",
     ["broker"],
-    multiprocess_mode="mostrecent",
+    multiprocess_mode="livemostrecent",  # a dead owner's "connected" goes with it (see ``reap_dead``)
 )
 WS_RECONNECTS = Counter("gslts_broker_ws_sessions_ended", "Broker websocket sessions that ended", ["broker"])
 TOKEN_EXPIRY = Gauge(
@@ -172,6 +174,36 @@ def feed_event(broker: str) -> None:
 def multiprocess_dir() -> str | None:
     """The shared metrics directory of this deployment, or None (this process keeps its own)."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def reap_dead(path: str | None = None) -> list[int]:
+    """Drop the live gauges of processes that ended without ``mark_dead`` (killed, crashed); each scrape calls
+    it. The pids are this host's: the directory is one host's. Returns the pids reaped."""
+    path = path or multiprocess_dir()
+    if not path:
+        return []
+    from prometheus_client import multiprocess
+
+    reaped = []
+    for name in os.listdir(path):
+        if not (name.startswith("gauge_live") and name.endswith(".db")):
+            continue
+        pid_text = name[: -len(".db")].rsplit("_", 1)[-1]
+        if not pid_text.isdigit() or _alive(int(pid_text)) or int(pid_text) in reaped:
+            continue
+        multiprocess.mark_process_dead(int(pid_text), path)
+        reaped.append(int(pid_text))
+    return reaped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def mark_dead(pid: int | None = None) -> None:

@@ -134,3 +134,31 @@ def test_another_process_of_the_deployment_is_summed_too(gunicorn_web):
         )
 
     assert orders(after) - orders(before) == 2
+
+
+def test_a_dead_processs_connection_state_leaves_the_scrape(gunicorn_web):
+    """The websocket's ``connected`` is a state of its process: a live process's value shows, one that was
+    killed without saying goodbye is dropped at the next scrape (its counters stay summed)."""
+    base, metrics_dir, env = gunicorn_web
+    code = (
+        "import sys, time; from trading import metrics; metrics.WS_CONNECTED.labels(sys.argv[1]).set(1); "
+        "metrics.feed_event(sys.argv[1]); print('ready', flush=True); time.sleep(60)"
+    )
+    procs = {b: subprocess.Popen([sys.executable, "-c", code, b], env=env, stdout=subprocess.PIPE, text=True)
+             for b in ("kis", "kiwoom")}  # fmt: skip
+    try:
+        for p in procs.values():
+            assert p.stdout.readline().strip() == "ready"
+        text = httpx.get(f"{base}/metrics", timeout=10).text
+        assert 'gslts_broker_ws_connected{broker="kis"} 1.0' in text
+        assert 'gslts_broker_ws_connected{broker="kiwoom"} 1.0' in text
+        procs["kis"].kill()  # SIGKILL: no mark_dead
+        procs["kis"].wait(10)
+        text = httpx.get(f"{base}/metrics", timeout=10).text
+        assert 'gslts_broker_ws_connected{broker="kis"}' not in text
+        assert 'gslts_broker_ws_connected{broker="kiwoom"} 1.0' in text
+        assert not list(metrics_dir.glob(f"gauge_live*_{procs['kis'].pid}.db"))
+    finally:
+        for p in procs.values():
+            p.kill()
+            p.wait(10)
