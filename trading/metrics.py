@@ -14,6 +14,7 @@ scrape). An increment is a few microseconds: cheap enough for the order path and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -191,7 +192,8 @@ def reap_dead(path: str | None = None) -> list[int]:
         pid_text = name[: -len(".db")].rsplit("_", 1)[-1]
         if not pid_text.isdigit() or _alive(int(pid_text)) or int(pid_text) in reaped:
             continue
-        multiprocess.mark_process_dead(int(pid_text), path)
+        with contextlib.suppress(FileNotFoundError):  # another worker's scrape reaped it first
+            multiprocess.mark_process_dead(int(pid_text), path)
         reaped.append(int(pid_text))
     return reaped
 
