@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Engine, and_, bindparam, func, insert, or_, select, update
@@ -154,8 +155,10 @@ class SqlPaperStore:
         with self.engine.connect() as conn:
             txn = conn.begin()
             try:
+                plan = _Plan()
                 for store, event in events:
-                    store._write(conn, event)
+                    store._plan(plan, event)
+                plan.run(conn)
             except BaseException as err:
                 if txn.is_active:
                     with contextlib.suppress(Exception):  # a dropped connection rolls back by itself
@@ -179,51 +182,67 @@ class SqlPaperStore:
         with self.engine.connect() as conn:
             return conn.execute(select(col).where(col == key[1])).first() is not None
 
-    def _write(self, conn, event: StoreEvent) -> None:  # noqa: ANN001 - a Connection in a transaction
-        """The statements of one event, on ``conn`` (its transaction). Statements are built once (module
-        constants): on the order path their construction cost more than their execution."""
+    def _plan(self, plan: _Plan, event: StoreEvent) -> None:
+        """Add the rows of one event to ``plan`` (written by ``_Plan.run``)."""
         now = naive_kst(event.time)
-        new_orders = [_order_row(r, self.account_id) for r in event.orders if r.is_new]
-        upd_orders = [_order_row(r, self.account_id) for r in event.orders if not r.is_new]
+        plan.new_orders += [_order_row(r, self.account_id) for r in event.orders if r.is_new]
+        plan.order_updates += [
+            {k: row[k] for k in _ORDER_UPDATE_COLS} | {"b_order_id": row["order_id"]}
+            for row in (_order_row(r, self.account_id) for r in event.orders if not r.is_new)
+        ]
         intents, audits = _attachment_rows(event, self.account_id, self.fence)
-        if new_orders:
-            _insert(conn, ORDERS, _INSERT_ORDERS, new_orders)
-        if intents:  # the order gateway's journal: the intent commits with its order
-            _insert(conn, INTENTS, _INSERT_INTENTS, intents)
-            _insert(conn, AUDIT, _INSERT_AUDIT, audits)
-        if upd_orders:
-            conn.execute(
-                _UPDATE_ORDERS,
-                [{k: r[k] for k in _ORDER_UPDATE_COLS} | {"b_order_id": r["order_id"]} for r in upd_orders],
-            )
-        if event.fills:
-            conn.execute(_INSERT_FILLS, [fill_row(x, self.account_id) for x in event.fills])
-        alerts = _alert_rows(event, self.account_id)
-        if alerts:  # the alerts outbox: the events commit with the orders and fills they report
-            _insert(conn, ALERT_EVENTS, _INSERT_ALERTS, alerts)
-        new_pos = [_position_row(p, self.account_id, now) for p in event.positions if p.is_new]
-        if new_pos:
-            conn.execute(_INSERT_POSITIONS, new_pos)
-        old_pos = [_position_row(p, self.account_id, now, "b_") for p in event.positions if not p.is_new]
-        if old_pos:
-            conn.execute(_UPDATE_POSITIONS, old_pos)
-        if self.fence is None:
-            done = conn.execute(
-                _UPDATE_CASH, {"b_account": self.account_id, "cash": event.cash, "updated_at": now}
-            )
-        else:
-            done = conn.execute(
-                _UPDATE_CASH_FENCED,
-                {
-                    "b_account": self.account_id,
-                    "cash": event.cash,
-                    "updated_at": now,
-                    "b_scope": self.fence[0],
-                    "b_token": self.fence[1],
-                },  # fmt: skip
-            )
-        if done.rowcount != 1:  # raising rolls the whole event back: nothing of it is written
-            raise OrderRejected(Reason.NOT_OWNER, f"paper store of {self.account_name}: stale fencing token")
+        plan.intents += intents  # the order gateway's journal: the intent commits with its order
+        plan.audits += audits
+        plan.fills += [fill_row(x, self.account_id) for x in event.fills]
+        plan.alerts += _alert_rows(event, self.account_id)  # the outbox commits with what it reports
+        plan.new_positions += [_position_row(p, self.account_id, now) for p in event.positions if p.is_new]
+        plan.position_updates += [
+            _position_row(p, self.account_id, now, "b_") for p in event.positions if not p.is_new
+        ]
+        cash = {"b_account": self.account_id, "cash": event.cash, "updated_at": now}
+        if self.fence is not None:
+            cash |= {"b_scope": self.fence[0], "b_token": self.fence[1]}
+        plan.cash.append((self.account_name, cash))
+
+
+@dataclass
+class _Plan:
+    """The rows of several events, written with one statement per table (a batch of orders from several
+    accounts costs a handful of round trips, not five per account). Statements are built once (module
+    constants): on the order path their construction cost more than their execution."""
+
+    new_orders: list[dict] = field(default_factory=list)
+    intents: list[dict] = field(default_factory=list)
+    audits: list[dict] = field(default_factory=list)
+    order_updates: list[dict] = field(default_factory=list)
+    fills: list[dict] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)
+    new_positions: list[dict] = field(default_factory=list)
+    position_updates: list[dict] = field(default_factory=list)
+    cash: list[tuple[str, dict]] = field(default_factory=list)  # (account name, bind values), one per event
+
+    def run(self, conn) -> None:  # noqa: ANN001 - a Connection in a transaction
+        """Rows are inserted before any event updates them (in event order), then each event's cash is set
+        under its fence: a stale fence raises, which rolls the whole transaction back."""
+        if self.new_orders:
+            _insert(conn, ORDERS, _INSERT_ORDERS, self.new_orders)
+        if self.intents:
+            _insert(conn, INTENTS, _INSERT_INTENTS, self.intents)
+            _insert(conn, AUDIT, _INSERT_AUDIT, self.audits)
+        if self.order_updates:
+            conn.execute(_UPDATE_ORDERS, self.order_updates)
+        if self.fills:
+            conn.execute(_INSERT_FILLS, self.fills)
+        if self.alerts:
+            _insert(conn, ALERT_EVENTS, _INSERT_ALERTS, self.alerts)
+        if self.new_positions:
+            conn.execute(_INSERT_POSITIONS, self.new_positions)
+        if self.position_updates:
+            conn.execute(_UPDATE_POSITIONS, self.position_updates)
+        for account_name, cash in self.cash:
+            done = conn.execute(_UPDATE_CASH_FENCED if "b_token" in cash else _UPDATE_CASH, cash)
+            if done.rowcount != 1:  # raising rolls the whole event back: nothing of it is written
+                raise OrderRejected(Reason.NOT_OWNER, f"paper store of {account_name}: stale fencing token")
 
 
 _ORDER_UPDATE_COLS = (

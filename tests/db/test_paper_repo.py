@@ -1,13 +1,15 @@
 """SqlPaperStore on SQLite and MariaDB: restart restores identical state."""
 
+import itertools
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from db.repositories.paper import SqlPaperStore
 from trading.brokers.errors import OrderRejected
-from trading.brokers.paper.exchange import PaperExchange
+from trading.brokers.paper.exchange import OrderSeq, PaperExchange
 from trading.brokers.paper.fakes import ManualClock, StaticMarket
+from trading.brokers.paper.store import MemoryStore, WriteRefused
 from trading.domain import KST, Market, OrderRequest, OrderStatus, OrderType, Side
 
 DAY = date(2026, 11, 23)
@@ -68,3 +70,63 @@ def test_account_created_once(db_engine):
     b = SqlPaperStore(db_engine, "acct", initial_cash=999)
     assert a.account_id == b.account_id
     assert b.load(DAY).cash == 5
+
+
+class RecordingStore(MemoryStore):
+    """A memory store that keeps each event it applied, to write them again to SQL stores."""
+
+    def __init__(self) -> None:
+        super().__init__(100_000_000)
+        self.events: list = []
+
+    def apply(self, event) -> None:  # noqa: ANN001 - a StoreEvent
+        super().apply(event)
+        self.events.append(event)
+
+
+def _trade_two_accounts(clock) -> tuple[PaperExchange, PaperExchange]:  # noqa: ANN001 - a ManualClock
+    """Accounts a and b: new orders, fills, a position opened then added to, a resting order filled later."""
+    market = StaticMarket(DAY, dict(STOCKS), depth=500)
+    seq = OrderSeq()  # one market: order ids unique across its accounts
+    a = PaperExchange(market, clock, RecordingStore(), seq=seq)
+    b = PaperExchange(market, clock, RecordingStore(), seq=seq)
+    a.place_order(OrderRequest("005930", Side.BUY, 10, OrderType.MARKET))
+    b.place_order(OrderRequest("035720", Side.BUY, 100, OrderType.MARKET))
+    a.place_order(OrderRequest("005930", Side.BUY, 5, OrderType.MARKET))  # the same position again
+    rest = b.place_order(OrderRequest("005930", Side.BUY, 20, price=69_900))
+    clock.t += timedelta(seconds=1)
+    a.on_trades("005930", [69_900], [600])
+    b.on_trades("005930", [69_900], [600])  # b's resting order fills: an update of an order of this batch
+    assert b.get_order(rest.order_id).filled_qty > 0
+    return a, b
+
+
+def test_events_of_several_accounts_write_in_one_transaction(db_engine):
+    """apply_all writes one statement per table for every event of every account (rows inserted before an
+    event updates them); the stores then load exactly what the exchanges hold."""
+    clock = ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=KST))
+    a, b = _trade_two_accounts(clock)
+    sql = {"a": SqlPaperStore(db_engine, "a", initial_cash=100_000_000),
+           "b": SqlPaperStore(db_engine, "b", initial_cash=100_000_000)}  # fmt: skip
+    pairs = itertools.zip_longest(a.store.events, b.store.events)  # interleaved: a, b, a, b, b
+    batch = [(sql[name], ev) for pair in pairs for name, ev in zip("ab", pair, strict=True) if ev is not None]
+    assert len(batch) == 5
+    sql["a"].apply_all(batch)
+    for name, ex in (("a", a), ("b", b)):
+        again = PaperExchange(StaticMarket(DAY, dict(STOCKS), depth=500), clock, sql[name])
+        assert again.snapshot() == ex.snapshot()
+        assert again.balance() == ex.balance()
+        assert sorted(f.fill_id for f in again.fills()) == sorted(f.fill_id for f in ex.fills())
+
+
+def test_a_refused_event_writes_nothing_of_any_account(db_engine):
+    clock = ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=KST))
+    a, b = _trade_two_accounts(clock)
+    sa = SqlPaperStore(db_engine, "a", initial_cash=100_000_000)
+    sb = SqlPaperStore(db_engine, "b", initial_cash=100_000_000)
+    first = a.store.events[0]
+    with pytest.raises(WriteRefused):  # the same new order twice: the second insert is refused
+        sa.apply_all([(sa, first), (sb, b.store.events[0]), (sa, first)])
+    for store in (sa, sb):
+        state = store.load(DAY)
+        assert (state.cash, state.orders, state.fills, state.positions) == (100_000_000, [], [], [])
