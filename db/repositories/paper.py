@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Engine, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import JSON, Engine, Update, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from db.models import Account, AuditLog, FillRow, OrderIntent, OrderRow, OwnerFence, PositionRow
@@ -199,10 +199,7 @@ class SqlPaperStore:
         plan.position_updates += [
             _position_row(p, self.account_id, now, "b_") for p in event.positions if not p.is_new
         ]
-        cash = {"b_account": self.account_id, "cash": event.cash, "updated_at": now}
-        if self.fence is not None:
-            cash |= {"b_scope": self.fence[0], "b_token": self.fence[1]}
-        plan.cash.append((self.account_name, cash))
+        plan.cash[self.account_id] = (self.account_name, self.fence, event.cash, now)  # the last event's
 
 
 @dataclass
@@ -219,11 +216,12 @@ class _Plan:
     alerts: list[dict] = field(default_factory=list)
     new_positions: list[dict] = field(default_factory=list)
     position_updates: list[dict] = field(default_factory=list)
-    cash: list[tuple[str, dict]] = field(default_factory=list)  # (account name, bind values), one per event
+    # account id → (name, fence, cash, time) after its last event: the cash column holds a balance, not a change
+    cash: dict[int, tuple[str, tuple[str, int] | None, int, datetime]] = field(default_factory=dict)
 
     def run(self, conn) -> None:  # noqa: ANN001 - a Connection in a transaction
-        """Rows are inserted before any event updates them (in event order), then each event's cash is set
-        under its fence: a stale fence raises, which rolls the whole transaction back."""
+        """Rows are inserted before any event updates them (in event order), then the accounts' cash is set
+        under their fence, in one statement: a stale fence raises, which rolls the whole transaction back."""
         if self.new_orders:
             _insert(conn, ORDERS, _INSERT_ORDERS, self.new_orders)
         if self.intents:
@@ -239,10 +237,30 @@ class _Plan:
             conn.execute(_INSERT_POSITIONS, self.new_positions)
         if self.position_updates:
             conn.execute(_UPDATE_POSITIONS, self.position_updates)
-        for account_name, cash in self.cash:
-            done = conn.execute(_UPDATE_CASH_FENCED if "b_token" in cash else _UPDATE_CASH, cash)
-            if done.rowcount != 1:  # raising rolls the whole event back: nothing of it is written
-                raise OrderRejected(Reason.NOT_OWNER, f"paper store of {account_name}: stale fencing token")
+        by_fence: dict[tuple[str, int] | None, dict[int, tuple[str, int, datetime]]] = {}
+        for account_id, (name, fence, cash, at) in self.cash.items():
+            by_fence.setdefault(fence, {})[account_id] = (name, cash, at)
+        for fence, accounts in by_fence.items():
+            done = conn.execute(_cash_update(fence, accounts))
+            if done.rowcount != len(accounts):  # raising rolls everything back: nothing of it is written
+                names = ", ".join(name for name, _, _ in accounts.values())
+                raise OrderRejected(Reason.NOT_OWNER, f"paper store of {names}: stale fencing token")
+
+
+def _cash_update(fence: tuple[str, int] | None, accounts: dict[int, tuple[str, int, datetime]]) -> Update:
+    """One UPDATE setting each account's cash and time (a CASE on the id), only while ``fence`` is current."""
+    stmt = (
+        update(ACCOUNTS)
+        .where(ACCOUNTS.c.id.in_(list(accounts)))
+        .values(
+            cash=case({k: cash for k, (_, cash, _) in accounts.items()}, value=ACCOUNTS.c.id),
+            updated_at=case({k: at for k, (_, _, at) in accounts.items()}, value=ACCOUNTS.c.id),
+        )
+    )
+    if fence is not None:
+        current = select(FENCES.c.fence).where(FENCES.c.scope == fence[0]).scalar_subquery()
+        stmt = stmt.where(current == fence[1])
+    return stmt
 
 
 _ORDER_UPDATE_COLS = (
@@ -296,15 +314,6 @@ _UPDATE_POSITIONS = (
         realized_pnl=bindparam("realized_pnl"),
         updated_at=bindparam("updated_at"),
     )  # fmt: skip
-)
-_UPDATE_CASH = (
-    update(ACCOUNTS)
-    .where(ACCOUNTS.c.id == bindparam("b_account"))
-    .values(cash=bindparam("cash"), updated_at=bindparam("updated_at"))
-)
-_UPDATE_CASH_FENCED = _UPDATE_CASH.where(
-    select(FENCES.c.fence).where(FENCES.c.scope == bindparam("b_scope")).scalar_subquery()
-    == bindparam("b_token")
 )
 
 

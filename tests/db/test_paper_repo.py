@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from db.repositories.paper import SqlPaperStore
-from trading.brokers.errors import OrderRejected
+from trading.brokers.errors import OrderRejected, Reason
 from trading.brokers.paper.exchange import OrderSeq, PaperExchange
 from trading.brokers.paper.fakes import ManualClock, StaticMarket
 from trading.brokers.paper.store import MemoryStore, WriteRefused
@@ -130,3 +130,26 @@ def test_a_refused_event_writes_nothing_of_any_account(db_engine):
     for store in (sa, sb):
         state = store.load(DAY)
         assert (state.cash, state.orders, state.fills, state.positions) == (100_000_000, [], [], [])
+
+
+def test_a_stale_fence_writes_nothing_of_any_account(db_engine):
+    """The accounts' cash is set in one statement under the market's fencing token: once another owner took
+    the token, a batch of several accounts is refused whole (NOT_OWNER), and the current token writes."""
+    from db.repositories.owners import next_fence
+
+    clock = ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=KST))
+    a, b = _trade_two_accounts(clock)
+    token = next_fence(db_engine, "market", "this owner")
+    fenced = [SqlPaperStore(db_engine, n, initial_cash=100_000_000, fence=("market", token)) for n in "ab"]
+    batch = [(fenced[0], a.store.events[0]), (fenced[1], b.store.events[0])]
+    next_fence(db_engine, "market", "another owner")
+    with pytest.raises(OrderRejected) as err:
+        fenced[0].apply_all(batch)
+    assert err.value.reason is Reason.NOT_OWNER
+    for store in fenced:
+        state = store.load(DAY)
+        assert (state.cash, state.orders, state.fills) == (100_000_000, [], [])
+    current = next_fence(db_engine, "market", "this owner again")
+    again = [SqlPaperStore(db_engine, n, initial_cash=100_000_000, fence=("market", current)) for n in "ab"]
+    again[0].apply_all([(again[0], a.store.events[0]), (again[1], b.store.events[0])])
+    assert [s.load(DAY).cash for s in again] == [a.store.events[0].cash, b.store.events[0].cash]
