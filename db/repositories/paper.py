@@ -205,7 +205,7 @@ class SqlPaperStore:
 @dataclass
 class _Plan:
     """The rows of several events, written with one statement per table (a batch of orders from several
-    accounts costs a handful of round trips, not five per account). Statements are built once (module
+    accounts costs a handful of round trips, not five per account). The row statements are built once (module
     constants): on the order path their construction cost more than their execution."""
 
     new_orders: list[dict] = field(default_factory=list)
