@@ -62,6 +62,9 @@ def allowed(settings: Any, remote_addr: str | None, authorization: str, forwarde
     return any(check(token) for check in TOKEN_CHECKS)
 
 
+SESSION_OPEN = "gslts_krx_session_open"
+
+
 class KrxSessionCollector:
     """``gslts_krx_session_open``, computed at each scrape: 1 from the KRX open to the close by the app's
     calendar (exchange holidays, the year's 10:00 first open and CSAT days included), else 0. The alert
@@ -73,7 +76,7 @@ class KrxSessionCollector:
     def collect(self) -> Iterator[Metric]:
         is_open = phase_at(self._now()) in (Phase.CONTINUOUS, Phase.CLOSING_AUCTION)  # the open to the close
         yield GaugeMetricFamily(
-            "gslts_krx_session_open",
+            SESSION_OPEN,
             "1 while the KRX regular session is open by the app's calendar (holidays known), else 0",
             value=1.0 if is_open else 0.0,
         )

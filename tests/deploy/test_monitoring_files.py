@@ -69,11 +69,13 @@ def test_dashboard_queries_parse_and_uids_are_fixed(tmp_path):
 def _known_names() -> set[str]:
     from prometheus_client.metrics import MetricWrapperBase
 
+    from app.metrics import SESSION_OPEN
     from trading import metrics
     from workers.recorder import metrics as recorder
 
     names = {m._name for m in vars(metrics).values() if isinstance(m, MetricWrapperBase)}
     names |= {row[0] for row in (*recorder.GAUGES, *recorder.WRITER_COUNTERS, *recorder.FEED_COUNTERS)}
+    names.add(SESSION_OPEN)  # computed at each scrape (app/metrics.py)
     names |= {"gslts_recorder_up", "gslts_recorder_status", "gslts_recorder_db_up", "gslts_recorder_waiting",
               "gslts_recorder_connections", "gslts_recorder_universe_codes", "gslts_recorder_tick_to_db_seconds",
               "gslts_recorder_connection_last_tick_age_seconds"}  # fmt: skip
