@@ -185,17 +185,15 @@ def reap_dead(path: str | None = None) -> list[int]:
         return []
     from prometheus_client import multiprocess
 
-    reaped = []
+    dead: set[int] = set()
     for name in os.listdir(path):
-        if not (name.startswith("gauge_live") and name.endswith(".db")):
-            continue
-        pid_text = name[: -len(".db")].rsplit("_", 1)[-1]
-        if not pid_text.isdigit() or _alive(int(pid_text)) or int(pid_text) in reaped:
-            continue
+        pid = name[: -len(".db")].rsplit("_", 1)[-1]
+        if name.startswith("gauge_live") and name.endswith(".db") and pid.isdigit() and not _alive(int(pid)):
+            dead.add(int(pid))
+    for pid in dead:
         with contextlib.suppress(FileNotFoundError):  # another worker's scrape reaped it first
-            multiprocess.mark_process_dead(int(pid_text), path)
-        reaped.append(int(pid_text))
-    return reaped
+            multiprocess.mark_process_dead(pid, path)
+    return sorted(dead)
 
 
 def _alive(pid: int) -> bool:
@@ -203,8 +201,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process: alive
-        return True
+    except PermissionError:  # another user's process
+        pass
     return True
 
 

@@ -199,7 +199,8 @@ class SqlPaperStore:
         plan.position_updates += [
             _position_row(p, self.account_id, now, "b_") for p in event.positions if not p.is_new
         ]
-        plan.cash[self.account_id] = (self.account_name, self.fence, event.cash, now)  # the last event's
+        accounts = plan.cash.setdefault(self.fence, {})
+        accounts[self.account_id] = (self.account_name, event.cash, now)  # a later event replaces it
 
 
 @dataclass
@@ -216,8 +217,8 @@ class _Plan:
     alerts: list[dict] = field(default_factory=list)
     new_positions: list[dict] = field(default_factory=list)
     position_updates: list[dict] = field(default_factory=list)
-    # account id → (name, fence, cash, time) after its last event: the cash column holds a balance, not a change
-    cash: dict[int, tuple[str, tuple[str, int] | None, int, datetime]] = field(default_factory=dict)
+    # fence → account id → (name, cash, time) after its last event: the cash column holds a balance, not a change
+    cash: dict[tuple[str, int] | None, dict[int, tuple[str, int, datetime]]] = field(default_factory=dict)
 
     def run(self, conn) -> None:  # noqa: ANN001 - a Connection in a transaction
         """Rows are inserted before any event updates them (in event order), then the accounts' cash is set
@@ -237,10 +238,7 @@ class _Plan:
             conn.execute(_INSERT_POSITIONS, self.new_positions)
         if self.position_updates:
             conn.execute(_UPDATE_POSITIONS, self.position_updates)
-        by_fence: dict[tuple[str, int] | None, dict[int, tuple[str, int, datetime]]] = {}
-        for account_id, (name, fence, cash, at) in self.cash.items():
-            by_fence.setdefault(fence, {})[account_id] = (name, cash, at)
-        for fence, accounts in by_fence.items():
+        for fence, accounts in self.cash.items():
             done = conn.execute(_cash_update(fence, accounts))
             if done.rowcount != len(accounts):  # raising rolls everything back: nothing of it is written
                 names = ", ".join(name for name, _, _ in accounts.values())
